@@ -1,0 +1,6 @@
+noinst_LIBRARIES += common/libcommon.a
+common_libcommon_a_SOURCES = \
+	common/macro.h \
+	common/diag.c common/diag.h \
+	common/prefix.c common/prefix.h \
+	common/settings.c common/settings.h

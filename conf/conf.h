@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Reads a config tree (gatewayd.conf, profiles.d/, tunnels.d/) into a Config.
+ * conf judges syntax and structure only — keys, values, CIDRs, required keys,
+ * references, overlaps, secret file modes; algorithm strength is ikepolicy's.
+ * Every problem goes to the DiagList as "path:line: error: ...; fix". */
+
+#include <sys/types.h>
+
+#include "diag.h"
+#include "model.h"
+
+typedef struct ConfOptions {
+        /* Required owner of secret files (PSK, private keys). 0 (root) in
+         * production; unit tests, which run unprivileged, pass getuid(). */
+        uid_t secret_owner;
+        /* Stat and read secret files. Off for the fuzzer, which parses from
+         * memory and must not touch the file system. */
+        bool check_files;
+} ConfOptions;
+
+#define CONF_DEFAULT_DIR "/etc/gatewayd"
+#define CONF_MAX_FILE_SIZE (1024 * 1024)
+#define CONF_MAX_LINE 4096
+#define CONF_MAX_TUNNELS 10000
+#define CONF_MAX_PREFIXES 256
+
+Config *config_new(const char *dir);
+
+/* Loads the whole tree under dir. On return *ret holds the model (possibly
+ * partial when there were errors; callers use it only to report more). Returns
+ * 0 when no error was found, -EINVAL when errors were reported to d, other
+ * -errno (ENOMEM, an unreadable dir) on failure, also reported to d. */
+int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret);
+
+/* The same steps from memory, for tests and fuzzers. name is the object's
+ * name (the file name without .conf), path the display path for diagnostics.
+ * Each returns 0, -EINVAL (errors reported) or -ENOMEM. */
+int conf_parse_gateway(Config *c, const char *path, const char *text, size_t len, DiagList *d);
+int conf_parse_profile(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d);
+int conf_parse_tunnel(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d);
+/* After every file: adds the built-in profiles not overridden, resolves
+ * Profile=, checks cross-tunnel rules (name clashes, overlapping
+ * RemotePrefixes, identical peers) and, with o->check_files, secret files. */
+int conf_finish(Config *c, const ConfOptions *o, DiagList *d);
+
+/* True if s is a valid object name: [A-Za-z0-9_-]{1,64}. */
+bool conf_name_is_valid(const char *s);
+
+/* The built-in profiles, as INI text in the same format as profiles.d. */
+typedef struct BuiltinProfile {
+        const char *name;
+        const char *text;
+} BuiltinProfile;
+const BuiltinProfile *conf_builtin_profiles(size_t *ret_n);

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Certificate checks with OpenSSL for Authentication=certificate tunnels:
+ * the files parse as PEM, the private key matches the certificate, the
+ * certificate and CA are inside their validity window, and the certificate
+ * chains to CACertificate. The facts that need a policy judgement (key type
+ * and size, signature hash) are returned as CertFacts for ikepolicy. */
+
+#include <time.h>
+
+#include "diag.h"
+#include "model.h"
+
+typedef enum CertKeyType {
+        CERT_KEY_RSA,
+        CERT_KEY_EC,
+        CERT_KEY_ED25519,
+        CERT_KEY_ED448,
+        CERT_KEY_OTHER,
+        _CERT_KEY_TYPE_MAX,
+        _CERT_KEY_TYPE_INVALID = -EINVAL,
+} CertKeyType;
+
+typedef struct CertFacts {
+        CertKeyType key_type;
+        unsigned key_bits;      /* RSA modulus or EC field size */
+        char curve[32];         /* EC: NIST name ("P-256"), else "" */
+        char sig_hash[32];      /* signature digest, e.g. "SHA256", "SHA1"; "" for EdDSA */
+        time_t not_before;
+        time_t not_after;
+        char subject[256];      /* one line, RFC 2253 */
+} CertFacts;
+
+const char *cert_key_type_to_string(CertKeyType t);
+
+/* Reads facts of one PEM certificate file. -errno on I/O, -EBADMSG if it
+ * does not parse. */
+int creds_read_cert_facts(const char *path, CertFacts *ret);
+
+/* Checks the credentials of one certificate tunnel and reports problems to d
+ * against the tunnel's lines. now is the time to judge validity at (tests pass
+ * fixed times). On success fills ret_cert and ret_ca with the facts for
+ * ikepolicy to judge. Returns 0, -EINVAL (errors reported) or -ENOMEM. */
+int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, time_t now,
+                       DiagList *d, CertFacts *ret_cert, CertFacts *ret_ca);

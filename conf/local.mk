@@ -1,0 +1,10 @@
+noinst_LIBRARIES += conf/libconf.a
+conf_libconf_a_SOURCES = \
+	conf/model.c conf/model.h \
+	conf/ini.c conf/ini.h \
+	conf/conf.c conf/conf.h \
+	conf/builtin.c \
+	conf/secret.c conf/secret.h \
+	conf/creds.c conf/creds.h
+conf_libconf_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
+EXTRA_DIST += conf/examples

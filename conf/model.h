@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The in-memory model of a config tree (DESIGN.md "Config files"). conf builds
+ * it from files; ikepolicy judges and renders it; gatewayd diffs and applies it.
+ * Plain structs: every string is owned by its object and freed with it. */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "macro.h"
+#include "prefix.h"
+
+#define NAME_MAX_LEN 64
+
+typedef enum DataPlane {
+        DATA_PLANE_KERNEL,
+        DATA_PLANE_USERSPACE,
+        _DATA_PLANE_MAX,
+        _DATA_PLANE_INVALID = -EINVAL,
+} DataPlane;
+
+typedef struct Gateway {
+        char *path;                  /* "gatewayd.conf" (display path) */
+        bool fips_mode;              /* FipsMode, default yes */
+        unsigned fips_mode_line;
+        char *vici;                  /* Vici, default unix:///run/charon.vici */
+        DataPlane data_plane;        /* DataPlane, default kernel */
+        char *status_file;           /* StatusFile */
+        unsigned health_interval_sec;
+        unsigned cert_expiry_warning_days;
+} Gateway;
+
+/* The six algorithm keys of Azure's custom IPsec/IKE policy. conf stores their
+ * raw values; ikepolicy owns their meaning (the catalogue). */
+typedef enum ProfileAlg {
+        PROFILE_IKE_ENCRYPTION,
+        PROFILE_IKE_INTEGRITY,
+        PROFILE_DH_GROUP,
+        PROFILE_IPSEC_ENCRYPTION,
+        PROFILE_IPSEC_INTEGRITY,
+        PROFILE_PFS_GROUP,
+        _PROFILE_ALG_MAX,
+        _PROFILE_ALG_INVALID = -EINVAL,
+} ProfileAlg;
+
+/* "IkeEncryption", ... — the config key names. */
+const char *profile_alg_to_string(ProfileAlg a);
+ProfileAlg profile_alg_from_string(const char *s);
+
+#define PROFILE_DEFAULT_SA_LIFETIME_SEC 27000u
+#define PROFILE_DEFAULT_SA_DATASIZE_KB 102400000ull
+#define PROFILE_DEFAULT_IKE_LIFETIME_SEC 28800u
+#define PROFILE_MIN_LIFETIME_SEC 300u
+#define PROFILE_MIN_DATASIZE_KB 1024u
+
+typedef struct Profile {
+        char *name;
+        char *path;                        /* display path; "<built-in>/NAME.conf" for built-ins */
+        bool builtin;
+        unsigned section_line;             /* line of [Profile] */
+        char *alg[_PROFILE_ALG_MAX];       /* raw values, e.g. "GCMAES256" */
+        unsigned alg_line[_PROFILE_ALG_MAX];
+        uint64_t sa_lifetime_sec;
+        unsigned sa_lifetime_line;
+        uint64_t sa_datasize_kb;
+        unsigned sa_datasize_line;
+        uint64_t ike_lifetime_sec;
+        unsigned ike_lifetime_line;
+} Profile;
+
+typedef enum AuthMethod {
+        AUTH_PSK,
+        AUTH_CERTIFICATE,
+        _AUTH_METHOD_MAX,
+        _AUTH_METHOD_INVALID = -EINVAL,
+} AuthMethod;
+
+typedef enum ConnectionMode {
+        CONNECTION_MODE_DEFAULT,
+        CONNECTION_MODE_INITIATOR_ONLY,
+        CONNECTION_MODE_RESPONDER_ONLY,
+        _CONNECTION_MODE_MAX,
+        _CONNECTION_MODE_INVALID = -EINVAL,
+} ConnectionMode;
+
+/* Every [Tunnel] key, in the order of DESIGN.md; used to remember the line
+ * each key came from so later stages can point at it. */
+typedef enum TunnelKey {
+        TUNNEL_REMOTE_ADDRESS,
+        TUNNEL_LOCAL_ADDRESS,
+        TUNNEL_LOCAL_ID,
+        TUNNEL_REMOTE_ID,
+        TUNNEL_PROFILE,
+        TUNNEL_AUTHENTICATION,
+        TUNNEL_PRE_SHARED_KEY_FILE,
+        TUNNEL_CERTIFICATE,
+        TUNNEL_PRIVATE_KEY,
+        TUNNEL_CA_CERTIFICATE,
+        TUNNEL_LOCAL_PREFIXES,
+        TUNNEL_REMOTE_PREFIXES,
+        TUNNEL_FAIL_CLOSED,
+        TUNNEL_TCP_MSS_CLAMP,
+        TUNNEL_DPD_TIMEOUT_SECONDS,
+        TUNNEL_CONNECTION_MODE,
+        TUNNEL_ENABLED,
+        _TUNNEL_KEY_MAX,
+        _TUNNEL_KEY_INVALID = -EINVAL,
+} TunnelKey;
+
+const char *tunnel_key_to_string(TunnelKey k);
+TunnelKey tunnel_key_from_string(const char *s);
+
+#define TUNNEL_DEFAULT_PROFILE "fips-gcm256"
+#define TUNNEL_DEFAULT_MSS 1350u
+#define TUNNEL_DEFAULT_DPD_TIMEOUT_SEC 45u
+
+typedef struct Tunnel {
+        char *name;
+        char *path;                   /* display path, "tunnels.d/NAME.conf" */
+        unsigned section_line;
+        unsigned line[_TUNNEL_KEY_MAX]; /* 0 = key absent (default used) */
+
+        Address remote_address;
+        bool has_local_address;
+        Address local_address;
+        char *local_id;               /* NULL: the address */
+        char *remote_id;              /* NULL: the address */
+        char *profile_name;           /* never NULL after load */
+        const Profile *profile;       /* resolved by conf; NULL if the name is unknown */
+        AuthMethod auth;
+        /* Absolute paths (relative ones are taken from the config dir). */
+        char *psk_file;
+        char *certificate;
+        char *private_key;
+        char *ca_certificate;
+        PrefixList local_prefixes;
+        PrefixList remote_prefixes;
+        bool fail_closed;
+        unsigned tcp_mss_clamp;       /* 0 = off */
+        unsigned dpd_timeout_sec;
+        ConnectionMode connection_mode;
+        bool enabled;
+} Tunnel;
+
+typedef struct Config {
+        char *dir;                    /* the config dir as given */
+        Gateway gateway;
+        Profile **profiles;           /* user profiles, then the built-ins not overridden */
+        size_t n_profiles;
+        Tunnel **tunnels;             /* sorted by name */
+        size_t n_tunnels;
+} Config;
+
+const char *data_plane_to_string(DataPlane d);
+DataPlane data_plane_from_string(const char *s);
+const char *auth_method_to_string(AuthMethod a);
+AuthMethod auth_method_from_string(const char *s);
+const char *connection_mode_to_string(ConnectionMode m);
+ConnectionMode connection_mode_from_string(const char *s);
+
+Profile *profile_free(Profile *p);
+Tunnel *tunnel_free(Tunnel *t);
+Config *config_free(Config *c);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Profile *, profile_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Tunnel *, tunnel_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
+
+const Profile *config_find_profile(const Config *c, const char *name);
+const Tunnel *config_find_tunnel(const Config *c, const char *name);
+
+/* The line to blame for a tunnel key: its own line, else the section line. */
+unsigned tunnel_line(const Tunnel *t, TunnelKey k);

@@ -1,0 +1,17 @@
+# Link order: dependents before dependencies.
+GW_CORE_LIBS = gatewayd/libgatewayd.a ikepolicy/libikepolicy.a conf/libconf.a common/libcommon.a \
+	$(OPENSSL_LIBS) $(SYSTEMD_LIBS)
+
+noinst_LIBRARIES += gatewayd/libgatewayd.a
+gatewayd_libgatewayd_a_SOURCES = \
+	gatewayd/log.c gatewayd/log.h \
+	gatewayd/check.c gatewayd/check.h
+gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
+
+sbin_PROGRAMS += gatewayd/gatewayd
+gatewayd_gatewayd_SOURCES = gatewayd/main.c
+gatewayd_gatewayd_LDADD = $(GW_CORE_LIBS)
+
+bin_PROGRAMS += gatewayd/gatewayctl
+gatewayd_gatewayctl_SOURCES = gatewayd/gatewayctl.c
+gatewayd_gatewayctl_LDADD = $(GW_CORE_LIBS)

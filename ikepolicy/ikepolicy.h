@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The IPsec/IKE policy engine: the algorithm catalogue (every Azure value with
+ * its strongSwan keyword and tier), Azure's cross-field rules, and the
+ * translation of a tunnel into the strongSwan connection it needs. Pure: no
+ * I/O, structs and strings in, strings and diagnostics out. */
+
+#include "creds.h"
+#include "diag.h"
+#include "model.h"
+#include "settings.h"
+
+typedef enum AlgTier {
+        TIER_APPROVED,   /* always accepted */
+        TIER_LEGACY,     /* only with FipsMode=no, with a warning */
+        TIER_FORBIDDEN,  /* never accepted */
+        _TIER_MAX,
+        _TIER_INVALID = -EINVAL,
+} AlgTier;
+
+const char *alg_tier_to_string(AlgTier t);
+
+typedef struct AlgInfo {
+        ProfileAlg field;
+        const char *azure;        /* the Azure value, e.g. "GCMAES256" */
+        const char *keyword;      /* strongSwan keyword, "" for none (PFS None), NULL if unusable */
+        AlgTier tier;
+        const char *reason;       /* the rule behind the tier, with its source */
+        const char *replacement;  /* approved values to suggest, NULL if approved */
+        bool aead;                /* GCM */
+        unsigned dh_group;        /* IANA group number, 0 if not a group */
+} AlgInfo;
+
+/* Every catalogue entry, in DESIGN.md's table order. */
+const AlgInfo *ikepolicy_catalogue(size_t *ret_n);
+/* The entry for field=value (case-sensitive, as Azure spells it) or NULL. */
+const AlgInfo *ikepolicy_lookup(ProfileAlg field, const char *value);
+
+/* Judges one profile: unknown values, tiers under fips_mode, Azure's
+ * cross-field rules, lifetimes. Diagnostics point at the profile's lines.
+ * Returns 0 or -EINVAL if an error was reported (-ENOMEM). */
+int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d);
+
+/* Judges the whole config: every user profile, every built-in profile that a
+ * tunnel uses (with a note at the tunnel's Profile= line). */
+int ikepolicy_check_config(const Config *c, DiagList *d);
+
+/* Judges the facts of a certificate (key type and size, signature hash)
+ * under fips_mode; what names the key ("Certificate", "CACertificate"). */
+int ikepolicy_check_cert(const CertFacts *f, bool fips_mode, const char *what, const char *path,
+                         unsigned line, DiagList *d);
+
+/* strongSwan proposal strings of a valid profile, e.g.
+ * ike = "aes256gcm16-prfsha384-ecp384", esp = "aes256gcm16-ecp384".
+ * -EINVAL if the profile has an unknown or inconsistent value. */
+typedef struct Proposals {
+        char ike[128];
+        char esp[128];
+} Proposals;
+int ikepolicy_proposals(const Profile *p, Proposals *ret);
+
+/* Renders one tunnel into root: connections.<name> and the credentials it
+ * references under secrets.<...>. The tunnel must have passed the checks.
+ * Returns 0, -EINVAL (tunnel not renderable) or -ENOMEM. */
+int ikepolicy_render_tunnel(const Gateway *g, const Tunnel *t, SettingsNode *root);
+/* Renders every enabled tunnel of c into a new tree. */
+int ikepolicy_render_config(const Config *c, SettingsNode **ret);
+
+/* The Azure CLI and PowerShell commands that give an Azure connection the
+ * policy of p. rg/conn name the resource group and connection (placeholders
+ * when NULL). Returns a malloc'd text in *ret. */
+int ikepolicy_azure_commands(const Profile *p, const char *rg, const char *conn, char **ret);

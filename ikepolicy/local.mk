@@ -1,0 +1,8 @@
+noinst_LIBRARIES += ikepolicy/libikepolicy.a
+ikepolicy_libikepolicy_a_SOURCES = \
+	ikepolicy/ikepolicy.h \
+	ikepolicy/catalogue.c \
+	ikepolicy/check.c \
+	ikepolicy/certpolicy.c \
+	ikepolicy/render.c \
+	ikepolicy/azure.c

@@ -1,0 +1,87 @@
+# Unit tests: cmocka, TAP through automake's driver. One program per topic.
+UNIT_TESTS = \
+	tests/unit/test-diag \
+	tests/unit/test-prefix \
+	tests/unit/test-settings \
+	tests/unit/test-ini \
+	tests/unit/test-conf \
+	tests/unit/test-secret \
+	tests/unit/test-creds \
+	tests/unit/test-catalogue \
+	tests/unit/test-check \
+	tests/unit/test-render \
+	tests/unit/test-azure
+
+if ENABLE_TESTS
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+endif
+
+UNIT_LDADD = tests/unit/libtesthelp.a $(GW_CORE_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -I$(top_srcdir)/tests/unit
+
+if ENABLE_TESTS
+check_LIBRARIES = tests/unit/libtesthelp.a
+endif
+tests_unit_libtesthelp_a_SOURCES = tests/unit/testhelp.c tests/unit/testhelp.h
+tests_unit_libtesthelp_a_CFLAGS = $(UNIT_CFLAGS)
+
+tests_unit_test_diag_SOURCES = tests/unit/test-diag.c
+tests_unit_test_diag_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_diag_LDADD = $(UNIT_LDADD)
+tests_unit_test_prefix_SOURCES = tests/unit/test-prefix.c
+tests_unit_test_prefix_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_prefix_LDADD = $(UNIT_LDADD)
+tests_unit_test_settings_SOURCES = tests/unit/test-settings.c
+tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_settings_LDADD = $(UNIT_LDADD)
+tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
+tests_unit_test_ini_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ini_LDADD = $(UNIT_LDADD)
+tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
+tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+tests_unit_test_secret_SOURCES = tests/unit/test-secret.c
+tests_unit_test_secret_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_secret_LDADD = $(UNIT_LDADD)
+tests_unit_test_creds_SOURCES = tests/unit/test-creds.c
+tests_unit_test_creds_CFLAGS = $(UNIT_CFLAGS) -DOPENSSL_BIN='"$(OPENSSL_BIN)"'
+tests_unit_test_creds_LDADD = $(UNIT_LDADD)
+tests_unit_test_catalogue_SOURCES = tests/unit/test-catalogue.c
+tests_unit_test_catalogue_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_catalogue_LDADD = $(UNIT_LDADD)
+tests_unit_test_check_SOURCES = tests/unit/test-check.c
+tests_unit_test_check_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_check_LDADD = $(UNIT_LDADD)
+tests_unit_test_render_SOURCES = tests/unit/test-render.c
+tests_unit_test_render_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_render_LDADD = $(UNIT_LDADD)
+tests_unit_test_azure_SOURCES = tests/unit/test-azure.c
+tests_unit_test_azure_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_azure_LDADD = $(UNIT_LDADD)
+
+# Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
+# corpus replays under every `make check` through a plain driver.
+check_PROGRAMS += tests/fuzz/fuzz-conf-replay
+tests_fuzz_fuzz_conf_replay_SOURCES = tests/fuzz/fuzz-conf.c tests/fuzz/replay-main.c
+tests_fuzz_fuzz_conf_replay_LDADD = $(GW_CORE_LIBS)
+if ENABLE_FUZZING
+noinst_PROGRAMS = tests/fuzz/fuzz-conf
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz-conf.c
+tests_fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_conf_LDADD = $(GW_CORE_LIBS)
+endif
+
+# Script tests: shell, exit status (77 = skipped, e.g. not root).
+SCRIPT_TESTS = \
+	tests/fuzz/replay-corpus.sh \
+	tests/check-examples.sh \
+	tests/integration/swanctl-load.sh
+TESTS += $(SCRIPT_TESTS)
+SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
+EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/integration/lib.sh
+
+bench: gatewayd/gatewayd
+	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
+.PHONY: bench
