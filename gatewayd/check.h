@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The whole config check shared by `gatewayd --check`, `--print-swanctl`,
+ * `gatewayctl check` and (later) reload: conf reads structure, ikepolicy judges
+ * algorithms and certificate strength, creds checks certificates with OpenSSL;
+ * one sorted list of diagnostics comes out. */
+
+#include <time.h>
+
+#include "conf.h"
+#include "diag.h"
+
+/* Returns 0 when the config is valid (warnings allowed), -EINVAL when an error
+ * was reported, other -errno on failure. *ret gets the model in every case
+ * where one was built (partial on error), or NULL. */
+int gw_check(const char *dir, const ConfOptions *o, time_t now, DiagList *d, Config **ret);
+
+/* Prints d to f, then a one-line summary ("2 errors, 1 warning") if any. */
+void gw_print_diagnostics(const DiagList *d, FILE *f);

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <getopt.h>
+
+#include "check.h"
+#include "ikepolicy.h"
+#include "log.h"
+#include "secret.h"
+
+static const char *arg_config_dir = CONF_DEFAULT_DIR;
+static bool arg_explain;
+static const char *arg_resource_group;
+static const char *arg_connection;
+
+static void help(void) {
+        printf("Usage: gatewayctl [--config-dir DIR] COMMAND [ARGS]\n\n"
+               "Commands:\n"
+               "  check [--explain]         validate the config; --explain prints the\n"
+               "                            algorithm table with tiers and reasons\n"
+               "  genpsk                    print a new random pre-shared key (%d characters)\n"
+               "  azure-policy PROFILE      print the Azure CLI and PowerShell commands that\n"
+               "      [--resource-group RG] give the Azure connection the same policy\n"
+               "      [--connection NAME]\n"
+               "\nOptions:\n"
+               "  --config-dir DIR          the config tree (default %s)\n"
+               "  --help                    show this help\n",
+               PSK_GENERATED_LEN, CONF_DEFAULT_DIR);
+}
+
+static void print_explain(void) {
+        const AlgInfo *cat;
+        size_t n;
+
+        cat = ikepolicy_catalogue(&n);
+        printf("%-16s %-12s %-14s %-10s %s\n", "KEY", "VALUE", "STRONGSWAN", "TIER", "RULE");
+        for (size_t i = 0; i < n; i++)
+                printf("%-16s %-12s %-14s %-10s %s\n", profile_alg_to_string(cat[i].field), cat[i].azure,
+                       cat[i].keyword ? (*cat[i].keyword ? cat[i].keyword : "(none)") : "-",
+                       alg_tier_to_string(cat[i].tier), cat[i].reason ? cat[i].reason : "");
+        printf("\napproved: always accepted; legacy: only with FipsMode=no (logged as a warning);\n"
+               "forbidden: never accepted.\n");
+}
+
+static int verb_check(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(diag_list_clear) DiagList d = {};
+        const ConfOptions o = { .secret_owner = 0, .check_files = true };
+        int r;
+
+        if (arg_explain) {
+                print_explain();
+                printf("\n");
+        }
+        r = gw_check(arg_config_dir, &o, time(NULL), &d, &c);
+        gw_print_diagnostics(&d, stderr);
+        if (r == 0)
+                printf("%s: %zu tunnel%s, %zu profile%s: OK\n", arg_config_dir, c->n_tunnels,
+                       c->n_tunnels == 1 ? "" : "s", c->n_profiles, c->n_profiles == 1 ? "" : "s");
+        return r;
+}
+
+static int verb_genpsk(void) {
+        char key[PSK_GENERATED_LEN + 1];
+        int r;
+
+        r = psk_generate(key, PSK_GENERATED_LEN);
+        if (r < 0)
+                return log_error_errno(r, "Failed to generate a key: %m");
+        /* Printed once, for the operator to store in a 0600 file and in Azure. */
+        printf("%s\n", key);
+        explicit_bzero(key, sizeof(key));
+        return 0;
+}
+
+static int verb_azure_policy(const char *name) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_free_ char *text = NULL;
+        const ConfOptions o = { .secret_owner = 0, .check_files = false };
+        const Profile *p;
+        int r;
+
+        /* The profile may be a built-in or one of profiles.d; tunnels and their
+         * secrets do not matter here. */
+        r = conf_load(arg_config_dir, &o, &d, &c);
+        if (r < 0 && r != -EINVAL)
+                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
+        p = c ? config_find_profile(c, name) : NULL;
+        if (!p) {
+                log_error("no profile '%s' (built-in: fips-gcm256, fips-cbc, azure-default-legacy, or profiles.d/%s.conf)",
+                          name, name);
+                return -ENOENT;
+        }
+        diag_list_clear(&d);
+        r = ikepolicy_check_profile(p, c->gateway.fips_mode, &d);
+        gw_print_diagnostics(&d, stderr);
+        if (r < 0)
+                return r;
+        r = ikepolicy_azure_commands(p, arg_resource_group, arg_connection, &text);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the commands: %m");
+        fputs(text, stdout);
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION };
+        static const struct option options[] = {
+                { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
+                { "explain", no_argument, NULL, ARG_EXPLAIN },
+                { "resource-group", required_argument, NULL, ARG_RESOURCE_GROUP },
+                { "connection", required_argument, NULL, ARG_CONNECTION },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *verb;
+        int c, r, nargs;
+
+        log_set_program("gatewayctl");
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case ARG_CONFIG_DIR:
+                        arg_config_dir = optarg;
+                        break;
+                case ARG_EXPLAIN:
+                        arg_explain = true;
+                        break;
+                case ARG_RESOURCE_GROUP:
+                        arg_resource_group = optarg;
+                        break;
+                case ARG_CONNECTION:
+                        arg_connection = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        return 2;
+                }
+        if (optind >= argc) {
+                help();
+                return 2;
+        }
+        verb = argv[optind];
+        nargs = argc - optind - 1;
+
+        if (streq(verb, "check") && nargs == 0)
+                r = verb_check();
+        else if (streq(verb, "genpsk") && nargs == 0)
+                r = verb_genpsk();
+        else if (streq(verb, "azure-policy") && nargs == 1)
+                r = verb_azure_policy(argv[optind + 1]);
+        else {
+                log_error("unknown command or wrong arguments: '%s'; see --help", verb);
+                return 2;
+        }
+        return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "settings.h"
+#include "testhelp.h"
+
+static char *print_tree(const SettingsNode *root) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        assert_non_null(f);
+        assert_int_equal(settings_print_swanctl(root, f), 0);
+        fclose(f);
+        return buf;
+}
+
+static void test_tree_and_print(void **state) {
+        _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL);
+        _cleanup_free_ char *out = NULL;
+        SettingsNode *conn, *local, *secrets, *ike;
+        char *ts[] = { "198.51.100.0/25", "2001:db8:1::/48" };
+
+        assert_non_null(root);
+        conn = settings_add_section(settings_add_section(root, "connections"), "weu");
+        assert_non_null(conn);
+        assert_int_equal(settings_set(conn, "remote_addrs", "192.0.2.2", 0), 0);
+        assert_int_equal(settings_setf(conn, "rekey_time", "%us", 25920u), 0);
+        local = settings_add_section(conn, "local");
+        assert_int_equal(settings_set(local, "id", "C=US, O=Example \"Corp\", CN=gw", 0), 0);
+        assert_int_equal(settings_set_list(conn, "local_ts", ts, 2, 0), 0);
+        secrets = settings_add_section(root, "secrets");
+        ike = settings_add_section(secrets, "ike-weu");
+        assert_int_equal(settings_set(ike, "secret", "/etc/gatewayd/psk/weu", SETTINGS_SECRET | SETTINGS_FILE), 0);
+
+        assert_string_equal(settings_lookup(root, "connections.weu.rekey_time")->value, "25920s");
+        assert_int_equal(settings_lookup(root, "connections.weu.local_ts")->n_items, 2);
+        assert_null(settings_lookup(root, "connections.nope.rekey_time"));
+
+        out = print_tree(root);
+        assert_non_null(strstr(out, "connections {\n    weu {\n        remote_addrs = 192.0.2.2\n"));
+        assert_non_null(strstr(out, "id = \"C=US, O=Example \\\"Corp\\\", CN=gw\"\n"));
+        assert_non_null(strstr(out, "local_ts = 198.51.100.0/25, 2001:db8:1::/48\n"));
+        assert_non_null(strstr(out, "secret = " SETTINGS_MASK "\n"));
+        /* The secret's source is not printed either. */
+        assert_null(strstr(out, "/etc/gatewayd/psk/weu"));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_tree_and_print),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
