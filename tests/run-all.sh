@@ -1,0 +1,36 @@
+#!/bin/bash
+# The whole test suite, as CI runs it (as root, on a bare Debian 12):
+#   1. build with -Werror and run `make check` (unit tests, fuzz corpus replay,
+#      integration tests with real charon in network namespaces);
+#   2. unit tests again under AddressSanitizer + UBSan;
+#   3. static analysis (cppcheck);
+#   4. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/tests/setup.sh"
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "make check (gcc, -Werror)"
+make -C "$top/build" -j"$(nproc)" check || { cat "$top"/build/tests/*/*.log "$top"/build/tests/*.log 2>/dev/null | tail -200; exit 1; }
+
+step "unit tests under ASan+UBSan"
+mkdir -p "$top/build-asan"
+( cd "$top/build-asan" && { [ -f Makefile ] || ../configure --enable-werror --enable-sanitizers >/dev/null; } &&
+  make -j"$(nproc)" check SCRIPT_TESTS=tests/fuzz/replay-corpus.sh TESTS='$(UNIT_TESTS) tests/fuzz/replay-corpus.sh' ) ||
+        { cat "$top"/build-asan/tests/unit/*.log | tail -200; exit 1; }
+
+step "cppcheck"
+cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+        --inline-suppr --suppress=missingIncludeSystem \
+        -I "$top/common" -I "$top/conf" -I "$top/ikepolicy" -I "$top/gatewayd" \
+        "$top/common" "$top/conf" "$top/ikepolicy" "$top/gatewayd"
+
+step "libFuzzer (${FUZZ_SECONDS:-60} s per target)"
+mkdir -p "$top/build-fuzz"
+( cd "$top/build-fuzz" && { [ -f Makefile ] || ../configure CC=clang --enable-fuzzing --disable-tests >/dev/null; } &&
+  make -j"$(nproc)" tests/fuzz/fuzz-conf >/dev/null )
+"$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" "${FUZZ_SECONDS:-60}"
+
+echo
+echo "all tests passed"
