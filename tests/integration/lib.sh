@@ -164,3 +164,96 @@ it_example_tree() {
                 rm -rf "$tmpca"
         fi
 }
+
+# it_topology: the two-site topology of TESTING.md, in four namespaces
+#   [host] --lan-- [gw] ==wan== [az] --lan-- [vnet]
+# Sets ONPREM_HOST ONPREM_GW AZURE_GW VNET_HOST (namespace names). Each gateway
+# routes everything else to the other across the WAN, so a missing tunnel would
+# really leak; the "Azure" gateway drops plaintext from on-prem like Azure does.
+ONPREM_LAN4=198.51.100.0/25 VNET4=198.51.100.128/25
+ONPREM_LAN6=2001:db8:a::/64 VNET6=2001:db8:b::/64
+it_topology() {
+        ONPREM_HOST=$(it_netns host) ONPREM_GW=$(it_netns gw) AZURE_GW=$(it_netns az) VNET_HOST=$(it_netns vnet)
+        ip link add lan netns "$ONPREM_HOST" type veth peer name lan netns "$ONPREM_GW"
+        ip link add wan netns "$ONPREM_GW" type veth peer name wan netns "$AZURE_GW"
+        ip link add lan netns "$AZURE_GW" type veth peer name lan netns "$VNET_HOST"
+        for ns in "$ONPREM_HOST" "$ONPREM_GW" "$AZURE_GW" "$VNET_HOST"; do
+                ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+                for l in lan wan; do ip -n "$ns" link set "$l" up 2>/dev/null || true; done
+        done
+        ip -n "$ONPREM_HOST" addr add 198.51.100.10/25 dev lan
+        ip -n "$ONPREM_HOST" addr add 2001:db8:a::10/64 dev lan nodad
+        ip -n "$ONPREM_HOST" route add default via 198.51.100.1
+        ip -n "$ONPREM_HOST" -6 route add default via 2001:db8:a::1
+        ip -n "$ONPREM_GW" addr add 198.51.100.1/25 dev lan
+        ip -n "$ONPREM_GW" addr add 2001:db8:a::1/64 dev lan nodad
+        ip -n "$ONPREM_GW" addr add 192.0.2.1/24 dev wan
+        ip -n "$ONPREM_GW" addr add 2001:db8:ffff::1/64 dev wan nodad
+        ip -n "$ONPREM_GW" route add default via 192.0.2.2
+        ip -n "$ONPREM_GW" -6 route add default via 2001:db8:ffff::2
+        ip -n "$AZURE_GW" addr add 198.51.100.129/25 dev lan
+        ip -n "$AZURE_GW" addr add 2001:db8:b::1/64 dev lan nodad
+        ip -n "$AZURE_GW" addr add 192.0.2.2/24 dev wan
+        ip -n "$AZURE_GW" addr add 2001:db8:ffff::2/64 dev wan nodad
+        ip -n "$AZURE_GW" route add default via 192.0.2.1
+        ip -n "$AZURE_GW" -6 route add default via 2001:db8:ffff::1
+        ip -n "$VNET_HOST" addr add 198.51.100.140/25 dev lan
+        ip -n "$VNET_HOST" addr add 2001:db8:b::140/64 dev lan nodad
+        ip -n "$VNET_HOST" route add default via 198.51.100.129
+        ip -n "$VNET_HOST" -6 route add default via 2001:db8:b::1
+        for ns in "$ONPREM_GW" "$AZURE_GW"; do
+                ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+        done
+        ip netns exec "$AZURE_GW" nft -f - <<EON
+table inet azure {
+  chain vnet_in {
+    type filter hook forward priority 0;
+    iifname "wan" ip saddr $ONPREM_LAN4 meta ipsec missing counter drop
+    iifname "wan" ip6 saddr $ONPREM_LAN6 meta ipsec missing counter drop
+  }
+}
+EON
+}
+
+# it_azure_peer NAME PSK IKE ESP: a plain charon configured the way an Azure
+# gateway with a custom policy is (never by gatewayd), in $AZURE_GW.
+it_azure_peer() {
+        local name=$1 psk=$2 ike=$3 esp=$4
+        it_start_charon "$name" "$AZURE_GW"
+        cat > "$IT_DIR/$name/swanctl.conf" <<EOC
+connections {
+    onprem {
+        version = 2
+        local_addrs = 192.0.2.2
+        remote_addrs = 192.0.2.1
+        proposals = $ike
+        mobike = no
+        dpd_delay = 10s
+        local {
+            auth = psk
+            id = 192.0.2.2
+        }
+        remote {
+            auth = psk
+            id = 192.0.2.1
+        }
+        children {
+            onprem {
+                local_ts = $VNET4, $VNET6
+                remote_ts = $ONPREM_LAN4, $ONPREM_LAN6
+                esp_proposals = $esp
+                life_time = 27000s
+            }
+        }
+    }
+}
+secrets {
+    ike-onprem {
+        id = 192.0.2.1
+        secret = 0s$(printf %s "$psk" | base64 -w0)
+    }
+}
+EOC
+        it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >/dev/null ||
+                it_fail "azure peer: swanctl --load-all"
+}
