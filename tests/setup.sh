@@ -11,7 +11,7 @@ PACKAGES=(
         # tests: real strongSwan, real kernel networking, captures, certificates
         openssl strongswan-charon strongswan-swanctl libcharon-extra-plugins
         libstrongswan-standard-plugins libstrongswan-extra-plugins
-        iproute2 iputils-ping tcpdump nftables procps
+        iproute2 iputils-ping tcpdump nftables procps time
 )
 
 missing=()
