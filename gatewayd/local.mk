@@ -5,7 +5,8 @@ GW_CORE_LIBS = gatewayd/libgatewayd.a ikepolicy/libikepolicy.a conf/libconf.a co
 noinst_LIBRARIES += gatewayd/libgatewayd.a
 gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
-	gatewayd/check.c gatewayd/check.h
+	gatewayd/check.c gatewayd/check.h \
+	gatewayd/vici-wire.c gatewayd/vici-wire.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

@@ -24,11 +24,17 @@ const char *alg_tier_to_string(AlgTier t);
 typedef struct AlgInfo {
         ProfileAlg field;
         const char *azure;        /* the Azure value, e.g. "GCMAES256" */
-        const char *keyword;      /* strongSwan keyword, "" for none (PFS None), NULL if unusable */
+        /* strongSwan keyword: "" for none (PFS None; GCM IpsecIntegrity, whose
+         * ICV is part of the cipher), NULL if unusable (DhGroup=None) or
+         * resolved from another key (PFSMM). For IkeIntegrity: the integrity
+         * algorithm, used only with CBC IkeEncryption. */
+        const char *keyword;
+        const char *prf_keyword;  /* IkeIntegrity only: the PRF ("prfsha384"), else NULL */
         AlgTier tier;
         const char *reason;       /* the rule behind the tier, with its source */
         const char *replacement;  /* approved values to suggest, NULL if approved */
         bool aead;                /* GCM */
+        bool same_as_dh_group;    /* PFSMM: keyword and tier are DhGroup's */
         unsigned dh_group;        /* IANA group number, 0 if not a group */
 } AlgInfo;
 
@@ -36,6 +42,9 @@ typedef struct AlgInfo {
 const AlgInfo *ikepolicy_catalogue(size_t *ret_n);
 /* The entry for field=value (case-sensitive, as Azure spells it) or NULL. */
 const AlgInfo *ikepolicy_lookup(ProfileAlg field, const char *value);
+/* The effective PfsGroup entry of p: PFSMM resolves to p's DhGroup entry
+ * (field PROFILE_DH_GROUP). NULL if a value involved is missing or unknown. */
+const AlgInfo *ikepolicy_effective_pfs(const Profile *p);
 
 /* Judges one profile: unknown values, tiers under fips_mode, Azure's
  * cross-field rules, lifetimes. Diagnostics point at the profile's lines.
@@ -53,7 +62,8 @@ int ikepolicy_check_cert(const CertFacts *f, bool fips_mode, const char *what, c
 
 /* strongSwan proposal strings of a valid profile, e.g.
  * ike = "aes256gcm16-prfsha384-ecp384", esp = "aes256gcm16-ecp384".
- * -EINVAL if the profile has an unknown or inconsistent value. */
+ * -EINVAL if the profile has a missing, unknown, forbidden or inconsistent
+ * value (legacy values render: FipsMode is the caller's judgement). */
 typedef struct Proposals {
         char ike[128];
         char esp[128];
@@ -61,13 +71,20 @@ typedef struct Proposals {
 int ikepolicy_proposals(const Profile *p, Proposals *ret);
 
 /* Renders one tunnel into root: connections.<name> and the credentials it
- * references under secrets.<...>. The tunnel must have passed the checks.
- * Returns 0, -EINVAL (tunnel not renderable) or -ENOMEM. */
+ * references under secrets.<...>. The tunnel must have passed the checks;
+ * as a second line of defence a profile with a forbidden value, or a legacy
+ * one while g->fips_mode, is refused. Returns 0, -EINVAL (tunnel not
+ * renderable), -EEXIST (already in root) or -ENOMEM; on failure root may hold
+ * part of the tunnel and should be discarded. */
 int ikepolicy_render_tunnel(const Gateway *g, const Tunnel *t, SettingsNode *root);
-/* Renders every enabled tunnel of c into a new tree. */
+/* Renders every enabled tunnel of c that has a profile into a new tree
+ * (*ret, owned by the caller). Returns 0 or the first tunnel's error. */
 int ikepolicy_render_config(const Config *c, SettingsNode **ret);
 
 /* The Azure CLI and PowerShell commands that give an Azure connection the
  * policy of p. rg/conn name the resource group and connection (placeholders
- * when NULL). Returns a malloc'd text in *ret. */
+ * when NULL). Values Azure's docs do not list are translated (PFSMM, PFS14).
+ * Returns 0 with a malloc'd text in *ret; -EINVAL if p has a missing, unknown,
+ * forbidden or inconsistent value or a lifetime below Azure's minimum, or if
+ * rg/conn contain characters Azure does not allow in names; -ENOMEM. */
 int ikepolicy_azure_commands(const Profile *p, const char *rg, const char *conn, char **ret);

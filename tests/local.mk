@@ -10,7 +10,8 @@ UNIT_TESTS = \
 	tests/unit/test-catalogue \
 	tests/unit/test-check \
 	tests/unit/test-render \
-	tests/unit/test-azure
+	tests/unit/test-azure \
+	tests/unit/test-vici-wire
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -59,18 +60,27 @@ tests_unit_test_render_LDADD = $(UNIT_LDADD)
 tests_unit_test_azure_SOURCES = tests/unit/test-azure.c
 tests_unit_test_azure_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_azure_LDADD = $(UNIT_LDADD)
+tests_unit_test_vici_wire_SOURCES = tests/unit/test-vici-wire.c
+tests_unit_test_vici_wire_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.
-check_PROGRAMS += tests/fuzz/fuzz-conf-replay
+check_PROGRAMS += tests/fuzz/fuzz-conf-replay tests/fuzz/fuzz-vici-replay
 tests_fuzz_fuzz_conf_replay_SOURCES = tests/fuzz/fuzz-conf.c tests/fuzz/replay-main.c
 tests_fuzz_fuzz_conf_replay_LDADD = $(GW_CORE_LIBS)
+tests_fuzz_fuzz_vici_replay_SOURCES = tests/fuzz/fuzz-vici.c tests/fuzz/replay-main.c
+tests_fuzz_fuzz_vici_replay_LDADD = $(GW_CORE_LIBS)
 if ENABLE_FUZZING
-noinst_PROGRAMS = tests/fuzz/fuzz-conf
+noinst_PROGRAMS = tests/fuzz/fuzz-conf tests/fuzz/fuzz-vici
 tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz-conf.c
 tests_fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_conf_LDADD = $(GW_CORE_LIBS)
+tests_fuzz_fuzz_vici_SOURCES = tests/fuzz/fuzz-vici.c
+tests_fuzz_fuzz_vici_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_vici_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_vici_LDADD = $(GW_CORE_LIBS)
 endif
 
 # Script tests: shell, exit status (77 = skipped, e.g. not root).
@@ -80,7 +90,7 @@ SCRIPT_TESTS = \
 	tests/integration/swanctl-load.sh
 TESTS += $(SCRIPT_TESTS)
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
-EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/integration/lib.sh
+EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh
 
 bench: gatewayd/gatewayd
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)

@@ -29,7 +29,7 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,perfo
 step "libFuzzer (${FUZZ_SECONDS:-60} s per target)"
 mkdir -p "$top/build-fuzz"
 ( cd "$top/build-fuzz" && { [ -f Makefile ] || ../configure CC=clang --enable-fuzzing --disable-tests >/dev/null; } &&
-  make -j"$(nproc)" tests/fuzz/fuzz-conf >/dev/null )
+  make -j"$(nproc)" tests/fuzz/fuzz-conf tests/fuzz/fuzz-vici >/dev/null )
 "$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" "${FUZZ_SECONDS:-60}"
 
 echo

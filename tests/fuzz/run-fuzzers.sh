@@ -5,7 +5,7 @@
 set -euo pipefail
 build=$1 seconds=$2
 src=$(cd "$(dirname "$0")" && pwd)
-for target in conf; do
+for target in conf vici; do
         work=$(mktemp -d)
         cp -r "$src/corpus-$target/." "$work/"
         log="$build/fuzz-$target.log"
