@@ -1,6 +1,6 @@
 # Link order: dependents before dependencies.
-GW_CORE_LIBS = gatewayd/libgatewayd.a ikepolicy/libikepolicy.a conf/libconf.a common/libcommon.a \
-	$(OPENSSL_LIBS) $(SYSTEMD_LIBS)
+GW_CORE_LIBS = gatewayd/libgatewayd.a xfrm/libxfrm.a ikepolicy/libikepolicy.a conf/libconf.a common/libcommon.a \
+	$(OPENSSL_LIBS) $(SYSTEMD_LIBS) $(LIBNL_XFRM_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS)
 
 noinst_LIBRARIES += gatewayd/libgatewayd.a
 gatewayd_libgatewayd_a_SOURCES = \

@@ -11,7 +11,10 @@ UNIT_TESTS = \
 	tests/unit/test-check \
 	tests/unit/test-render \
 	tests/unit/test-azure \
-	tests/unit/test-vici-wire
+	tests/unit/test-vici-wire \
+	tests/unit/test-shield \
+	tests/unit/test-xfrm-msg \
+	tests/unit/test-xfrm-kernel
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -63,6 +66,15 @@ tests_unit_test_azure_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_wire_SOURCES = tests/unit/test-vici-wire.c
 tests_unit_test_vici_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_shield_SOURCES = tests/unit/test-shield.c
+tests_unit_test_shield_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_shield_LDADD = $(UNIT_LDADD)
+tests_unit_test_xfrm_msg_SOURCES = tests/unit/test-xfrm-msg.c
+tests_unit_test_xfrm_msg_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
+tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
+tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
+tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
+tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.

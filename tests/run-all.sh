@@ -23,8 +23,8 @@ mkdir -p "$top/build-asan"
 step "cppcheck"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
         --inline-suppr --suppress=missingIncludeSystem \
-        -I "$top/common" -I "$top/conf" -I "$top/ikepolicy" -I "$top/gatewayd" \
-        "$top/common" "$top/conf" "$top/ikepolicy" "$top/gatewayd"
+        -I "$top/common" -I "$top/conf" -I "$top/ikepolicy" -I "$top/xfrm" -I "$top/gatewayd" \
+        "$top/common" "$top/conf" "$top/ikepolicy" "$top/xfrm" "$top/gatewayd"
 
 step "libFuzzer (${FUZZ_SECONDS:-60} s per target)"
 mkdir -p "$top/build-fuzz"

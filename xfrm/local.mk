@@ -1,0 +1,7 @@
+noinst_LIBRARIES += xfrm/libxfrm.a
+xfrm_libxfrm_a_SOURCES = \
+	xfrm/shield.c xfrm/shield.h \
+	xfrm/xfrm-msg.c xfrm/xfrm-msg.h \
+	xfrm/xfrm-kernel.c xfrm/xfrm-kernel.h \
+	xfrm/nft.c xfrm/nft.h
+xfrm_libxfrm_a_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS) $(NFTABLES_CFLAGS)
