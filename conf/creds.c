@@ -115,25 +115,29 @@ static int blob_read(const char *path, bool secret, Blob *ret) {
 }
 
 /* Drains the OpenSSL error queue into buf: the reason of the first error
- * (the root cause; later entries are the callers' "PEM lib" style wrappers).
- * Reason strings are fixed texts and never contain key material. */
-static const char *openssl_cause(char *buf, size_t n) {
-        unsigned long e, first = 0;
+ * (the root cause; later entries are the callers' wrappers), skipping the
+ * decoder framework's generic "unsupported", which only says that no decoder
+ * took the input. PEM's "no start line" is spelled out. Reason strings are
+ * fixed texts and never contain key material. */
+static const char *openssl_cause(char *buf, size_t n, const char *pem_label) {
+        unsigned long e, pick = 0;
 
         while ((e = ERR_get_error()) != 0)
-                if (first == 0)
-                        first = e;
+                if (pick == 0 && ERR_GET_LIB(e) != ERR_LIB_OSSL_DECODER)
+                        pick = e;
         ERR_clear_error();
 
-        if (first == 0)
-                snprintf(buf, n, "unknown error");
+        if (pick == 0)
+                snprintf(buf, n, "unsupported format");
+        else if (ERR_GET_LIB(pick) == ERR_LIB_PEM && ERR_GET_REASON(pick) == PEM_R_NO_START_LINE)
+                snprintf(buf, n, "no '-----BEGIN %s-----' line", pem_label);
         else {
-                const char *s = ERR_reason_error_string(first);
+                const char *s = ERR_reason_error_string(pick);
 
                 if (s)
                         snprintf(buf, n, "%s", s);
                 else
-                        snprintf(buf, n, "OpenSSL error 0x%lx", first);
+                        snprintf(buf, n, "OpenSSL error 0x%lx", pick);
         }
         return buf;
 }
@@ -168,7 +172,7 @@ static int certs_parse(const Blob *b, STACK_OF(X509) **ret, char *cause, size_t 
                         /* No further BEGIN CERTIFICATE line is the normal end. */
                         if (sk_X509_num(certs) > 0 && pem_at_end())
                                 break;
-                        openssl_cause(cause, cause_size);
+                        openssl_cause(cause, cause_size, "CERTIFICATE");
                         return -EBADMSG;
                 }
                 if (sk_X509_push(certs, x) <= 0) {
@@ -269,7 +273,7 @@ static void key_facts(EVP_PKEY *k, CertFacts *f) {
                 int nid = OBJ_txt2nid(group);
                 const char *nist = nid != NID_undef ? EC_curve_nid2nist(nid) : NULL;
 
-                snprintf(f->curve, sizeof(f->curve), "%s", nist ?: group);
+                snprintf(f->curve, sizeof(f->curve), "%.31s", nist ?: group);
         } else
                 /* Explicit curve parameters instead of a named curve: never
                  * one of the approved curves as far as policy is concerned. */
@@ -374,8 +378,11 @@ static void report(Check *c, DiagLevel level, TunnelKey key, const char *fmt, ..
                 c->r = c->r ?: -ENOMEM;
                 return;
         }
-        r = diag_add(c->d, level, c->t->path, tunnel_line(c->t, key), "%s=%s: %s",
-                     tunnel_key_to_string(key), path ?: "", msg);
+        if (path)
+                r = diag_add(c->d, level, c->t->path, tunnel_line(c->t, key), "%s=%s: %s",
+                             tunnel_key_to_string(key), path, msg);
+        else
+                r = diag_add(c->d, level, c->t->path, tunnel_line(c->t, key), "%s", msg);
         if (r < 0)
                 c->r = c->r ?: r;
 }
@@ -464,7 +471,11 @@ static int check_load_key(Check *c, EVP_PKEY **ret) {
         }
         k = PEM_read_bio_PrivateKey(bio, NULL, no_password_cb, &encrypted);
         if (!k) {
-                openssl_cause(cause, sizeof(cause));
+                openssl_cause(cause, sizeof(cause), "PRIVATE KEY");
+                /* OpenSSL 3's decoders do not say that there was no key at
+                 * all; look for the armour ourselves (in place, no copy). */
+                if (!b.data || !strstr(b.data, "PRIVATE KEY-----"))
+                        snprintf(cause, sizeof(cause), "no '-----BEGIN PRIVATE KEY-----' line");
                 if (encrypted)
                         report(c, DIAG_ERROR, TUNNEL_PRIVATE_KEY,
                                "is encrypted; gatewayd needs an unencrypted key readable only by root "
@@ -617,6 +628,11 @@ static bool check_ca(Check *c, STACK_OF(X509) *cas) {
         return bad;
 }
 
+/* Every problem of the three files is reported in one run: each file is read
+ * even when another failed, and the chain is verified once both certificate
+ * files parsed. Validity is judged here (with dates) for every certificate of
+ * both files, so OpenSSL's own time verdicts are ignored in verify_cb.
+ * ret_cert/ret_ca may be NULL; see the end for when they are written. */
 int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, time_t now,
                        DiagList *d, CertFacts *ret_cert, CertFacts *ret_ca) {
         _cleanup_x509_stack_ STACK_OF(X509) *certs = NULL, *cas = NULL;

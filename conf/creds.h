@@ -40,7 +40,10 @@ int creds_read_cert_facts(const char *path, CertFacts *ret);
 
 /* Checks the credentials of one certificate tunnel and reports problems to d
  * against the tunnel's lines. now is the time to judge validity at (tests pass
- * fixed times). On success fills ret_cert and ret_ca with the facts for
- * ikepolicy to judge. Returns 0, -EINVAL (errors reported) or -ENOMEM. */
+ * fixed times). Fills ret_cert and ret_ca with the facts for ikepolicy to
+ * judge for every file that parsed, also when returning -EINVAL (so one run
+ * reports every problem); a file that did not parse leaves key_type at
+ * _CERT_KEY_TYPE_INVALID, which ikepolicy_check_cert ignores. Returns 0,
+ * -EINVAL (errors reported) or -ENOMEM. */
 int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, time_t now,
                        DiagList *d, CertFacts *ret_cert, CertFacts *ret_ca);

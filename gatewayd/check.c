@@ -16,10 +16,10 @@ static int check_credentials(const Config *c, const ConfOptions *o, time_t now, 
                 r = creds_check_tunnel(&c->gateway, t, o->secret_owner, now, d, &cert, &ca);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0) {
+                /* Facts come back for every file that parsed, also on error:
+                 * an expired and weak certificate shows both problems. */
+                if (r < 0)
                         ret = -EINVAL;
-                        continue;
-                }
                 r = ikepolicy_check_cert(&cert, c->gateway.fips_mode, "Certificate", t->path,
                                          tunnel_line(t, TUNNEL_CERTIFICATE), d);
                 if (r == -ENOMEM)
