@@ -23,13 +23,13 @@
 #define R_3DES "3DES is disallowed for encryption after 2023, NIST SP 800-131A Rev. 2"
 #define R_DES "single DES has a 56-bit key and is broken; disallowed by NIST SP 800-131A Rev. 2, RFC 8221/8247 MUST NOT"
 #define R_SHA1 \
-        "HMAC-SHA-1 is MUST- (being phased out) in RFC 8221/8247 and disallowed after 2030 by the NIST SP 800-131A Rev. 3 draft"
+        "HMAC-SHA-1 is MUST- in RFC 8221/8247, being phased out, and disallowed after 2030 by the NIST SP 800-131A Rev. 3 draft"
 #define R_MD5 "HMAC-MD5 is not FIPS-approved; RFC 8221/8247 MUST NOT"
 #define R_MODP768 "768-bit MODP is trivially weak, far below the 2048-bit minimum of NIST SP 800-131A Rev. 2 §5; RFC 8247 MUST NOT"
 #define R_MODP1024 \
         "1024-bit MODP is below the 2048-bit minimum of NIST SP 800-131A Rev. 2 §5 / SP 800-56A Rev. 3; RFC 8247 SHOULD NOT; it is Azure's default"
 #define R_GROUP24 \
-        "RFC 5114 group 24 (2048-bit MODP, 256-bit subgroup): RFC 8247 SHOULD NOT; CMVP acceptance of its parameters is unclear"
+        "RFC 5114 group 24 is a 2048-bit MODP group with a 256-bit subgroup: RFC 8247 SHOULD NOT; CMVP acceptance of its parameters is unclear"
 #define R_MODP2048 "2048-bit MODP (RFC 3526 group 14) is an approved safe-prime group of NIST SP 800-56A Rev. 3; RFC 8247 MUST"
 #define R_ECP256 "ECDH on P-256 (group 19) is approved by NIST SP 800-56A Rev. 3; RFC 8247 SHOULD"
 #define R_ECP384 "ECDH on P-384 (group 20) is approved by NIST SP 800-56A Rev. 3; CNSA 1.0 (RFC 9206)"
@@ -77,7 +77,7 @@ static const AlgInfo catalogue[] = {
         LEGACY(PROFILE_DH_GROUP, "DHGroup2", "modp1024", R_MODP1024, R_DH_REPL, .dh_group = 2),
         FORBIDDEN(PROFILE_DH_GROUP, "DHGroup1", "modp768", R_MODP768, R_DH_REPL, .dh_group = 1),
         FORBIDDEN(PROFILE_DH_GROUP, "None", NULL,
-                  "IKEv2 IKE_SA_INIT requires a key exchange (RFC 7296 §1.2)", R_DH_REPL),
+                  "IKEv2 IKE_SA_INIT requires a key exchange, RFC 7296 §1.2", R_DH_REPL),
 
         /* ESP encryption. */
         APPROVED(PROFILE_IPSEC_ENCRYPTION, "GCMAES256", "aes256gcm16",

@@ -172,6 +172,17 @@ int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d) {
          * §1.3.3); every IkeIntegrity value has one, so there is nothing more
          * to check, and MD5 stays forbidden as a PRF too. */
 
+        /* strongSwan counts bytes in 64 bits; conf bounds the value from
+         * below only. */
+        if (p->sa_datasize_kb > UINT64_MAX / 1024) {
+                r = diag_error(d, p->path, p->sa_datasize_line > 0 ? p->sa_datasize_line : p->section_line,
+                               "SADataSizeKilobytes=%" PRIu64 " is too large; use at most %" PRIu64
+                               " (Azure's default is %llu)",
+                               p->sa_datasize_kb, (uint64_t) (UINT64_MAX / 1024), PROFILE_DEFAULT_SA_DATASIZE_KB);
+                if (r < 0)
+                        return r;
+        }
+
         if (p->ike_lifetime_sec > AZURE_IKE_LIFETIME_SEC) {
                 r = diag_warning(d, p->path, p->ike_lifetime_line > 0 ? p->ike_lifetime_line : p->section_line,
                                  "IkeLifeTimeSeconds=%" PRIu64 " is longer than Azure's IKE SA lifetime, which is fixed at %u s; Azure will rekey first (set at most %u to keep rekeying on this side)",
@@ -184,14 +195,14 @@ int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d) {
 }
 
 int ikepolicy_check_config(const Config *c, DiagList *d) {
-        _cleanup_free_ bool *judged = NULL, *failed = NULL;
+        enum { JUDGED = 1 << 0, FAILED = 1 << 1 };
+        _cleanup_free_ uint8_t *state = NULL; /* per profile */
         size_t errors = d->n_errors;
         bool fips = c->gateway.fips_mode;
         int r;
 
-        judged = calloc(c->n_profiles ?: 1, sizeof(bool));
-        failed = calloc(c->n_profiles ?: 1, sizeof(bool));
-        if (!judged || !failed)
+        state = calloc(c->n_profiles ?: 1, sizeof(uint8_t));
+        if (!state)
                 return -ENOMEM;
 
         /* User profiles are judged whether used or not: they are the
@@ -202,7 +213,7 @@ int ikepolicy_check_config(const Config *c, DiagList *d) {
                 r = ikepolicy_check_profile(c->profiles[i], fips, d);
                 if (r < 0 && r != -EINVAL)
                         return r;
-                judged[i] = true;
+                state[i] |= JUDGED;
         }
 
         /* A built-in profile is judged once, and only when a tunnel uses it
@@ -221,14 +232,13 @@ int ikepolicy_check_config(const Config *c, DiagList *d) {
                                 break;
                 if (i >= c->n_profiles || !t->profile->builtin)
                         continue;
-                if (!judged[i]) {
+                if (!(state[i] & JUDGED)) {
                         r = ikepolicy_check_profile(t->profile, fips, d);
                         if (r < 0 && r != -EINVAL)
                                 return r;
-                        judged[i] = true;
-                        failed[i] = r == -EINVAL;
+                        state[i] |= JUDGED | (r == -EINVAL ? FAILED : 0);
                 }
-                if (failed[i]) {
+                if (state[i] & FAILED) {
                         r = diag_note(d, t->path, tunnel_line(t, TUNNEL_PROFILE), "tunnel '%s' uses profile '%s' (%s)",
                                       t->name, t->profile->name, t->profile->path);
                         if (r < 0)
