@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <sys/random.h>
 #include <sys/stat.h>
