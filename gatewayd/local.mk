@@ -6,7 +6,8 @@ noinst_LIBRARIES += gatewayd/libgatewayd.a
 gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
 	gatewayd/check.c gatewayd/check.h \
-	gatewayd/vici-wire.c gatewayd/vici-wire.h
+	gatewayd/vici-wire.c gatewayd/vici-wire.h \
+	gatewayd/reload.c gatewayd/reload.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

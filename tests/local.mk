@@ -12,6 +12,7 @@ UNIT_TESTS = \
 	tests/unit/test-render \
 	tests/unit/test-azure \
 	tests/unit/test-vici-wire \
+	tests/unit/test-reload \
 	tests/unit/test-shield \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel
@@ -66,6 +67,9 @@ tests_unit_test_azure_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_wire_SOURCES = tests/unit/test-vici-wire.c
 tests_unit_test_vici_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_reload_SOURCES = tests/unit/test-reload.c
+tests_unit_test_reload_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_reload_LDADD = $(UNIT_LDADD)
 tests_unit_test_shield_SOURCES = tests/unit/test-shield.c
 tests_unit_test_shield_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shield_LDADD = $(UNIT_LDADD)

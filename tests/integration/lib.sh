@@ -125,15 +125,16 @@ it_make_ca() {
                 -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || it_fail "openssl: CA"
 }
 
-# it_make_cert CADIR OUTCERT OUTKEY CN SAN: an EC P-256 certificate signed by the CA.
+# it_make_cert CADIR OUTCERT OUTKEY SUBJECT SAN: an EC P-256 certificate signed
+# by the CA; SUBJECT as openssl writes it ("/C=US/O=Example/CN=gw").
 it_make_cert() {
-        local ca=$1 cert=$2 key=$3 cn=$4 san=$5
+        local ca=$1 cert=$2 key=$3 subj=$4 san=$5
         mkdir -p "$(dirname "$cert")" "$(dirname "$key")"
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/C=US/O=gatewayd test/CN=$cn" \
-                -keyout "$key" -out "$cert.csr" 2>/dev/null || it_fail "openssl: csr $cn"
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "$subj" \
+                -keyout "$key" -out "$cert.csr" 2>/dev/null || it_fail "openssl: csr $subj"
         printf 'subjectAltName=%s\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' "$san" > "$cert.ext"
         openssl x509 -req -in "$cert.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" -CAcreateserial -sha384 \
-                -days 30 -extfile "$cert.ext" -out "$cert" 2>/dev/null || it_fail "openssl: cert $cn"
+                -days 30 -extfile "$cert.ext" -out "$cert" 2>/dev/null || it_fail "openssl: cert $subj"
         rm -f "$cert.csr" "$cert.ext"
         chmod 600 "$key"
 }
@@ -153,13 +154,15 @@ it_example_tree() {
                 local tmpca="$d/.ca"
                 it_make_ca "$tmpca"
                 for t in $(grep -l '^Authentication *= *certificate' "$d"/tunnels.d/*.conf); do
-                        local cert key ca
+                        local cert key ca subj
                         cert=$(sed -n 's/^Certificate *= *//p' "$t")
+                        # LocalId "C=US, O=Example, CN=gw" -> "/C=US/O=Example/CN=gw"
+                        subj=$(sed -n 's/^LocalId *= *//p' "$t" | sed 's|, *|/|g; s|^|/|')
                         key=$(sed -n 's/^PrivateKey *= *//p' "$t")
                         ca=$(sed -n 's/^CACertificate *= *//p' "$t")
                         mkdir -p "$(dirname "$d/$ca")"
                         cp "$tmpca/ca.pem" "$d/$ca"
-                        it_make_cert "$tmpca" "$d/$cert" "$d/$key" "onprem-gw" "IP:192.0.2.1,DNS:onprem-gw.example"
+                        it_make_cert "$tmpca" "$d/$cert" "$d/$key" "${subj:-/CN=onprem-gw}" "IP:192.0.2.1,DNS:onprem-gw.example"
                 done
                 rm -rf "$tmpca"
         fi

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <openssl/evp.h>
+
+#include "ikepolicy.h"
+#include "reload.h"
+#include "settings.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
+
+static const char *const tunnel_change_table[_TUNNEL_CHANGE_MAX] = {
+        [TUNNEL_UNCHANGED] = "unchanged",
+        [TUNNEL_ADDED] = "added",
+        [TUNNEL_CHANGED] = "changed",
+        [TUNNEL_SHIELD_ONLY] = "shield-changed",
+        [TUNNEL_REMOVED] = "removed",
+};
+
+const char *tunnel_change_to_string(TunnelChange c) {
+        if (c < 0 || c >= _TUNNEL_CHANGE_MAX)
+                return NULL;
+        return tunnel_change_table[c];
+}
+
+/* Hashes "path\0" and the file's contents (or its error code). The buffer is
+ * wiped: it may hold a PSK or a private key. */
+static int hash_file(EVP_MD_CTX *md, const char *path) {
+        _cleanup_close_ int fd = -EBADF;
+        uint8_t buf[4096];
+        int32_t err = 0;
+        ssize_t n;
+
+        if (!path)
+                return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
+        if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
+                return -EIO;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                err = errno;
+        while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) != 0) {
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        err = errno;
+                        break;
+                }
+                if (!EVP_DigestUpdate(md, buf, (size_t) n)) {
+                        explicit_bzero(buf, sizeof(buf));
+                        return -EIO;
+                }
+        }
+        explicit_bzero(buf, sizeof(buf));
+        return EVP_DigestUpdate(md, &err, sizeof(err)) ? 0 : -EIO;
+}
+
+static int render_text(const Gateway *g, const Tunnel *t, char **ret, size_t *ret_len) {
+        _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL);
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        if (!root)
+                return -ENOMEM;
+        if (t->enabled && t->profile) {
+                r = ikepolicy_render_tunnel(g, t, root);
+                if (r < 0)
+                        return r;
+        }
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        r = settings_print_swanctl(root, f);
+        fclose(f);
+        if (r < 0) {
+                free(buf);
+                return r;
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        _cleanup_free_ char *text = NULL;
+        TunnelFingerprint fp = {};
+        size_t len = 0;
+        char buf[PREFIX_STRLEN];
+        uint8_t flags[2];
+        int r;
+
+        if (!md)
+                return -ENOMEM;
+        r = render_text(g, t, &text, &len);
+        if (r < 0)
+                return r;
+        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, text, len))
+                return -EIO;
+        if (t->enabled) {
+                const char *files[] = { t->psk_file, t->certificate, t->private_key, t->ca_certificate };
+                for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                        r = hash_file(md, files[i]);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        if (!EVP_DigestFinal_ex(md, fp.charon, NULL))
+                return -EIO;
+
+        /* The shield depends on FailClosed, the MSS clamp and the remote
+         * prefixes only, whether or not the tunnel is enabled. */
+        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+                return -EIO;
+        flags[0] = t->fail_closed;
+        flags[1] = 0;
+        if (!EVP_DigestUpdate(md, flags, sizeof(flags)) ||
+            !EVP_DigestUpdate(md, &t->tcp_mss_clamp, sizeof(t->tcp_mss_clamp)))
+                return -EIO;
+        for (size_t i = 0; i < t->remote_prefixes.n; i++) {
+                prefix_to_string(&t->remote_prefixes.items[i], buf);
+                if (!EVP_DigestUpdate(md, buf, strlen(buf) + 1))
+                        return -EIO;
+        }
+        if (!EVP_DigestFinal_ex(md, fp.shield, NULL))
+                return -EIO;
+        *ret = fp;
+        return 0;
+}
+
+static int diff_append(TunnelDiff *d, const char *name, TunnelChange c, const Tunnel *old, const Tunnel *new) {
+        TunnelDiffEntry *n = reallocarray(d->entries, d->n + 1, sizeof(TunnelDiffEntry));
+
+        if (!n)
+                return -ENOMEM;
+        d->entries = n;
+        d->entries[d->n++] = (TunnelDiffEntry) { .name = name, .change = c, .old = old, .new = new };
+        switch (c) {
+        case TUNNEL_ADDED:
+                d->n_added++;
+                break;
+        case TUNNEL_CHANGED:
+        case TUNNEL_SHIELD_ONLY:
+                d->n_changed++;
+                break;
+        case TUNNEL_REMOVED:
+                d->n_removed++;
+                break;
+        default:
+                d->n_unchanged++;
+                break;
+        }
+        return 0;
+}
+
+int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config *new,
+                TunnelFingerprint *new_fp, TunnelDiff *ret) {
+        TunnelDiff d = {};
+        size_t i = 0, j = 0, n_old = old ? old->n_tunnels : 0;
+        int r;
+
+        for (size_t k = 0; k < new->n_tunnels; k++) {
+                r = tunnel_fingerprint(&new->gateway, new->tunnels[k], &new_fp[k]);
+                if (r < 0)
+                        return r;
+        }
+        /* Merge walk over two name-sorted arrays. */
+        while (i < n_old || j < new->n_tunnels) {
+                const Tunnel *a = i < n_old ? old->tunnels[i] : NULL;
+                const Tunnel *b = j < new->n_tunnels ? new->tunnels[j] : NULL;
+                int cmp = !a ? 1 : !b ? -1 : strcmp(a->name, b->name);
+
+                if (cmp < 0)
+                        r = diff_append(&d, a->name, TUNNEL_REMOVED, a, NULL), i++;
+                else if (cmp > 0)
+                        r = diff_append(&d, b->name, TUNNEL_ADDED, NULL, b), j++;
+                else {
+                        TunnelChange c = TUNNEL_UNCHANGED;
+
+                        if (memcmp(old_fp[i].charon, new_fp[j].charon, FINGERPRINT_SIZE) != 0)
+                                c = TUNNEL_CHANGED;
+                        else if (memcmp(old_fp[i].shield, new_fp[j].shield, FINGERPRINT_SIZE) != 0)
+                                c = TUNNEL_SHIELD_ONLY;
+                        r = diff_append(&d, b->name, c, a, b);
+                        i++, j++;
+                }
+                if (r < 0) {
+                        tunnel_diff_clear(&d);
+                        return r;
+                }
+        }
+        *ret = d;
+        return 0;
+}
+
+void tunnel_diff_clear(TunnelDiff *d) {
+        free(d->entries);
+        *d = (TunnelDiff) {};
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What a reload changes. A tunnel's fingerprint covers everything that reaches
+ * charon or the kernel for it: its rendered strongSwan settings, the contents
+ * of the files it references (PSK, certificate, key, CA: a renewed file is a
+ * change) and its shield settings. Tunnels whose fingerprint is unchanged are
+ * left alone — their SAs are never touched. */
+
+#include <stdint.h>
+
+#include "model.h"
+
+#define FINGERPRINT_SIZE 32
+
+typedef struct TunnelFingerprint {
+        uint8_t charon[FINGERPRINT_SIZE]; /* settings + credential files */
+        uint8_t shield[FINGERPRINT_SIZE]; /* FailClosed, TcpMssClamp, RemotePrefixes */
+} TunnelFingerprint;
+
+/* Computes the fingerprint of t. File contents are hashed, never kept.
+ * Returns 0 or -errno (a file that cannot be read counts as its error code
+ * mixed into the hash, so it is still a deterministic change). */
+int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret);
+
+typedef enum TunnelChange {
+        TUNNEL_UNCHANGED,
+        TUNNEL_ADDED,
+        TUNNEL_CHANGED,       /* charon settings or credentials differ */
+        TUNNEL_SHIELD_ONLY,   /* only the shield settings differ */
+        TUNNEL_REMOVED,
+        _TUNNEL_CHANGE_MAX,
+        _TUNNEL_CHANGE_INVALID = -EINVAL,
+} TunnelChange;
+
+const char *tunnel_change_to_string(TunnelChange c);
+
+typedef struct TunnelDiffEntry {
+        const char *name;      /* borrowed from old or new config */
+        TunnelChange change;
+        const Tunnel *old;     /* NULL if added */
+        const Tunnel *new;     /* NULL if removed */
+} TunnelDiffEntry;
+
+typedef struct TunnelDiff {
+        TunnelDiffEntry *entries;
+        size_t n;
+        size_t n_added, n_changed, n_removed, n_unchanged;
+} TunnelDiff;
+
+/* Compares two configs (old may be NULL: everything is added). The fingerprints
+ * of old's tunnels are given (old_fp[i] for old->tunnels[i]) so that a reload
+ * compares against what was applied, not against files that changed since.
+ * new_fp receives the fingerprints of new's tunnels (new->n_tunnels entries).
+ * Both configs are sorted by name (conf guarantees it). */
+int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config *new,
+                TunnelFingerprint *new_fp, TunnelDiff *ret);
+void tunnel_diff_clear(TunnelDiff *d);

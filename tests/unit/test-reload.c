@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <unistd.h>
+
+#include "conf.h"
+#include "reload.h"
+#include "testhelp.h"
+
+static char *dir;
+
+static const char *tunnel_text(char *buf, size_t n, const char *remote, const char *extra) {
+        snprintf(buf, n,
+                 "[Tunnel]\nRemoteAddress=%s\nPreSharedKeyFile=%s/psk\nLocalPrefixes=198.51.100.0/25\n"
+                 "RemotePrefixes=%s\n%s",
+                 remote, dir, streq(remote, "203.0.113.1") ? "198.51.100.128/26" : "198.51.100.192/26", extra);
+        return buf;
+}
+
+/* Builds a config of the given tunnels ("name=extra lines") from memory. */
+static Config *make(const char *a_extra, bool with_b) {
+        const ConfOptions o = { .secret_owner = getuid(), .check_files = true };
+        _cleanup_(diag_list_clear) DiagList d = {};
+        Config *c = config_new(dir);
+        char buf[1024];
+
+        assert_non_null(c);
+        tunnel_text(buf, sizeof(buf), "203.0.113.1", a_extra);
+        assert_int_equal(conf_parse_tunnel(c, "a", "tunnels.d/a.conf", buf, strlen(buf), &d), 0);
+        if (with_b) {
+                tunnel_text(buf, sizeof(buf), "203.0.113.2", "");
+                assert_int_equal(conf_parse_tunnel(c, "b", "tunnels.d/b.conf", buf, strlen(buf), &d), 0);
+        }
+        assert_int_equal(conf_finish(c, &o, &d), 0);
+        assert_no_errors(&d);
+        return c;
+}
+
+static void fingerprints(const Config *c, TunnelFingerprint *fp) {
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[i], &fp[i]), 0);
+}
+
+static TunnelChange change_of(const TunnelDiff *d, const char *name) {
+        for (size_t i = 0; i < d->n; i++)
+                if (streq(d->entries[i].name, name))
+                        return d->entries[i].change;
+        fail_msg("no diff entry for %s", name);
+        return _TUNNEL_CHANGE_INVALID;
+}
+
+static void test_diff_rows(void **state) {
+        static const struct {
+                const char *a_extra;
+                bool with_b;
+                TunnelChange a, b;
+                size_t added, changed, removed;
+        } rows[] = {
+                { "", true, TUNNEL_UNCHANGED, TUNNEL_UNCHANGED, 0, 0, 0 },
+                { "DpdTimeoutSeconds=30\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0 },
+                { "Profile=fips-cbc\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0 },
+                { "FailClosed=no\n", true, TUNNEL_SHIELD_ONLY, TUNNEL_UNCHANGED, 0, 1, 0 },
+                { "TcpMssClamp=1300\n", true, TUNNEL_SHIELD_ONLY, TUNNEL_UNCHANGED, 0, 1, 0 },
+                { "Enabled=no\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0 },
+                { "", false, TUNNEL_UNCHANGED, TUNNEL_REMOVED, 0, 0, 1 },
+        };
+        _cleanup_(config_freep) Config *base = make("", true);
+        TunnelFingerprint base_fp[2];
+
+        fingerprints(base, base_fp);
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(config_freep) Config *c = make(rows[i].a_extra, rows[i].with_b);
+                TunnelFingerprint fp[2];
+                TunnelDiff d = {};
+
+                print_message("row %zu\n", i);
+                assert_int_equal(tunnel_diff(base, base_fp, c, fp, &d), 0);
+                assert_int_equal(change_of(&d, "a"), rows[i].a);
+                assert_int_equal(change_of(&d, "b"), rows[i].b);
+                assert_int_equal(d.n_added, rows[i].added);
+                assert_int_equal(d.n_changed, rows[i].changed);
+                assert_int_equal(d.n_removed, rows[i].removed);
+                tunnel_diff_clear(&d);
+        }
+}
+
+static void test_from_nothing_and_renewed_file(void **state) {
+        _cleanup_(config_freep) Config *c = make("", true);
+        _cleanup_free_ char *psk = NULL;
+        TunnelFingerprint fp[2], fp2[2];
+        TunnelDiff d = {};
+
+        assert_int_equal(tunnel_diff(NULL, NULL, c, fp, &d), 0);
+        assert_int_equal(d.n_added, 2);
+        tunnel_diff_clear(&d);
+
+        /* A new key in the same file is a change of both tunnels that use it. */
+        psk = th_write_file(dir, "psk", "Zq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600);
+        assert_int_equal(tunnel_diff(c, fp, c, fp2, &d), 0);
+        assert_int_equal(change_of(&d, "a"), TUNNEL_CHANGED);
+        assert_int_equal(change_of(&d, "b"), TUNNEL_CHANGED);
+        tunnel_diff_clear(&d);
+        free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
+}
+
+static int setup(void **state) {
+        dir = th_mkdtemp();
+        free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
+        return 0;
+}
+
+static int teardown(void **state) {
+        th_rmtree(dir);
+        free(dir);
+        return 0;
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_diff_rows),
+                cmocka_unit_test(test_from_nothing_and_renewed_file),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

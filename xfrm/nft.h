@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* gatewayd's one nftables table, `inet gatewayd` (DESIGN.md "Moving parts"):
+ *  - the TCP MSS clamp Azure requires, for SYN and SYN-ACK to and from the
+ *    RemotePrefixes of every enabled tunnel with TcpMssClamp > 0, in forward
+ *    and output. A fixed value (not `rt mtu`), and only ever lowered: a rule
+ *    fires when the segment's MSS is above the clamp;
+ *  - with DataPlane=userspace, the inbound half of the shield: plaintext from
+ *    the RemotePrefixes of a FailClosed tunnel that did not come out of the
+ *    TUN device is dropped in input and forward (XFRM cannot tell a decrypted
+ *    libipsec packet from a plaintext one; the input device can).
+ * Prefixes live in interval sets (one lookup per packet whatever the number of
+ * tunnels). The whole table is built as text (pure, tested) and replaced in
+ * one libnftables transaction. */
+
+#include "model.h"
+
+#define NFT_TABLE_FAMILY "inet"
+#define NFT_TABLE_NAME "gatewayd"
+
+/* Builds the whole table definition ("table inet gatewayd { ... }\n") into
+ * *ret (malloc'd). tun_name NULL means "ipsec0"; it must be a valid interface
+ * name (1..15 of [A-Za-z0-9_.-]). Errors: -EINVAL (bad tun_name, data plane or
+ * MSS above 65535), -ENOMEM. */
+int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane,
+                       const char *tun_name, char **ret);
+int nft_gatewayd_build_config(const Config *c, const char *tun_name, char **ret);
+
+/* The transaction that replaces the table with table_text atomically, and
+ * does not fail when the table is absent: create (no-op if present), delete,
+ * then the new definition. Pure; *ret malloc'd. -ENOMEM. */
+int nft_gatewayd_transaction(const char *table_text, char **ret);
+
+/* Runs nft_gatewayd_transaction(table_text) through libnftables. On failure
+ * returns -EIO (libnftables gives no errno; -ENOMEM if it could not even
+ * start) and sets *ret_error (optional) to nft's own message, malloc'd. */
+int nft_gatewayd_apply(const char *table_text, char **ret_error);
+/* Deletes the table; no error if it is absent. */
+int nft_gatewayd_remove(char **ret_error);
+/* `nft list table inet gatewayd` into *ret_text. -ENOENT when absent. */
+int nft_gatewayd_list(char **ret_text, char **ret_error);

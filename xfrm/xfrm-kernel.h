@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The shield's sender: an XFRM netlink socket (libnl), requests acknowledged
+ * one by one, the kernel's extended ACK captured so that a refused request
+ * says why (as iproute2 does), and reconciliation of the kernel's shield
+ * policies with a wanted set. Works in the network namespace of the caller.
+ *
+ * Error convention: < 0 is the kernel's -errno (or -ENOMEM, -EIO for a
+ * transport failure). Functions taking char **ret_extack set it, on failure
+ * only, to a malloc'd copy of the kernel's extended ACK message when the
+ * kernel sent one (else NULL); the caller logs and frees it. It may be NULL. */
+
+#include <netlink/socket.h>
+#include <stdint.h>
+
+#include "shield.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
+
+/* Opens a NETLINK_XFRM socket: CLOEXEC, NETLINK_EXT_ACK and NETLINK_CAP_ACK
+ * on. Free with nl_socket_free(). -errno. */
+int xfrm_socket_open(struct nl_sock **ret);
+
+/* Sends msg (completing its sequence number and port) and waits for its ACK.
+ * msg stays the caller's. 0 or the kernel's -errno (+ extack). */
+int xfrm_kernel_transact(struct nl_sock *sk, struct nl_msg *msg, char **ret_extack);
+
+/* Add (exclusive), update (replace in place) and delete (by index) one
+ * policy. They refuse, with -EPERM and nothing sent, a policy that is not
+ * ours (shield_policy_is_ours()): gatewayd never creates a policy it could not
+ * recognise later, nor touches anyone else's. delete: -ENOENT if gone. */
+int xfrm_kernel_add_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
+int xfrm_kernel_update_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
+int xfrm_kernel_delete_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
+
+/* Dumps every policy of the namespace. ret_ours (sorted) gets ours; if
+ * ret_all is not NULL it gets every policy we could parse (ours and foreign);
+ * ret_n_foreign (optional) counts the policies that are not ours. */
+int xfrm_shield_dump(struct nl_sock *sk, ShieldPolicySet *ret_ours, ShieldPolicySet *ret_all,
+                     size_t *ret_n_foreign, char **ret_extack);
+
+typedef struct XfrmApplyStats {
+        size_t added;
+        size_t updated;
+        size_t deleted;
+        size_t kept;
+        size_t reindexed;        /* adds whose preferred index was taken */
+} XfrmApplyStats;
+
+/* Makes our policies in the kernel equal to want (as made by shield_build):
+ * dumps, diffs, adds the missing ones, updates changed ones in place, and only
+ * then deletes the stale ones, so that nothing is unshielded in between. A
+ * failure while adding or updating stops before any delete (over-blocking is
+ * safe, a gap is not) and returns the error; stats (optional) say what was
+ * done so far. Every policy in want must be ours in shape (-EPERM). An add
+ * whose index is already used by any policy gets the next free one. */
+int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
+                      char **ret_extack);
+
+/* Deletes all of our policies and nothing else. ret_removed optional. */
+int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack);
+
+/* Drop counters of the namespace, from /proc/net/xfrm_stat. Locally generated
+ * and forwarded egress hit by an out block count in out_pol_block, inbound
+ * hit by an in or fwd block in in_pol_block; fwd_hdr_error counts forwarded
+ * packets the kernel could not even decode for the lookup. */
+typedef struct ShieldCounters {
+        uint64_t out_pol_block;   /* XfrmOutPolBlock */
+        uint64_t out_pol_error;   /* XfrmOutPolError */
+        uint64_t out_no_states;   /* XfrmOutNoStates: charon's policy without SA */
+        uint64_t in_pol_block;    /* XfrmInPolBlock */
+        uint64_t in_no_pols;      /* XfrmInNoPols */
+        uint64_t in_tmpl_mismatch;/* XfrmInTmplMismatch: plaintext hit charon's in policy */
+        uint64_t fwd_hdr_error;   /* XfrmFwdHdrError */
+} ShieldCounters;
+
+/* Parses the text of /proc/net/xfrm_stat ("Name <spaces> value" lines;
+ * unknown names are skipped). -EBADMSG if a known counter has no number. */
+int shield_counters_parse(const char *text, ShieldCounters *ret);
+/* Reads the calling thread's namespace's /proc/net/xfrm_stat. -errno;
+ * -EOPNOTSUPP if the kernel has no XFRM statistics. */
+int xfrm_shield_read_counters(ShieldCounters *ret);
+
+/* The most recent use (seconds since the epoch, 0 = never) of any of our block
+ * policies for tunnel's prefixes, matched through want (which knows the
+ * tunnel names) against have (a dump, which knows the use times): "this
+ * tunnel's shield dropped something at T". */
+uint64_t shield_last_block_use(const ShieldPolicySet *want, const ShieldPolicySet *have,
+                               const char *tunnel);
