@@ -119,7 +119,7 @@ it_swanctl() {
 it_make_ca() {
         local d=$1
         mkdir -p "$d"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -nodes -days 30 \
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -nodes -days 365 \
                 -subj "/C=US/O=gatewayd test/CN=gatewayd test CA" \
                 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
                 -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || it_fail "openssl: CA"
@@ -134,7 +134,7 @@ it_make_cert() {
                 -keyout "$key" -out "$cert.csr" 2>/dev/null || it_fail "openssl: csr $subj"
         printf 'subjectAltName=%s\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' "$san" > "$cert.ext"
         openssl x509 -req -in "$cert.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" -CAcreateserial -sha384 \
-                -days 30 -extfile "$cert.ext" -out "$cert" 2>/dev/null || it_fail "openssl: cert $subj"
+                -days 365 -extfile "$cert.ext" -out "$cert" 2>/dev/null || it_fail "openssl: cert $subj"
         rm -f "$cert.csr" "$cert.ext"
         chmod 600 "$key"
 }

@@ -67,7 +67,9 @@ for tree in "$t1" "$t2"; do
 
         it_swanctl gw --load-all --clear --file "$IT_DIR/$name.real.conf" > "$IT_DIR/$name.load.txt" 2>&1 ||
                 { cat "$IT_DIR/$name.load.txt"; it_fail "$name: swanctl --load-all failed"; }
-        if grep -Eiq 'fail|error|invalid|unknown' "$IT_DIR/$name.load.txt"; then
+        # swanctl looks for credential folders beside the file; their absence
+        # is not a problem of the rendering.
+        if grep -v '^opening directory' "$IT_DIR/$name.load.txt" | grep -Eiq 'fail|error|invalid|unknown'; then
                 cat "$IT_DIR/$name.load.txt"
                 it_fail "$name: swanctl reported a problem"
         fi
@@ -82,13 +84,18 @@ for tree in "$t1" "$t2"; do
         it_log "$name: $n_loaded connections loaded into charon"
 done
 
-# charon parsed the proposals as rendered (what it will offer on the wire).
-grep -A30 '^fips-cbc:' "$IT_DIR/all.conns.txt" > "$IT_DIR/cbc.txt"
-grep -q 'IKE_SA' "$IT_DIR/all.conns.txt" || true
-it_swanctl gw --list-conns --raw > "$IT_DIR/raw.txt"
-grep -q 'aes256-sha256-prfsha256-modp2048\|AES_CBC_256/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048' "$IT_DIR/all.swanctl.conf" "$IT_DIR/raw.txt" ||
-        it_fail "fips-cbc proposal missing"
-# The secrets arrived: charon counts them.
-n_sec=$(it_swanctl gw --load-creds --file "$IT_DIR/all.real.conf" 2>&1 | grep -c 'loaded IKE shared key' || true)
-[ "$n_sec" -ge 1 ] || it_fail "no IKE shared key loaded"
+# charon took the numbers as rendered (it refuses unknown proposal keywords at
+# load time, so a successful load also proves every proposal parses): IKE rekey
+# at 90% of 28800 s, child rekey at 90% of 27000 s and of 102400000 KiB, DPD
+# every DpdTimeoutSeconds/3.
+conns=$(cat "$IT_DIR/all.conns.txt")
+for want in "^fips-cbc: IKEv2, no reauthentication, rekeying every 25920s, dpd delay 10s" \
+            "^  fips-cbc: TUNNEL, rekeying every 24300s or 94371840000 bytes" \
+            "^    remote: 198.51.100.128/26 2001:db8:12::/48"; do
+        printf '%s\n' "$conns" | grep -q "$want" || { echo "$conns"; it_fail "charon lacks: $want"; }
+done
+# The secrets arrived: charon took every one.
+out=$(it_swanctl gw --load-creds --clear --file "$IT_DIR/all.real.conf" 2>&1)
+n_sec=$(printf '%s\n' "$out" | grep -c "loaded ike secret 'ike-" || true)
+[ "$n_sec" -eq 4 ] || { echo "$out"; it_fail "$n_sec of 4 IKE secrets loaded"; }
 echo "PASS: rendered configurations load into charon"

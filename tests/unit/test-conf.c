@@ -828,6 +828,7 @@ static void test_examples(void **state) {
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(config_freep) Config *c = NULL;
         const char *top = getenv("top_srcdir");
+        char *want = NULL;
 
         if (top)
                 assert_true(asprintf(&dir, "%s/conf/examples", top) > 0);
@@ -838,11 +839,16 @@ static void test_examples(void **state) {
         assert_int_equal(c->n_tunnels, 3);
         assert_string_equal(c->tunnels[0]->name, "azure-cert");
         assert_int_equal(c->tunnels[0]->auth, AUTH_CERTIFICATE);
-        assert_string_equal(c->tunnels[0]->private_key, "/etc/gatewayd/private/gateway.key");
+        /* Relative paths are taken from the config dir. */
+        assert_true(asprintf(&want, "%s/private/gateway.key", dir) > 0);
+        assert_string_equal(c->tunnels[0]->private_key, want);
+        free(want);
         assert_string_equal(c->tunnels[1]->name, "azure-forced");
         assert_true(prefix_is_default(&c->tunnels[1]->local_prefixes.items[0]));
         assert_string_equal(c->tunnels[2]->name, "azure-psk");
-        assert_string_equal(c->tunnels[2]->psk_file, "/etc/gatewayd/psk/azure-psk");
+        assert_true(asprintf(&want, "%s/psk/azure-psk", dir) > 0);
+        assert_string_equal(c->tunnels[2]->psk_file, want);
+        free(want);
         assert_non_null(config_find_profile(c, "vnet-gcm128"));
 }
 
