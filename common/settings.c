@@ -44,7 +44,7 @@ SettingsNode *settings_new(const char *name) {
 }
 
 /* Takes ownership of child, also on failure. */
-static int attach(SettingsNode *s, SettingsNode *child) {
+int settings_attach(SettingsNode *s, SettingsNode *child) {
         SettingsNode **n;
 
         if (!child)
@@ -62,7 +62,7 @@ static int attach(SettingsNode *s, SettingsNode *child) {
 SettingsNode *settings_add_section(SettingsNode *s, const char *name) {
         SettingsNode *c = node_new(SETTINGS_SECTION, name, 0);
 
-        if (attach(s, c) < 0)
+        if (settings_attach(s, c) < 0)
                 return NULL;
         return c;
 }
@@ -75,7 +75,7 @@ int settings_set(SettingsNode *s, const char *key, const char *value, unsigned f
         v->value = strdup(value);
         if (!v->value)
                 return -ENOMEM;
-        return attach(s, TAKE_PTR(v));
+        return settings_attach(s, TAKE_PTR(v));
 }
 
 int settings_setf(SettingsNode *s, const char *key, const char *fmt, ...) {
@@ -118,7 +118,45 @@ int settings_set_list(SettingsNode *s, const char *key, char *const *items, size
                 if (r < 0)
                         return r;
         }
-        return attach(s, TAKE_PTR(l));
+        return settings_attach(s, TAKE_PTR(l));
+}
+
+SettingsNode *settings_copy(const SettingsNode *n) {
+        _cleanup_(settings_freep) SettingsNode *c = node_new(n->kind, n->name, n->flags);
+        int r;
+
+        if (!c)
+                return NULL;
+        if (n->value) {
+                c->value = strdup(n->value);
+                if (!c->value)
+                        return NULL;
+        }
+        for (size_t i = 0; i < n->n_items; i++)
+                if (settings_list_append(c, n->items[i]) < 0)
+                        return NULL;
+        for (size_t i = 0; i < n->n_children; i++) {
+                r = settings_attach(c, settings_copy(n->children[i]));
+                if (r < 0)
+                        return NULL;
+        }
+        return TAKE_PTR(c);
+}
+
+int settings_remove(SettingsNode *s, const char *name) {
+        for (size_t i = 0; i < s->n_children; i++)
+                if (streq_ptr(s->children[i]->name, name)) {
+                        settings_free(s->children[i]);
+                        memmove(s->children + i, s->children + i + 1,
+                                (s->n_children - i - 1) * sizeof(SettingsNode *));
+                        s->n_children--;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+SettingsNode *settings_get_mutable(SettingsNode *s, const char *name) {
+        return (SettingsNode *) settings_get(s, name);
 }
 
 const SettingsNode *settings_get(const SettingsNode *s, const char *name) {

@@ -54,7 +54,16 @@ int settings_setf(SettingsNode *s, const char *key, const char *fmt, ...) _print
 int settings_set_list(SettingsNode *s, const char *key, char *const *items, size_t n, unsigned flags);
 int settings_list_append(SettingsNode *list, const char *item);
 
+/* A deep copy of n (with its name), or NULL on ENOMEM. */
+SettingsNode *settings_copy(const SettingsNode *n);
+/* Removes and frees the direct child called name; -ENOENT if there is none. */
+int settings_remove(SettingsNode *s, const char *name);
+/* Adds an existing node (taking ownership, also on failure) as a child of s. */
+int settings_attach(SettingsNode *s, SettingsNode *child);
+
 const SettingsNode *settings_get(const SettingsNode *s, const char *name);
+/* Like settings_get, for a mutable tree. */
+SettingsNode *settings_get_mutable(SettingsNode *s, const char *name);
 /* Looks up a dotted path such as "connections.weu.children.weu.esp_proposals". */
 const SettingsNode *settings_lookup(const SettingsNode *root, const char *path);
 

@@ -1241,7 +1241,9 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                         r = secret_file_check(t->private_key, o->secret_owner, &reason);
                         if (r == -ENOMEM)
                                 return r;
-                        if (r < 0) {
+                        /* A missing key file is reported once, by the
+                         * certificate checks (creds.c), which need the file. */
+                        if (r < 0 && r != -ENOENT) {
                                 r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRIVATE_KEY), "PrivateKey=%s: %s",
                                                t->private_key, reason ? reason : strerror(-r));
                                 if (r < 0)

@@ -338,6 +338,37 @@ int creds_read_cert_facts(const char *path, CertFacts *ret) {
         return r;
 }
 
+int creds_cert_identity(const char *path, char **ret) {
+        _cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+        unsigned char *der = NULL;
+        char cause[128], *id;
+        int r, n;
+
+        r = certs_load(path, &certs, cause, sizeof(cause));
+        ERR_clear_error();
+        if (r < 0)
+                return r;
+        n = i2d_X509_NAME(X509_get_subject_name(sk_X509_value(certs, 0)), &der);
+        if (n <= 0) {
+                ERR_clear_error();
+                return -EBADMSG;
+        }
+        /* "asn1dn:#" + two hex digits per byte: strongSwan's binary DN form,
+         * which matches the certificate's subject exactly whatever its RDN
+         * order or string escaping. */
+        id = malloc(8 + 2 * (size_t) n + 1);
+        if (!id) {
+                OPENSSL_free(der);
+                return -ENOMEM;
+        }
+        strcpy(id, "asn1dn:#");
+        for (int i = 0; i < n; i++)
+                snprintf(id + 8 + 2 * i, 3, "%02x", der[i]);
+        OPENSSL_free(der);
+        *ret = id;
+        return 0;
+}
+
 /* ---- creds_check_tunnel ---- */
 
 typedef struct Check {

@@ -38,6 +38,11 @@ const char *cert_key_type_to_string(CertKeyType t);
  * does not parse. */
 int creds_read_cert_facts(const char *path, CertFacts *ret);
 
+/* The IKE identity of the (first) certificate in path as strongSwan's binary
+ * DN, "asn1dn:#<hex DER subject>", in a malloc'd string. -errno on I/O,
+ * -EBADMSG if it does not parse. */
+int creds_cert_identity(const char *path, char **ret);
+
 /* Checks the credentials of one certificate tunnel and reports problems to d
  * against the tunnel's lines. now is the time to judge validity at (tests pass
  * fixed times). Fills ret_cert and ret_ca with the facts for ikepolicy to

@@ -7,7 +7,10 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
 	gatewayd/check.c gatewayd/check.h \
 	gatewayd/vici-wire.c gatewayd/vici-wire.h \
-	gatewayd/reload.c gatewayd/reload.h
+	gatewayd/reload.c gatewayd/reload.h \
+	gatewayd/vici-client.c gatewayd/vici-client.h \
+	gatewayd/apply.c gatewayd/apply.h \
+	gatewayd/manager.c gatewayd/manager.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

@@ -21,3 +21,4 @@ int log_internal(int priority, int error, const char *fmt, ...) _printf_(3, 4);
 #define log_error(...) log_internal(LOG_ERR, 0, __VA_ARGS__)
 #define log_warning(...) log_internal(LOG_WARNING, 0, __VA_ARGS__)
 #define log_info(...) log_internal(LOG_INFO, 0, __VA_ARGS__)
+#define log_oom() log_internal(LOG_ERR, -ENOMEM, "Out of memory")

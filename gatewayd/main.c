@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 
+#include <systemd/sd-event.h>
+
 #include "check.h"
 #include "ikepolicy.h"
 #include "log.h"
+#include "manager.h"
 #include "settings.h"
 
 static const char *arg_config_dir = CONF_DEFAULT_DIR;
@@ -79,6 +82,27 @@ static int print_swanctl(const Config *c) {
         return 0;
 }
 
+
+static int run_daemon(const ConfOptions *o) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        r = sd_event_default(&e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the event loop: %m");
+        r = manager_new(e, arg_config_dir, o, &m);
+        if (r < 0)
+                return r;
+        r = manager_start(m);
+        if (r < 0)
+                return r;
+        r = sd_event_loop(e);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return 0;
+}
+
 static int run(int argc, char *argv[]) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(diag_list_clear) DiagList d = {};
@@ -89,12 +113,8 @@ static int run(int argc, char *argv[]) {
         if (r <= 0)
                 return r;
 
-        if (arg_action == ACTION_RUN) {
-                /* The daemon loop (VICI, reload, shield) is not built yet: refuse
-                 * rather than pretend to run. */
-                log_error("daemon mode is not available in this build; use --check or --print-swanctl");
-                return -EOPNOTSUPP;
-        }
+        if (arg_action == ACTION_RUN)
+                return run_daemon(&o);
 
         r = gw_check(arg_config_dir, &o, time(NULL), &d, &c);
         gw_print_diagnostics(&d, stderr);

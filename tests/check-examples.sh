@@ -34,6 +34,15 @@ set -e
 rel=${f#"$d"/}
 echo "$err" | grep -q "^$rel:$line: error: .*mode 0644" || { echo "$err"; it_fail "no mode error at $rel:$line"; }
 echo "$err" | grep -q "^$rel:$bogus_line: error: unknown key 'Bogus'" || { echo "$err"; it_fail "no unknown-key error at $rel:$bogus_line"; }
+# A missing private key is reported once (not by both conf and creds).
+key=$(sed -n 's/^PrivateKey *= *//p' "$d"/tunnels.d/*.conf | head -n1)
+mv "$d/$key" "$d/$key.away"
+set +e
+err=$("$GATEWAYD" --config-dir "$d" --check 2>&1)
+set -e
+n=$(echo "$err" | grep -c "error: PrivateKey=")
+[ "$n" -eq 1 ] || { echo "$err"; it_fail "missing PrivateKey reported $n times"; }
+mv "$d/$key.away" "$d/$key"
 set +e
 "$GATEWAYD" --config-dir "$d" --print-swanctl > "$IT_DIR/out" 2>/dev/null
 rc=$?

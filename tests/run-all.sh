@@ -21,8 +21,12 @@ mkdir -p "$top/build-asan"
         { cat "$top"/build-asan/tests/unit/*.log | tail -200; exit 1; }
 
 step "cppcheck"
+# cppcheck does not model __attribute__((cleanup)) (_cleanup_), so every owned
+# local looks leaked on an early return: memleak/resourceLeak are left to
+# LeakSanitizer, which runs with the ASan unit tests above. Everything else is
+# checked, with inline, reasoned suppressions where needed.
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
-        --inline-suppr --suppress=missingIncludeSystem \
+        --inline-suppr --suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
         -I "$top/common" -I "$top/conf" -I "$top/ikepolicy" -I "$top/xfrm" -I "$top/gatewayd" \
         "$top/common" "$top/conf" "$top/ikepolicy" "$top/xfrm" "$top/gatewayd"
 

@@ -12,6 +12,7 @@ CHARON=${CHARON:-/usr/lib/ipsec/charon}
 
 IT_PIDS=()
 IT_NETNS=()
+declare -A IT_CHARON=()
 IT_DIR=
 
 it_log() { printf '# %s\n' "$*" >&2; }
@@ -103,8 +104,9 @@ charon {
 EOC
         ip netns exec "$ns" unshare -m sh -c \
                 "mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=$dir/strongswan.conf exec $CHARON" \
-                >"$dir/charon.out" 2>&1 &
+                >>"$dir/charon.out" 2>&1 &
         IT_PIDS+=("$!")
+        IT_CHARON[$name]=$!
         it_wait_for 20 test -S "$dir/charon.vici" || it_fail "charon $name did not open its VICI socket"
 }
 
@@ -259,4 +261,54 @@ secrets {
 EOC
         it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >/dev/null ||
                 it_fail "azure peer: swanctl --load-all"
+}
+
+# it_onprem_tree DIR PSK [extra tunnel lines]: a gatewayd config tree with one
+# PSK tunnel "azure" to the simulated Azure gateway, VICI at charon "gw".
+it_onprem_tree() {
+        local etc=$1 psk=$2 extra=${3:-}
+        mkdir -p "$etc/tunnels.d" "$etc/psk"
+        printf '%s\n' "$psk" > "$etc/psk/azure"
+        chmod 600 "$etc/psk/azure"
+        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\n' "$IT_DIR" > "$etc/gatewayd.conf"
+        cat > "$etc/tunnels.d/azure.conf" <<EOT
+[Tunnel]
+RemoteAddress=192.0.2.2
+LocalAddress=192.0.2.1
+PreSharedKeyFile=psk/azure
+LocalPrefixes=$ONPREM_LAN4, $ONPREM_LAN6
+RemotePrefixes=$VNET4, $VNET6
+$extra
+EOT
+}
+
+# it_start_gatewayd ETC: gatewayd in the on-prem gateway's namespace; its
+# output goes to $IT_DIR/gatewayd.log; sets GATEWAYD_PID.
+it_start_gatewayd() {
+        ip netns exec "$ONPREM_GW" "$GATEWAYD" --config-dir "$1" >>"$IT_DIR/gatewayd.log" 2>&1 &
+        GATEWAYD_PID=$!
+        IT_PIDS+=("$GATEWAYD_PID")
+}
+
+# it_sa_installed CHARON TUNNEL: true when TUNNEL has an INSTALLED child SA.
+it_sa_installed() {
+        swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null | grep -q INSTALLED
+}
+
+# it_ike_id CHARON TUNNEL: the IKE SA's unique id and SPIs ("#3 spi_i spi_r").
+it_ike_id() {
+        swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null |
+                sed -n "s/^$2: \(#[0-9]*\), ESTABLISHED, IKEv2, \([0-9a-f]*\)_i[*]* \([0-9a-f]*\)_r[*]*$/\1 \2 \3/p"
+}
+
+# it_ping FROMNS ADDR: one ping with a short deadline.
+it_ping() {
+        ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+}
+
+# it_stop_pid PID: SIGTERM and wait (for a process this test started).
+it_stop_pid() {
+        kill "$1" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+        kill -9 "$1" 2>/dev/null || true
 }

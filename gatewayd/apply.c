@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "apply.h"
+#include "creds.h"
+#include "ikepolicy.h"
+#include "secret.h"
+
+/* One in-flight command: who to tell, about what. */
+typedef struct Pending {
+        ApplyContext *a;
+        char *tunnel;
+        const char *cmd; /* static strings only */
+} Pending;
+
+int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret_data, size_t *ret_len) {
+        const ConfOptions *o = userdata;
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *reason = NULL;
+        struct stat st;
+        char *buf;
+        size_t got = 0;
+        int r;
+
+        if (flags & SETTINGS_SECRET) {
+                char *key = NULL;
+
+                r = psk_read(path, o->secret_owner, &key, &reason);
+                if (r < 0)
+                        return r;
+                *ret_len = strlen(key);
+                *ret_data = key;
+                return 0;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EINVAL;
+        if (st.st_size > (off_t) VICI_MAX_VALUE)
+                return -E2BIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (got < (size_t) st.st_size) {
+                ssize_t n = read(fd, buf + got, (size_t) st.st_size - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        r = n < 0 ? -errno : -EIO;
+                        explicit_bzero(buf, got);
+                        free(buf);
+                        return r;
+                }
+                got += (size_t) n;
+        }
+        buf[got] = 0;
+        *ret_data = buf;
+        *ret_len = got;
+        return 0;
+}
+
+static void on_done(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        Pending *p = userdata;
+        const char *errmsg = NULL;
+
+        if (error == 0) {
+                int r = vici_response_success(response, &errmsg);
+                if (r < 0)
+                        error = r;
+                else if (r == 0)
+                        error = -EREMOTEIO;
+        }
+        if (p->a->done)
+                p->a->done(p->a->userdata, p->tunnel, p->cmd, error, errmsg);
+        free(p->tunnel);
+        free(p);
+}
+
+static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const SettingsNode *msg) {
+        Pending *p = calloc(1, sizeof(Pending));
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        p->a = a;
+        p->cmd = cmd;
+        if (tunnel && !(p->tunnel = strdup(tunnel))) {
+                free(p);
+                return -ENOMEM;
+        }
+        r = vici_client_call(a->vici, cmd, msg, on_done, p);
+        if (r < 0) {
+                free(p->tunnel);
+                free(p);
+        }
+        return r;
+}
+
+int apply_call(ApplyContext *a, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata) {
+        return vici_client_call(a->vici, cmd, msg, cb, userdata);
+}
+
+static int render(const Gateway *g, const Tunnel *t, SettingsNode **ret) {
+        _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL);
+        int r;
+
+        if (!root)
+                return -ENOMEM;
+        r = ikepolicy_render_tunnel(g, t, root);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(root);
+        return 0;
+}
+
+static int queue_psk(ApplyContext *a, const Tunnel *t, const SettingsNode *root) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        _cleanup_free_ char *id = NULL, *path = NULL;
+        const SettingsNode *sec, *secret;
+        SettingsNode *owners;
+        int r;
+
+        if (asprintf(&id, "ike-%s", t->name) < 0 || asprintf(&path, "secrets.%s", id) < 0 || !msg)
+                return -ENOMEM;
+        sec = settings_lookup(root, path);
+        secret = sec ? settings_get(sec, "secret") : NULL;
+        if (!secret)
+                return -EINVAL;
+        if ((r = settings_set(msg, "id", id, 0)) < 0 || (r = settings_set(msg, "type", "IKE", 0)) < 0 ||
+            (r = settings_set(msg, "data", secret->value, secret->flags)) < 0 ||
+            (r = settings_set_list(msg, "owners", NULL, 0, 0)) < 0)
+                return r;
+        /* The owners are the rendered "id*" keys of secrets.ike-<name>. */
+        owners = msg->children[msg->n_children - 1];
+        for (size_t i = 0; i < sec->n_children; i++)
+                if (strncmp(sec->children[i]->name, "id", 2) == 0 && sec->children[i]->value) {
+                        r = settings_list_append(owners, sec->children[i]->value);
+                        if (r < 0)
+                                return r;
+                }
+        return queue(a, t->name, "load-shared", msg);
+}
+
+static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, const char *k1, const char *v1,
+                          const char *k2, const char *v2, const char *file) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        int r;
+
+        if (!msg)
+                return -ENOMEM;
+        if ((r = settings_set(msg, k1, v1, 0)) < 0 || (k2 && (r = settings_set(msg, k2, v2, 0)) < 0) ||
+            (r = settings_set(msg, "data", file, SETTINGS_FILE)) < 0)
+                return r;
+        return queue(a, t->name, cmd, msg);
+}
+
+int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
+        _cleanup_(settings_freep) SettingsNode *root = NULL;
+        int r;
+
+        if (t->auth == AUTH_CERTIFICATE) {
+                r = queue_file_cmd(a, t, "load-key", "type", "any", NULL, NULL, t->private_key);
+                if (r < 0)
+                        return r;
+                return queue_file_cmd(a, t, "load-cert", "type", "X509", "flag", "NONE", t->certificate);
+        }
+        r = render(g, t, &root);
+        if (r < 0)
+                return r;
+        return queue_psk(a, t, root);
+}
+
+int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds) {
+        _cleanup_(settings_freep) SettingsNode *root = NULL, *msg = settings_new(NULL);
+        _cleanup_free_ char *path = NULL;
+        SettingsNode *conn, *local;
+        int r;
+
+        if (!msg || asprintf(&path, "connections.%s", t->name) < 0)
+                return -ENOMEM;
+        r = render(g, t, &root);
+        if (r < 0)
+                return r;
+        if (with_creds) {
+                r = apply_tunnel_creds(a, g, t);
+                if (r < 0)
+                        return r;
+        }
+        conn = settings_copy(settings_lookup(root, path));
+        if (!conn)
+                return -ENOMEM;
+        r = settings_attach(msg, conn);
+        if (r < 0)
+                return r;
+        local = settings_get_mutable(conn, "local");
+        if (t->auth == AUTH_CERTIFICATE && local) {
+                /* See apply.h: the certificate is a credential, found by the
+                 * local identity, not part of the connection. */
+                (void) settings_remove(local, "certs");
+                if (!settings_get(local, "id")) {
+                        _cleanup_free_ char *id = NULL;
+
+                        r = creds_cert_identity(t->certificate, &id);
+                        if (r < 0)
+                                return r;
+                        r = settings_set(local, "id", id, 0);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        return queue(a, t->name, "load-conn", msg);
+}
+
+int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL), *sh = settings_new(NULL);
+        _cleanup_free_ char *id = NULL;
+        int r;
+
+        if (!msg || !sh || asprintf(&id, "ike-%s", t->name) < 0)
+                return -ENOMEM;
+        r = settings_set(msg, "name", t->name, 0);
+        if (r < 0)
+                return r;
+        r = queue(a, t->name, "unload-conn", msg);
+        if (r < 0 || t->auth != AUTH_PSK)
+                return r;
+        r = settings_set(sh, "id", id, 0);
+        if (r < 0)
+                return r;
+        return queue(a, t->name, "unload-shared", sh);
+}
+
+int apply_reload_all_creds(ApplyContext *a, const Config *c) {
+        int r;
+
+        r = queue(a, NULL, "clear-creds", NULL);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+
+                if (!t->enabled || !t->profile)
+                        continue;
+                r = apply_tunnel_creds(a, &c->gateway, t);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

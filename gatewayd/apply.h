@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Tunnel -> VICI commands. The rendered settings tree (ikepolicy) becomes the
+ * messages charon takes: load-shared for a PSK, load-key + load-cert for a
+ * certificate, load-conn for the connection; unload-conn and unload-shared to
+ * take a tunnel away. Certificates are loaded as credentials rather than
+ * embedded in load-conn, so that a renewed certificate can be reloaded without
+ * replacing the connection (which would close its SAs): the connection names
+ * its local identity, and charon finds the certificate by it. */
+
+#include "conf.h"
+#include "settings.h"
+#include "vici-client.h"
+
+typedef struct ApplyContext {
+        VICIClient *vici;
+        const ConfOptions *opts;     /* secret owner for PSK files */
+        /* Called for each finished command with the tunnel name (NULL for
+         * global commands), the command, and 0 or -errno; errmsg is charon's. */
+        void (*done)(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg);
+        void *userdata;
+} ApplyContext;
+
+/* Reads SETTINGS_FILE values for the encoder: the first line of a PSK file
+ * (SETTINGS_SECRET; checked like conf does) or a whole PEM file. userdata is
+ * the ConfOptions. */
+int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret_data, size_t *ret_len);
+
+/* Queues what puts t into charon: its credentials (with_creds; certificate
+ * tunnels' credentials are loaded by apply_load_all_creds instead when
+ * creds_global is set) and its connection. */
+int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds);
+/* Queues unload-conn (and unload-shared for a PSK tunnel). */
+int apply_tunnel_unload(ApplyContext *a, const Tunnel *t);
+/* Queues the credentials of one tunnel. */
+int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t);
+/* Queues clear-creds and then the credentials of every enabled tunnel of c:
+ * used when a certificate or key changed (charon has no unload-cert). */
+int apply_reload_all_creds(ApplyContext *a, const Config *c);
+/* Queues one command with a message built by the caller (get-conns,
+ * initiate, terminate ...); the response goes to cb. */
+int apply_call(ApplyContext *a, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata);

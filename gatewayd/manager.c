@@ -1,0 +1,449 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libgen.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <systemd/sd-daemon.h>
+
+#include "apply.h"
+#include "check.h"
+#include "log.h"
+#include "manager.h"
+#include "vici-client.h"
+
+#define RECONNECT_MIN_USEC (100 * 1000ULL)
+#define RECONNECT_MAX_USEC (5 * 1000 * 1000ULL)
+#define CRED_DEBOUNCE_USEC (300 * 1000ULL)
+#define MAX_WATCHES 256
+
+static const char *const vici_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
+
+struct Manager {
+        sd_event *event;
+        char *dir;
+        ConfOptions opts;
+        Config *config;
+        TunnelFingerprint *fp;        /* fp[i] belongs to config->tunnels[i] */
+
+        VICIClient *vici;
+        ApplyContext apply;
+        bool vici_up, vici_was_up;
+        uint64_t backoff_usec;
+        sd_event_source *reconnect;
+        unsigned apply_failures;      /* commands that failed since the last apply */
+        size_t apply_pending;
+
+        sd_event_source *sig[3];
+        sd_event_source *watch[MAX_WATCHES];
+        char *watch_dir[MAX_WATCHES];
+        size_t n_watch;
+        sd_event_source *cred_timer;
+};
+
+static void apply_done(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg) {
+        Manager *m = userdata;
+
+        if (m->apply_pending > 0)
+                m->apply_pending--;
+        if (error == 0)
+                return;
+        m->apply_failures++;
+        /* unload-* of something charon does not have is not a failure. */
+        if (strncmp(cmd, "unload-", 7) == 0)
+                return;
+        if (error == -ECONNRESET)
+                return; /* reported once as the lost connection */
+        if (errmsg)
+                log_error("tunnel '%s': %s failed: %s", tunnel ? tunnel : "*", cmd, errmsg);
+        else
+                log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
+}
+
+static int count(Manager *m, int r) {
+        if (r >= 0)
+                m->apply_pending++;
+        return r;
+}
+
+/* Queues everything that puts the whole config into charon. Idempotent:
+ * charon keeps a connection whose configuration did not change, SAs and all. */
+static int apply_all(Manager *m) {
+        int r;
+
+        m->apply_failures = 0;
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+
+                if (!t->enabled) {
+                        r = apply_tunnel_unload(&m->apply, t);
+                        if (r < 0)
+                                return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
+                        continue;
+                }
+                r = count(m, apply_tunnel_load(&m->apply, &m->config->gateway, t, true));
+                if (r < 0)
+                        return log_error_errno(r, "Failed to queue tunnel '%s': %m", t->name);
+        }
+        return 0;
+}
+
+/* get-conns answered: unload what charon has that the config does not (a
+ * tunnel removed while gatewayd was not running), then load everything. */
+static void on_get_conns(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        Manager *m = userdata;
+        const SettingsNode *conns = response ? settings_get(response, "conns") : NULL;
+
+        if (error < 0) {
+                if (error != -ECONNRESET)
+                        log_error_errno(error, "get-conns failed: %m");
+                return;
+        }
+        for (size_t i = 0; conns && conns->kind == SETTINGS_LIST && i < conns->n_items; i++) {
+                const Tunnel *t = config_find_tunnel(m->config, conns->items[i]);
+                _cleanup_(settings_freep) SettingsNode *msg = NULL;
+
+                if (t)
+                        continue;
+                log_info("unloading connection '%s': not in the configuration", conns->items[i]);
+                msg = settings_new(NULL);
+                if (!msg || settings_set(msg, "name", conns->items[i], 0) < 0 ||
+                    apply_call(&m->apply, "unload-conn", msg, NULL, NULL) < 0)
+                        log_error("Failed to queue unload of '%s'", conns->items[i]);
+        }
+        (void) apply_all(m);
+}
+
+static const char *event_sa_name(const SettingsNode *msg) {
+        /* The IKE_SA name is the one section of the event message. */
+        for (size_t i = 0; msg && i < msg->n_children; i++)
+                if (msg->children[i]->kind == SETTINGS_SECTION)
+                        return msg->children[i]->name;
+        return NULL;
+}
+
+static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *msg, void *userdata) {
+        const char *name = event_sa_name(msg);
+        const SettingsNode *sa = name ? settings_get(msg, name) : NULL;
+        const char *up = msg ? vici_get_string(msg, "up") : NULL;
+        const char *state = sa ? vici_get_string(sa, "state") : NULL;
+
+        if (!name)
+                return;
+        if (streq(event, "ike-updown") || streq(event, "child-updown"))
+                log_info("tunnel '%s': %s %s%s%s", name, event, up && streq(up, "yes") ? "up" : "down",
+                         state ? ", state " : "", state ? state : "");
+        else
+                log_info("tunnel '%s': %s", name, event);
+}
+
+static int schedule_reconnect(Manager *m);
+
+static void on_vici_state(VICIClient *c, bool connected, int error, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (!connected) {
+                if (m->vici_up)
+                        log_error_errno(error, "Lost the connection to charon (%s): %m; reconnecting",
+                                        m->config->gateway.vici);
+                else if (!m->vici_was_up && m->backoff_usec == 0)
+                        log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
+                m->vici_up = false;
+                m->apply_pending = 0;
+                (void) schedule_reconnect(m);
+                return;
+        }
+        log_info("Connected to charon at %s", m->config->gateway.vici);
+        m->vici_up = m->vici_was_up = true;
+        m->backoff_usec = 0;
+        for (size_t i = 0; i < ELEMENTSOF(vici_events); i++) {
+                r = vici_client_register(m->vici, vici_events[i], NULL, NULL);
+                if (r < 0)
+                        log_error_errno(r, "Failed to register for %s: %m", vici_events[i]);
+        }
+        r = apply_call(&m->apply, "get-conns", NULL, on_get_conns, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to query charon's connections: %m");
+}
+
+static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        m->reconnect = sd_event_source_disable_unref(m->reconnect);
+        r = vici_client_connect(m->vici);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to charon: %m");
+                (void) schedule_reconnect(m);
+        }
+        return 0;
+}
+
+static int schedule_reconnect(Manager *m) {
+        if (m->reconnect)
+                return 0;
+        m->backoff_usec = m->backoff_usec ? m->backoff_usec * 2 : RECONNECT_MIN_USEC;
+        if (m->backoff_usec > RECONNECT_MAX_USEC)
+                m->backoff_usec = RECONNECT_MAX_USEC;
+        return sd_event_add_time_relative(m->event, &m->reconnect, CLOCK_MONOTONIC, m->backoff_usec, 10 * 1000,
+                                          on_reconnect, m);
+}
+
+/* --- reload --- */
+
+static void watch_clear(Manager *m) {
+        for (size_t i = 0; i < m->n_watch; i++) {
+                m->watch[i] = sd_event_source_disable_unref(m->watch[i]);
+                free(m->watch_dir[i]);
+                m->watch_dir[i] = NULL;
+        }
+        m->n_watch = 0;
+}
+
+static int on_cred_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->cred_timer = sd_event_source_disable_unref(m->cred_timer);
+        log_info("A credential file changed; reloading");
+        (void) manager_reload(m);
+        return 0;
+}
+
+static int on_cred_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        Manager *m = userdata;
+
+        /* Renewals write several files (and often rename): wait until quiet. */
+        if (m->cred_timer)
+                return sd_event_source_set_time_relative(m->cred_timer, CRED_DEBOUNCE_USEC);
+        return sd_event_add_time_relative(m->event, &m->cred_timer, CLOCK_MONOTONIC, CRED_DEBOUNCE_USEC, 10 * 1000,
+                                          on_cred_timer, m);
+}
+
+static void watch_dir_of(Manager *m, const char *path) {
+        _cleanup_free_ char *copy = path ? strdup(path) : NULL;
+        const char *dir;
+
+        if (!copy || m->n_watch >= MAX_WATCHES)
+                return;
+        dir = dirname(copy);
+        for (size_t i = 0; i < m->n_watch; i++)
+                if (streq(m->watch_dir[i], dir))
+                        return;
+        m->watch_dir[m->n_watch] = strdup(dir);
+        if (!m->watch_dir[m->n_watch])
+                return;
+        if (sd_event_add_inotify(m->event, &m->watch[m->n_watch], dir,
+                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB, on_cred_change,
+                                 m) >= 0)
+                m->n_watch++;
+        else {
+                free(m->watch_dir[m->n_watch]);
+                m->watch_dir[m->n_watch] = NULL;
+        }
+}
+
+/* Credential files live outside the config files and change on their own
+ * (renewal): watch their directories. */
+static void watch_credentials(Manager *m) {
+        watch_clear(m);
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+                if (!t->enabled)
+                        continue;
+                watch_dir_of(m, t->psk_file);
+                watch_dir_of(m, t->certificate);
+                watch_dir_of(m, t->private_key);
+                watch_dir_of(m, t->ca_certificate);
+        }
+}
+
+static void log_diagnostics(const DiagList *d) {
+        for (size_t i = 0; i < d->n; i++) {
+                _cleanup_free_ char *s = diag_format(&d->items[i]);
+                if (s)
+                        log_internal(d->items[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0, "%s", s);
+        }
+}
+
+static int fingerprints(const Config *c, TunnelFingerprint **ret) {
+        TunnelFingerprint *fp = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(TunnelFingerprint));
+        int r;
+
+        if (!fp)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                r = tunnel_fingerprint(&c->gateway, c->tunnels[i], &fp[i]);
+                if (r < 0) {
+                        free(fp);
+                        return r;
+                }
+        }
+        *ret = fp;
+        return 0;
+}
+
+static int check_tree(Manager *m, Config **ret) {
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        r = gw_check(m->dir, &m->opts, time(NULL), &d, &c);
+        log_diagnostics(&d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int manager_reload(Manager *m) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_free_ TunnelFingerprint *fp = NULL;
+        TunnelDiff diff = {};
+        bool creds_changed = false;
+        int r;
+
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
+        r = check_tree(m, &c);
+        if (r < 0) {
+                log_error("Configuration in %s rejected; the running configuration is unchanged", m->dir);
+                (void) sd_notify(false, "READY=1\nSTATUS=Configuration rejected; running the previous one");
+                return r;
+        }
+        if (!streq(c->gateway.vici, m->config->gateway.vici))
+                log_warning("Vici= changed; the new socket is used after a restart");
+        fp = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(TunnelFingerprint));
+        if (!fp)
+                return log_oom();
+        r = tunnel_diff(m->config, m->fp, c, fp, &diff);
+        if (r < 0)
+                return log_error_errno(r, "Failed to compare configurations: %m");
+
+        if (m->vici_up) {
+                for (size_t i = 0; i < diff.n; i++) {
+                        const TunnelDiffEntry *e = &diff.entries[i];
+                        const Tunnel *t = e->new ? e->new : e->old;
+
+                        if ((e->change == TUNNEL_CHANGED || e->change == TUNNEL_ADDED || e->change == TUNNEL_REMOVED) &&
+                            t->auth == AUTH_CERTIFICATE)
+                                creds_changed = true;
+                }
+                /* charon cannot unload one certificate: reload them all, which
+                 * leaves connections and SAs alone. */
+                if (creds_changed)
+                        (void) count(m, apply_reload_all_creds(&m->apply, c));
+                for (size_t i = 0; i < diff.n && r >= 0; i++) {
+                        const TunnelDiffEntry *e = &diff.entries[i];
+
+                        switch (e->change) {
+                        case TUNNEL_REMOVED:
+                                r = apply_tunnel_unload(&m->apply, e->old);
+                                break;
+                        case TUNNEL_ADDED:
+                        case TUNNEL_CHANGED:
+                                if (!e->new->enabled)
+                                        r = apply_tunnel_unload(&m->apply, e->new);
+                                else
+                                        r = count(m, apply_tunnel_load(&m->apply, &c->gateway, e->new,
+                                                                       e->new->auth == AUTH_PSK));
+                                break;
+                        default:
+                                break;
+                        }
+                }
+                if (r < 0)
+                        log_error_errno(r, "Failed to queue changes: %m");
+        }
+        log_info("Configuration applied: %zu tunnels added, %zu changed, %zu removed, %zu unchanged",
+                 diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged);
+        tunnel_diff_clear(&diff);
+
+        config_free(m->config);
+        m->config = TAKE_PTR(c);
+        free(m->fp);
+        m->fp = TAKE_PTR(fp);
+        watch_credentials(m);
+        (void) sd_notify(false, "READY=1\nSTATUS=Configuration applied");
+        return 0;
+}
+
+/* --- lifecycle --- */
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->ssi_signo == SIGHUP) {
+                (void) manager_reload(m);
+                return 0;
+        }
+        log_info("Received %s; exiting (tunnels and shields stay in place)", strsignal((int) si->ssi_signo));
+        (void) sd_notify(false, "STOPPING=1");
+        return sd_event_exit(m->event, 0);
+}
+
+int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
+        int r;
+
+        if (!m)
+                return -ENOMEM;
+        m->event = sd_event_ref(e);
+        m->opts = *o;
+        m->dir = strdup(dir);
+        if (!m->dir)
+                return -ENOMEM;
+        r = check_tree(m, &m->config);
+        if (r < 0) {
+                log_error("Configuration in %s has errors; not starting", dir);
+                return r;
+        }
+        r = fingerprints(m->config, &m->fp);
+        if (r < 0)
+                return r;
+        r = vici_client_new(e, m->config->gateway.vici, apply_load_file, &m->opts, &m->vici);
+        if (r < 0)
+                return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
+        vici_client_set_handlers(m->vici, on_vici_state, on_vici_event, m);
+        m->apply = (ApplyContext) { .vici = m->vici, .opts = &m->opts, .done = apply_done, .userdata = m };
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+        sigset_t ss;
+        int r;
+
+        sigemptyset(&ss);
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+                sigaddset(&ss, sigs[i]);
+        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
+                return -errno;
+        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
+                r = sd_event_add_signal(m->event, &m->sig[i], sigs[i], on_signal, m);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
+        }
+        watch_credentials(m);
+        r = vici_client_connect(m->vici);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to charon: %m");
+        log_info("Started with %zu tunnels from %s", m->config->n_tunnels, m->dir);
+        (void) sd_notify(false, "READY=1\nSTATUS=Running");
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(m->sig); i++)
+                sd_event_source_disable_unref(m->sig[i]);
+        watch_clear(m);
+        sd_event_source_disable_unref(m->cred_timer);
+        sd_event_source_disable_unref(m->reconnect);
+        vici_client_free(m->vici);
+        config_free(m->config);
+        free(m->fp);
+        free(m->dir);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
