@@ -4,13 +4,14 @@
 #include <systemd/sd-event.h>
 
 #include "check.h"
+#include "guard.h"
 #include "ikepolicy.h"
 #include "log.h"
 #include "manager.h"
 #include "settings.h"
 
 static const char *arg_config_dir = CONF_DEFAULT_DIR;
-static enum { ACTION_RUN, ACTION_CHECK, ACTION_PRINT_SWANCTL } arg_action = ACTION_RUN;
+static enum { ACTION_RUN, ACTION_CHECK, ACTION_PRINT_SWANCTL, ACTION_SHIELD_ONLY } arg_action = ACTION_RUN;
 static bool usage_error;
 
 static void help(void) {
@@ -19,6 +20,8 @@ static void help(void) {
                "  --config-dir DIR   read the config tree from DIR (default %s)\n"
                "  --check            validate the config, print every problem, exit\n"
                "  --print-swanctl    print the equivalent swanctl.conf (secrets masked)\n"
+               "  --shield-only      install the fail-closed shield from the config and exit\n"
+               "                     (boot: before any interface is up)\n"
                "  --help             show this help\n"
                "  --version          show the version\n",
                CONF_DEFAULT_DIR);
@@ -26,11 +29,12 @@ static void help(void) {
 
 /* Returns 1 to go on, 0 to exit successfully, -EINVAL for a usage error. */
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_CONFIG_DIR = 0x100, ARG_CHECK, ARG_PRINT_SWANCTL, ARG_VERSION };
+        enum { ARG_CONFIG_DIR = 0x100, ARG_CHECK, ARG_PRINT_SWANCTL, ARG_SHIELD_ONLY, ARG_VERSION };
         static const struct option options[] = {
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "print-swanctl", no_argument, NULL, ARG_PRINT_SWANCTL },
+                { "shield-only", no_argument, NULL, ARG_SHIELD_ONLY },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -47,6 +51,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PRINT_SWANCTL:
                         arg_action = ACTION_PRINT_SWANCTL;
+                        break;
+                case ARG_SHIELD_ONLY:
+                        arg_action = ACTION_SHIELD_ONLY;
                         break;
                 case 'h':
                         help();
@@ -122,6 +129,14 @@ static int run(int argc, char *argv[]) {
                 return r;
         if (arg_action == ACTION_PRINT_SWANCTL)
                 return print_swanctl(c);
+        if (arg_action == ACTION_SHIELD_ONLY) {
+                _cleanup_(guard_freep) Guard *g = NULL;
+
+                r = guard_new(NULL, &g);
+                if (r < 0)
+                        return r;
+                return guard_apply(g, c);
+        }
         return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "apply.h"
 #include "check.h"
+#include "guard.h"
 #include "log.h"
 #include "manager.h"
 #include "vici-client.h"
@@ -24,6 +25,7 @@ struct Manager {
         Config *config;
         TunnelFingerprint *fp;        /* fp[i] belongs to config->tunnels[i] */
 
+        Guard *guard;
         VICIClient *vici;
         ApplyContext apply;
         bool vici_up, vici_was_up;
@@ -316,6 +318,11 @@ int manager_reload(Manager *m) {
         r = tunnel_diff(m->config, m->fp, c, fp, &diff);
         if (r < 0)
                 return log_error_errno(r, "Failed to compare configurations: %m");
+        /* Shields of new tunnels go in before the tunnels are loaded; those of
+         * removed tunnels (or FailClosed=no) go. A failure is logged and the
+         * tunnels are still applied: a tunnel never leaks, a gap in the shield
+         * only matters while it is down. */
+        (void) guard_apply(m->guard, c);
 
         if (m->vici_up) {
                 for (size_t i = 0; i < diff.n; i++) {
@@ -398,6 +405,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = fingerprints(m->config, &m->fp);
         if (r < 0)
                 return r;
+        r = guard_new(e, &m->guard);
+        if (r < 0)
+                return r;
         r = vici_client_new(e, m->config->gateway.vici, apply_load_file, &m->opts, &m->vici);
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
@@ -422,6 +432,9 @@ int manager_start(Manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
         }
+        /* The shield before any tunnel: nothing VNet-bound leaves in
+         * plaintext while charon is being configured (or is not there). */
+        (void) guard_apply(m->guard, m->config);
         watch_credentials(m);
         r = vici_client_connect(m->vici);
         if (r < 0)
@@ -440,6 +453,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->cred_timer);
         sd_event_source_disable_unref(m->reconnect);
         vici_client_free(m->vici);
+        guard_free(m->guard);
         config_free(m->config);
         free(m->fp);
         free(m->dir);
