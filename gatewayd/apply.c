@@ -67,6 +67,8 @@ static void on_done(VICIClient *c, int error, const SettingsNode *response, void
         Pending *p = userdata;
         const char *errmsg = NULL;
 
+        if (p->a->pending > 0)
+                p->a->pending--;
         if (error == 0) {
                 int r = vici_response_success(response, &errmsg);
                 if (r < 0)
@@ -96,8 +98,10 @@ static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const Set
         if (r < 0) {
                 free(p->tunnel);
                 free(p);
+                return r;
         }
-        return r;
+        a->pending++;
+        return 0;
 }
 
 int apply_call(ApplyContext *a, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata) {

@@ -20,6 +20,7 @@ typedef struct ApplyContext {
          * global commands), the command, and 0 or -errno; errmsg is charon's. */
         void (*done)(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg);
         void *userdata;
+        size_t pending;              /* commands queued here and not answered yet */
 } ApplyContext;
 
 /* Reads SETTINGS_FILE values for the encoder: the first line of a PSK file

@@ -32,7 +32,8 @@ struct Manager {
         uint64_t backoff_usec;
         sd_event_source *reconnect;
         unsigned apply_failures;      /* commands that failed since the last apply */
-        size_t apply_pending;
+        uint64_t apply_start_usec;    /* when the current batch was queued */
+        const char *apply_what;       /* "apply" or "reload", for the log */
 
         sd_event_source *sig[3];
         sd_event_source *watch[MAX_WATCHES];
@@ -41,14 +42,36 @@ struct Manager {
         sd_event_source *cred_timer;
 };
 
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void batch_begin(Manager *m, const char *what) {
+        m->apply_failures = 0;
+        m->apply_start_usec = now_usec();
+        m->apply_what = what;
+}
+
+/* Logs once every command of a batch was answered: how long charon took. */
+static void batch_check_done(Manager *m) {
+        if (m->apply.pending > 0 || !m->apply_what)
+                return;
+        log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
+                 (double) (now_usec() - m->apply_start_usec) / 1000.0, m->apply_failures);
+        m->apply_what = NULL;
+}
+
 static void apply_done(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg) {
         Manager *m = userdata;
 
-        if (m->apply_pending > 0)
-                m->apply_pending--;
-        if (error == 0)
-                return;
-        m->apply_failures++;
+        if (error == -ECONNRESET)
+                m->apply_what = NULL; /* the batch died with the connection */
+        if (error != 0)
+                m->apply_failures++;
+        batch_check_done(m);
         /* unload-* of something charon does not have is not a failure. */
         if (strncmp(cmd, "unload-", 7) == 0)
                 return;
@@ -60,18 +83,12 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
 }
 
-static int count(Manager *m, int r) {
-        if (r >= 0)
-                m->apply_pending++;
-        return r;
-}
-
 /* Queues everything that puts the whole config into charon. Idempotent:
  * charon keeps a connection whose configuration did not change, SAs and all. */
 static int apply_all(Manager *m) {
         int r;
 
-        m->apply_failures = 0;
+        batch_begin(m, "apply");
         for (size_t i = 0; i < m->config->n_tunnels; i++) {
                 const Tunnel *t = m->config->tunnels[i];
 
@@ -81,10 +98,11 @@ static int apply_all(Manager *m) {
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
-                r = count(m, apply_tunnel_load(&m->apply, &m->config->gateway, t, true));
+                r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
                 if (r < 0)
                         return log_error_errno(r, "Failed to queue tunnel '%s': %m", t->name);
         }
+        batch_check_done(m);
         return 0;
 }
 
@@ -150,7 +168,8 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                 else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
-                m->apply_pending = 0;
+                m->apply.pending = 0;
+                m->apply_what = NULL;
                 (void) schedule_reconnect(m);
                 return;
         }
@@ -325,6 +344,7 @@ int manager_reload(Manager *m) {
         (void) guard_apply(m->guard, c);
 
         if (m->vici_up) {
+                batch_begin(m, "reload");
                 for (size_t i = 0; i < diff.n; i++) {
                         const TunnelDiffEntry *e = &diff.entries[i];
                         const Tunnel *t = e->new ? e->new : e->old;
@@ -336,7 +356,7 @@ int manager_reload(Manager *m) {
                 /* charon cannot unload one certificate: reload them all, which
                  * leaves connections and SAs alone. */
                 if (creds_changed)
-                        (void) count(m, apply_reload_all_creds(&m->apply, c));
+                        (void) apply_reload_all_creds(&m->apply, c);
                 for (size_t i = 0; i < diff.n && r >= 0; i++) {
                         const TunnelDiffEntry *e = &diff.entries[i];
 
@@ -349,8 +369,8 @@ int manager_reload(Manager *m) {
                                 if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
                                 else
-                                        r = count(m, apply_tunnel_load(&m->apply, &c->gateway, e->new,
-                                                                       e->new->auth == AUTH_PSK));
+                                        r = apply_tunnel_load(&m->apply, &c->gateway, e->new,
+                                                                       e->new->auth == AUTH_PSK);
                                 break;
                         default:
                                 break;
@@ -358,6 +378,7 @@ int manager_reload(Manager *m) {
                 }
                 if (r < 0)
                         log_error_errno(r, "Failed to queue changes: %m");
+                batch_check_done(m);
         }
         log_info("Configuration applied: %zu tunnels added, %zu changed, %zu removed, %zu unchanged",
                  diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged);

@@ -90,7 +90,8 @@ void vici_buffer_consume(VICIBuffer *b, size_t n) {
         b->size -= n;
 }
 
-/* Never realloc(): it may leave a copy of a secret in freed memory. */
+/* Never realloc(): it may leave a copy of a secret in freed memory. The
+ * invariant is that bytes past size are zero. */
 static int buffer_grow(VICIBuffer *b, size_t need) {
         size_t n, max = buffer_max(b);
         uint8_t *d;
@@ -110,6 +111,7 @@ static int buffer_grow(VICIBuffer *b, size_t need) {
                 explicit_bzero(b->data, b->allocated);
                 free(b->data);
         }
+        memset(d + b->size, 0, n - b->size);
         b->data = d;
         b->allocated = n;
         return 0;
