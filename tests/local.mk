@@ -108,6 +108,7 @@ TESTS += $(SCRIPT_TESTS)
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
 EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh
 
-bench: gatewayd/gatewayd
+bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
 .PHONY: bench
