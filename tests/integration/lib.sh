@@ -11,7 +11,6 @@ GATEWAYCTL="$top_builddir/gatewayd/gatewayctl"
 CHARON=${CHARON:-/usr/lib/ipsec/charon}
 
 IT_PIDS=()
-IT_NETNS=()
 declare -A IT_CHARON=()
 IT_DIR=
 
@@ -28,9 +27,13 @@ it_cleanup() {
                 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
                 kill -9 "$pid" 2>/dev/null || true
         done
-        for ns in "${IT_NETNS[@]}"; do
-                ip netns del "$ns" 2>/dev/null || true
-        done
+        # Namespaces are listed in a file: it_netns usually runs in a $(...)
+        # subshell, whose variables the trap would never see.
+        if [ -n "$IT_DIR" ] && [ -f "$IT_DIR/.netns" ]; then
+                while read -r ns; do
+                        ip netns del "$ns" 2>/dev/null || true
+                done < "$IT_DIR/.netns"
+        fi
         if [ -n "$IT_DIR" ] && [ -z "${IT_KEEP:-}" ]; then
                 rm -rf "$IT_DIR"
         elif [ -n "$IT_DIR" ]; then
@@ -55,7 +58,7 @@ it_init() {
 it_netns() {
         local ns="gwt-$1-$$"
         ip netns add "$ns" || it_fail "ip netns add $ns"
-        IT_NETNS+=("$ns")
+        echo "$ns" >> "$IT_DIR/.netns"
         ip -n "$ns" link set lo up
         echo "$ns"
 }
@@ -311,4 +314,99 @@ it_stop_pid() {
         kill "$1" 2>/dev/null || true
         for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
         kill -9 "$1" 2>/dev/null || true
+}
+
+# --- Helpers for the daemon's integration tests ---
+
+# it_forget_pid PID: drops PID from the cleanup list (a process the test
+# ended itself, e.g. with kill -9), so that the trap never signals a
+# recycled PID.
+it_forget_pid() {
+        local keep=() p
+        for p in "${IT_PIDS[@]}"; do
+                [ "$p" = "$1" ] || keep+=("$p")
+        done
+        IT_PIDS=("${keep[@]}")
+}
+
+# it_peer_conf NAME CONF: a plain charon NAME in $AZURE_GW (the "Azure"
+# gateway, never configured by gatewayd) loaded with the hand-written
+# swanctl.conf CONF; credentials in x509/, x509ca/, private/ beside CONF.
+it_peer_conf() {
+        local name=$1 conf=$2 out
+        it_start_charon "$name" "$AZURE_GW"
+        out=$(it_swanctl "$name" --load-all --file "$conf" 2>&1) ||
+                { printf '%s\n' "$out" >&2; it_fail "peer $name: swanctl --load-all"; }
+}
+
+# it_gw_log_wait SECONDS ERE: waits until gatewayd's output holds a line
+# matching ERE; fails the test (showing the output) when it does not.
+it_gw_log_wait() {
+        it_wait_for "$1" grep -Eq -- "$2" "$IT_DIR/gatewayd.log" && return 0
+        sed 's/^/  | /' "$IT_DIR/gatewayd.log" >&2
+        it_fail "gatewayd did not log /$2/ within $1 s"
+}
+
+# it_capture_start NETNS IFACE FILE: tcpdump of what leaves IFACE (-Q out),
+# packet-buffered into FILE; returns once tcpdump is listening. Sets
+# IT_CAPTURE_PID.
+it_capture_start() {
+        ip netns exec "$1" tcpdump -ni "$2" -Q out -U -w "$3" 2>"$3.err" &
+        IT_CAPTURE_PID=$!
+        IT_PIDS+=("$IT_CAPTURE_PID")
+        it_wait_for 10 grep -q 'listening on' "$3.err" || it_fail "tcpdump did not start: $(cat "$3.err")"
+}
+
+# it_capture_stop: ends the capture started by it_capture_start.
+it_capture_stop() {
+        kill -INT "$IT_CAPTURE_PID" 2>/dev/null || true
+        wait "$IT_CAPTURE_PID" 2>/dev/null || true
+        it_forget_pid "$IT_CAPTURE_PID"
+}
+
+# it_pcap_count FILE FILTER: packets in FILE matching the pcap FILTER.
+it_pcap_count() {
+        tcpdump -nr "$1" "$2" 2>/dev/null | wc -l
+}
+
+# it_renew_cert CADIR CERT KEY SUBJECT SAN: replaces CERT (in place, same
+# inode, as an operator's renewal script would) by a new certificate for the
+# same KEY and SUBJECT, with a new serial; echoes the new serial (hex, as
+# openssl prints it).
+it_renew_cert() {
+        local ca=$1 cert=$2 key=$3 subj=$4 san=$5 tmp
+        tmp=$(mktemp "$IT_DIR/renew.XXXXXX")
+        openssl req -new -key "$key" -subj "$subj" -out "$tmp.csr" 2>/dev/null || it_fail "openssl: renewal csr"
+        printf 'subjectAltName=%s\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\n' "$san" > "$tmp.ext"
+        openssl x509 -req -in "$tmp.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" -CAcreateserial -sha384 \
+                -days 365 -extfile "$tmp.ext" -out "$tmp" 2>/dev/null || it_fail "openssl: renewal"
+        cat "$tmp" > "$cert"
+        openssl x509 -in "$tmp" -noout -serial | sed 's/^serial=//'
+        rm -f "$tmp" "$tmp.csr" "$tmp.ext"
+}
+
+# it_cert_serial CERT: the certificate's serial (hex, as openssl prints it).
+it_cert_serial() {
+        openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'
+}
+
+# it_charon_serials CHARON: the serials of the certificates charon holds,
+# as "0123ABCD..." (upper case, no colons), one a line.
+it_charon_serials() {
+        it_swanctl "$1" --list-certs 2>/dev/null | sed -n 's/^ *serial: *//p' | tr -d ':' | tr a-f A-F
+}
+
+# it_child_spis CHARON TUNNEL: the INSTALLED child SAs' unique ids and SPIs
+# ("#2 c1a2b3c4 d5e6f7a8": id, inbound SPI, outbound SPI), one a line.
+it_child_spis() {
+        swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null |
+                tr -d ',' | awk '/INSTALLED/ { id = $2 } /^ +in  / && id { i = $2 } /^ +out / && id { print id, i, $2; id = "" }'
+}
+
+# it_ping_all FROMNS ADDR N: N pings 0.1 s apart; true when every one got
+# its answer.
+it_ping_all() {
+        local out
+        out=$(ip netns exec "$1" ping -c "$3" -i 0.1 -W 1 "$2" 2>&1) || true
+        printf '%s\n' "$out" | grep -q "^$3 packets transmitted, $3 received,"
 }
