@@ -44,9 +44,34 @@ static void test_tree_and_print(void **state) {
         assert_null(strstr(out, "/etc/gatewayd/psk/weu"));
 }
 
+static void test_copy_and_remove(void **state) {
+        _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL), *copy = NULL;
+        _cleanup_free_ char *a = NULL, *b = NULL;
+        SettingsNode *local;
+        char *certs[] = { "/etc/gatewayd/certs/gw.pem" };
+
+        local = settings_add_section(settings_add_section(root, "weu"), "local");
+        assert_int_equal(settings_set(local, "auth", "pubkey", 0), 0);
+        assert_int_equal(settings_set_list(local, "certs", certs, 1, SETTINGS_FILE), 0);
+        copy = settings_copy(root);
+        assert_non_null(copy);
+        a = print_tree(root);
+        b = print_tree(copy);
+        assert_string_equal(a, b);
+        assert_int_equal(settings_lookup(copy, "weu.local.certs")->flags, SETTINGS_FILE);
+
+        /* Removing from the copy leaves the original alone. */
+        assert_int_equal(settings_remove(settings_get_mutable(settings_get_mutable(copy, "weu"), "local"), "certs"), 0);
+        assert_null(settings_lookup(copy, "weu.local.certs"));
+        assert_non_null(settings_lookup(copy, "weu.local.auth"));
+        assert_non_null(settings_lookup(root, "weu.local.certs"));
+        assert_int_equal(settings_remove(local, "nope"), -ENOENT);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tree_and_print),
+                cmocka_unit_test(test_copy_and_remove),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
