@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
 
+#include <systemd/sd-event.h>
+
+#include "apply.h"
 #include "check.h"
 #include "ikepolicy.h"
 #include "log.h"
 #include "secret.h"
+#include "vici-client.h"
 
 static const char *arg_config_dir = CONF_DEFAULT_DIR;
 static bool arg_explain;
@@ -17,6 +21,8 @@ static void help(void) {
                "  check [--explain]         validate the config; --explain prints the\n"
                "                            algorithm table with tiers and reasons\n"
                "  genpsk                    print a new random pre-shared key (%d characters)\n"
+               "  up NAME                   bring tunnel NAME up (charon initiates it)\n"
+               "  down NAME                 take tunnel NAME down (its SAs are deleted)\n"
                "  azure-policy PROFILE      print the Azure CLI and PowerShell commands that\n"
                "      [--resource-group RG] give the Azure connection the same policy\n"
                "      [--connection NAME]\n"
@@ -102,6 +108,102 @@ static int verb_azure_policy(const char *name) {
         return 0;
 }
 
+/* One VICI command, synchronously: for up/down. */
+typedef struct CallState {
+        sd_event *event;
+        int error;
+        char *errmsg;
+        bool done;
+} CallState;
+
+static void on_call_done(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        CallState *s = userdata;
+        const char *errmsg = NULL;
+
+        s->done = true;
+        s->error = error;
+        if (error == 0 && vici_response_success(response, &errmsg) != 1) {
+                s->error = -EREMOTEIO;
+                s->errmsg = errmsg ? strdup(errmsg) : NULL;
+        }
+        (void) sd_event_exit(s->event, 0);
+}
+
+static void on_call_state(VICIClient *c, bool connected, int error, void *userdata) {
+        CallState *s = userdata;
+
+        if (!connected && !s->done) {
+                s->done = true;
+                s->error = error ? error : -ECONNRESET;
+                (void) sd_event_exit(s->event, 0);
+        }
+}
+
+static int verb_up_down(const char *verb, const char *name) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(vici_client_freep) VICIClient *v = NULL;
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        const ConfOptions o = { .secret_owner = 0, .check_files = false };
+        CallState s = {};
+        const Tunnel *t;
+        bool up = streq(verb, "up");
+        int r;
+
+        r = conf_load(arg_config_dir, &o, &d, &c);
+        if (r < 0 && r != -EINVAL)
+                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
+        t = c ? config_find_tunnel(c, name) : NULL;
+        if (!t) {
+                log_error("no tunnel '%s' in %s/tunnels.d", name, arg_config_dir);
+                return -ENOENT;
+        }
+        if (up && !t->enabled) {
+                log_error("tunnel '%s' is disabled (Enabled=no); enable it and reload gatewayd", name);
+                return -EPERM;
+        }
+        if (!msg)
+                return log_oom();
+        /* initiate waits for the child SA (charon's timeout, in ms);
+         * terminate deletes the IKE SA and with it every child. */
+        if (up)
+                r = settings_set(msg, "child", name, 0) < 0 || settings_set(msg, "ike", name, 0) < 0 ||
+                    settings_set(msg, "timeout", "15000", 0) < 0 ? -ENOMEM : 0;
+        else
+                r = settings_set(msg, "ike", name, 0) < 0 || settings_set(msg, "timeout", "15000", 0) < 0
+                            ? -ENOMEM : 0;
+        if (r < 0)
+                return log_oom();
+        r = sd_event_new(&e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create an event loop: %m");
+        s.event = e;
+        r = vici_client_new(e, c->gateway.vici, NULL, NULL, &v);
+        if (r < 0)
+                return log_error_errno(r, "Vici=%s: %m", c->gateway.vici);
+        vici_client_set_handlers(v, on_call_state, NULL, &s);
+        r = vici_client_connect(v);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to charon at %s: %m", c->gateway.vici);
+        r = vici_client_call(v, up ? "initiate" : "terminate", msg, on_call_done, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to send the command: %m");
+        r = sd_event_loop(e);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        if (s.error < 0) {
+                if (s.errmsg)
+                        log_error("tunnel '%s': %s", name, s.errmsg);
+                else
+                        log_error_errno(s.error, "tunnel '%s': charon at %s: %m", name, c->gateway.vici);
+                free(s.errmsg);
+                return s.error;
+        }
+        printf("tunnel '%s' is %s\n", name, up ? "up" : "down");
+        return 0;
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION };
         static const struct option options[] = {
@@ -147,6 +249,8 @@ int main(int argc, char *argv[]) {
                 r = verb_check();
         else if (streq(verb, "genpsk") && nargs == 0)
                 r = verb_genpsk();
+        else if ((streq(verb, "up") || streq(verb, "down")) && nargs == 1)
+                r = verb_up_down(verb, argv[optind + 1]);
         else if (streq(verb, "azure-policy") && nargs == 1)
                 r = verb_azure_policy(argv[optind + 1]);
         else {

@@ -103,7 +103,8 @@ endif
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
-	tests/integration/swanctl-load.sh
+	tests/integration/swanctl-load.sh \
+	tests/integration/updown.sh
 TESTS += $(SCRIPT_TESTS)
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
 EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh

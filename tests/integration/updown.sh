@@ -1,0 +1,31 @@
+#!/bin/bash
+# gatewayctl down NAME deletes the tunnel's SAs; gatewayctl up NAME brings it
+# back; both report charon's answer. An unknown tunnel is refused.
+set -euo pipefail
+. "$top_srcdir/tests/integration/lib.sh"
+it_init updown
+it_topology
+psk=$("$GATEWAYCTL" genpsk)
+it_azure_peer az "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
+it_start_charon gw "$ONPREM_GW"
+etc="$IT_DIR/etc"
+it_onprem_tree "$etc" "$psk"
+it_start_gatewayd "$etc"
+it_wait_for 20 it_sa_installed gw azure || it_fail "tunnel did not come up"
+
+out=$("$GATEWAYCTL" --config-dir "$etc" down azure) || it_fail "down failed: $out"
+[ "$out" = "tunnel 'azure' is down" ] || it_fail "down said: $out"
+it_sa_installed gw azure && it_fail "SA still installed after down"
+it_ping "$ONPREM_HOST" 198.51.100.140 && it_fail "ping passed with the tunnel down"
+
+out=$("$GATEWAYCTL" --config-dir "$etc" up azure) || it_fail "up failed: $out"
+[ "$out" = "tunnel 'azure' is up" ] || it_fail "up said: $out"
+it_sa_installed gw azure || it_fail "no SA after up"
+it_wait_for 5 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping after up"
+
+set +e
+err=$("$GATEWAYCTL" --config-dir "$etc" up nosuch 2>&1)
+rc=$?
+set -e
+[ $rc -eq 1 ] && echo "$err" | grep -q "no tunnel 'nosuch'" || it_fail "unknown tunnel: rc=$rc $err"
+echo "PASS: gatewayctl down/up"
