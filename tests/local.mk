@@ -103,6 +103,7 @@ endif
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
+	tests/check-units.sh \
 	tests/integration/swanctl-load.sh \
 	tests/integration/updown.sh
 TESTS += $(SCRIPT_TESTS)
