@@ -8,6 +8,7 @@ typedef struct VICIRequest VICIRequest;
 struct VICIRequest {
         VICIRequest *next;
         VICIBuffer out;          /* the whole segment; wiped when freed */
+        bool sent;               /* out was written completely (and dropped) */
         VICIResponseHandler cb;
         void *userdata;
 };
@@ -141,7 +142,7 @@ size_t vici_client_pending(const VICIClient *c) {
 static int update_events(VICIClient *c) {
         uint32_t ev = EPOLLIN;
 
-        if (c->connecting || (c->head && c->written < c->head->out.size))
+        if (c->connecting || (c->head && !c->head->sent))
                 ev |= EPOLLOUT;
         return sd_event_source_set_io_events(c->io, ev);
 }
@@ -169,7 +170,7 @@ static void dispatch(VICIClient *c, VICIPacket *p) {
                 return;
         }
         r = c->head;
-        if (!r || c->written < r->out.size) {
+        if (!r || !r->sent) {
                 connection_lost(c, -EPROTO); /* an answer nobody asked for */
                 return;
         }
@@ -230,7 +231,7 @@ static int do_read(VICIClient *c) {
 }
 
 static int do_write(VICIClient *c) {
-        while (c->head && c->written < c->head->out.size) {
+        while (c->head && !c->head->sent && c->written < c->head->out.size) {
                 ssize_t n = send(c->fd, c->head->out.data + c->written, c->head->out.size - c->written,
                                  MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (n < 0)
@@ -238,10 +239,9 @@ static int do_write(VICIClient *c) {
                 c->written += (size_t) n;
         }
         /* The segment may hold a secret: drop it as soon as it is sent. */
-        if (c->head && c->written == c->head->out.size && c->head->out.data) {
-                size_t sent = c->head->out.size;
+        if (c->head && !c->head->sent && c->written == c->head->out.size) {
                 vici_buffer_done(&c->head->out);
-                c->head->out.size = sent; /* keep "fully written" */
+                c->head->sent = true;
         }
         return 0;
 }
