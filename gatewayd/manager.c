@@ -16,7 +16,9 @@
 #define CRED_DEBOUNCE_USEC (300 * 1000ULL)
 #define MAX_WATCHES 256
 
-static const char *const vici_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey" };
+/* "log": charon names why an SA failed (a notify error from the peer) only
+ * in its log; see on_vici_event. */
+static const char *const vici_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey", "log" };
 
 struct Manager {
         sd_event *event;
@@ -72,6 +74,8 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
         if (error != 0)
                 m->apply_failures++;
         batch_check_done(m);
+        if (error == 0)
+                return;
         /* unload-* of something charon does not have is not a failure. */
         if (strncmp(cmd, "unload-", 7) == 0)
                 return;
@@ -141,11 +145,20 @@ static const char *event_sa_name(const SettingsNode *msg) {
 }
 
 static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *msg, void *userdata) {
+        Manager *m = userdata;
         const char *name = event_sa_name(msg);
         const SettingsNode *sa = name ? settings_get(msg, name) : NULL;
         const char *up = msg ? vici_get_string(msg, "up") : NULL;
         const char *state = sa ? vici_get_string(sa, "state") : NULL;
+        const char *reason;
 
+        if (streq(event, "log")) {
+                reason = vici_log_failure_reason(msg, &name);
+                if (reason && name && config_find_tunnel(m->config, name))
+                        log_warning("tunnel '%s': failed: %s (charon: %s)", name, reason,
+                                    vici_get_string(msg, "msg"));
+                return;
+        }
         if (!name)
                 return;
         if (streq(event, "ike-updown") || streq(event, "child-updown"))

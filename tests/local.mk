@@ -12,6 +12,7 @@ UNIT_TESTS = \
 	tests/unit/test-render \
 	tests/unit/test-azure \
 	tests/unit/test-vici-wire \
+	tests/unit/test-vici-client \
 	tests/unit/test-reload \
 	tests/unit/test-shield \
 	tests/unit/test-xfrm-msg \
@@ -67,6 +68,9 @@ tests_unit_test_azure_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_wire_SOURCES = tests/unit/test-vici-wire.c
 tests_unit_test_vici_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_vici_client_SOURCES = tests/unit/test-vici-client.c
+tests_unit_test_vici_client_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_vici_client_LDADD = $(UNIT_LDADD)
 tests_unit_test_reload_SOURCES = tests/unit/test-reload.c
 tests_unit_test_reload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_reload_LDADD = $(UNIT_LDADD)
@@ -105,10 +109,33 @@ SCRIPT_TESTS = \
 	tests/check-examples.sh \
 	tests/check-units.sh \
 	tests/integration/swanctl-load.sh \
-	tests/integration/updown.sh
+	tests/integration/shield-faults.sh \
+	tests/integration/shield-inbound.sh \
+	tests/integration/shield-control.sh \
+	tests/integration/updown.sh \
+	tests/integration/psk-tunnel.sh \
+	tests/integration/cert-tunnel.sh \
+	tests/integration/profiles.sh \
+	tests/integration/proposal-mismatch.sh \
+	tests/integration/auth-failure.sh \
+	tests/integration/reload.sh \
+	tests/integration/charon-restart.sh \
+	tests/integration/ipv6-wan.sh \
+	tests/integration/cert-renewal.sh
 TESTS += $(SCRIPT_TESTS)
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
-EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh
+EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh tests/integration/shield-lib.sh
+EXTRA_DIST += tests/integration/shield-lib.sh
+
+# The VM tier (tests/vm/README.md): gatewayd with DataPlane=kernel in a QEMU
+# guest running Debian's stock kernel (real ESP, charon's kernel-netlink, a
+# Libreswan peer). About 3 minutes under emulation: not part of `make check`.
+# Sets itself up (tests/vm/setup.sh) into $(abs_top_builddir)/vm-work or $VM_WORK.
+check-vm: gatewayd/gatewayd gatewayd/gatewayctl
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/vm/run.sh
+.PHONY: check-vm
+EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
+	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
 
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)

@@ -148,12 +148,19 @@ static void write_shield_rules(FILE *f, const Tunnel *const *tunnels, size_t n, 
                                 families[fa].addr, families[fa].tag);
 }
 
+/* The outbound half of the shield for IPv6 with DataPlane=userspace (shield.h
+ * says why not XFRM): VNet-bound IPv6 leaving by any device but the TUN
+ * device, forwarded or the gateway's own, is dropped. */
+static void write_shield6_out_rule(FILE *f, const char *tun) {
+        fprintf(f, "\t\toifname != \"%s\" ip6 daddr @shield6 counter drop\n", tun);
+}
+
 int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane,
                        const char *tun_name, char **ret) {
         _cleanup_free_ unsigned *mss = NULL;
         _cleanup_free_ char *text = NULL;
         _cleanup_fclose_ FILE *f = NULL;
-        size_t n_mss = 0, size = 0, n_shield = 0;
+        size_t n_mss = 0, size = 0, n_shield = 0, n_shield6 = 0;
         bool userspace;
         int r;
 
@@ -166,9 +173,11 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
         r = mss_values(tunnels, n_tunnels, &mss, &n_mss);
         if (r < 0)
                 return r;
-        if (userspace)
+        if (userspace) {
                 for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
                         n_shield += count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family);
+                n_shield6 = count_prefixes(tunnels, n_tunnels, wants_shield, 0, AF_INET6);
+        }
 
         f = open_memstream(&text, &size);
         if (!f)
@@ -204,11 +213,15 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 fputs("\tchain forward {\n\t\ttype filter hook forward priority mangle; policy accept;\n", f);
                 if (userspace)
                         write_shield_rules(f, tunnels, n_tunnels, tun_name);
+                if (n_shield6 > 0)
+                        write_shield6_out_rule(f, tun_name);
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
                 fputs("\t}\n", f);
         }
-        if (n_mss > 0) {
+        if (n_mss > 0 || n_shield6 > 0) {
                 fputs("\tchain output {\n\t\ttype filter hook output priority mangle; policy accept;\n", f);
+                if (n_shield6 > 0)
+                        write_shield6_out_rule(f, tun_name);
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
                 fputs("\t}\n", f);
         }

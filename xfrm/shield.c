@@ -249,6 +249,14 @@ int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_
                          * IKE to the peer and management access. */
                         if (rp.len == 0 || rp.len > address_bits(family))
                                 return -EINVAL;
+                        /* Userspace data plane, IPv6: the kernel looks up
+                         * XFRM policies for the gateway's own IPv6 packets
+                         * with no output device (IPv4 sets it), so the allow
+                         * via the TUN device never matches them and the block
+                         * would shadow the working tunnel. nft.c drops by
+                         * output device instead (forward and output). */
+                        if (data_plane == DATA_PLANE_USERSPACE && family == AF_INET6)
+                                continue;
 
                         r = add_policy(&s, t, SHIELD_DIR_OUT, &any, &rp, 0, SHIELD_ACTION_BLOCK, rp.len);
                         if (r < 0)

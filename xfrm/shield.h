@@ -141,7 +141,10 @@ bool shield_index_is_ours(uint32_t index, ShieldDir dir);
  *  - kernel data plane: also in and fwd, prefix -> any, block;
  *  - userspace data plane, when tun_ifindex > 0: out, any -> prefix via the
  *    TUN device, allow, one below the block. No in/fwd blocks (nft.c drops
- *    inbound plaintext by input device instead).
+ *    inbound plaintext by input device instead), and no policy at all for
+ *    IPv6 prefixes: the kernel's XFRM lookup for locally generated IPv6 has
+ *    no output device, so the block would shadow the gateway's own traffic
+ *    through a working tunnel; nft.c drops by output device instead.
  * Errors: -EINVAL for a RemotePrefix of length 0 (a 0/0 shield would lock the
  * device out) or an invalid data plane; -ENOMEM. *ret is replaced on success. */
 int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane,

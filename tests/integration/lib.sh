@@ -105,6 +105,9 @@ charon {
   }
 }
 EOC
+        # A charon that was killed leaves its socket file: without this, the
+        # readiness check below would pass before the new one listens.
+        rm -f "$dir/charon.vici"
         ip netns exec "$ns" unshare -m sh -c \
                 "mount -t tmpfs tmpfs /run && STRONGSWAN_CONF=$dir/strongswan.conf exec $CHARON" \
                 >>"$dir/charon.out" 2>&1 &
@@ -295,7 +298,11 @@ it_start_gatewayd() {
 
 # it_sa_installed CHARON TUNNEL: true when TUNNEL has an INSTALLED child SA.
 it_sa_installed() {
-        swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null | grep -q INSTALLED
+        # Captured first: under pipefail, grep -q ending the pipe early would
+        # make swanctl's SIGPIPE read as "not installed".
+        local out
+        out=$(swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null) || true
+        [[ $out == *INSTALLED* ]]
 }
 
 # it_ike_id CHARON TUNNEL: the IKE SA's unique id and SPIs ("#3 spi_i spi_r").
@@ -351,7 +358,7 @@ it_gw_log_wait() {
 # packet-buffered into FILE; returns once tcpdump is listening. Sets
 # IT_CAPTURE_PID.
 it_capture_start() {
-        ip netns exec "$1" tcpdump -ni "$2" -Q out -U -w "$3" 2>"$3.err" &
+        ip netns exec "$1" tcpdump -ni "$2" -Q out --immediate-mode -U -w "$3" 2>"$3.err" &
         IT_CAPTURE_PID=$!
         IT_PIDS+=("$IT_CAPTURE_PID")
         it_wait_for 10 grep -q 'listening on' "$3.err" || it_fail "tcpdump did not start: $(cat "$3.err")"
@@ -390,10 +397,12 @@ it_cert_serial() {
         openssl x509 -in "$1" -noout -serial | sed 's/^serial=//'
 }
 
-# it_charon_serials CHARON: the serials of the certificates charon holds,
-# as "0123ABCD..." (upper case, no colons), one a line.
+# it_charon_serials CHARON DN: the serials of the certificates with subject
+# DN that charon holds, as "0123ABCD..." (upper case, no colons), one a line.
 it_charon_serials() {
-        it_swanctl "$1" --list-certs 2>/dev/null | sed -n 's/^ *serial: *//p' | tr -d ':' | tr a-f A-F
+        it_swanctl "$1" --list-certs 2>/dev/null |
+                awk -v dn="\"$2\"" '$1 == "subject:" { s = substr($0, index($0, "\"")) } $1 == "serial:" && s == dn { print $2 }' |
+                tr -d ':' | tr a-f A-F
 }
 
 # it_child_spis CHARON TUNNEL: the INSTALLED child SAs' unique ids and SPIs
@@ -409,4 +418,83 @@ it_ping_all() {
         local out
         out=$(ip netns exec "$1" ping -c "$3" -i 0.1 -W 1 "$2" 2>&1) || true
         printf '%s\n' "$out" | grep -q "^$3 packets transmitted, $3 received,"
+}
+
+# Certificate tunnels: one test CA, one certificate per gateway.
+ONPREM_SUBJ="/C=US/O=gatewayd test/CN=onprem-gw" ONPREM_DN="C=US, O=gatewayd test, CN=onprem-gw"
+AZURE_SUBJ="/C=US/O=gatewayd test/CN=azure-gw" AZURE_DN="C=US, O=gatewayd test, CN=azure-gw"
+ONPREM_SAN="IP:192.0.2.1,DNS:onprem-gw.example" AZURE_SAN="IP:192.0.2.2,DNS:azure-gw.example"
+
+# it_cert_pki: the CA ($IT_DIR/pki/ca.pem, ca.key) and both gateways'
+# certificates and keys: $IT_DIR/pki/{onprem,azure}.{pem,key}.
+it_cert_pki() {
+        local d="$IT_DIR/pki"
+        it_make_ca "$d"
+        it_make_cert "$d" "$d/onprem.pem" "$d/onprem.key" "$ONPREM_SUBJ" "$ONPREM_SAN"
+        it_make_cert "$d" "$d/azure.pem" "$d/azure.key" "$AZURE_SUBJ" "$AZURE_SAN"
+}
+
+# it_azure_cert_peer NAME: like it_azure_peer, with certificate (pubkey)
+# authentication: its own certificate from the test CA, and the on-prem
+# certificate's subject as the remote identity. Needs it_cert_pki.
+it_azure_cert_peer() {
+        local name=$1 d="$IT_DIR/$1"
+        mkdir -p "$d/x509" "$d/x509ca" "$d/private"
+        cp "$IT_DIR/pki/azure.pem" "$d/x509/"
+        cp "$IT_DIR/pki/ca.pem" "$d/x509ca/"
+        cp "$IT_DIR/pki/azure.key" "$d/private/"
+        cat > "$d/swanctl.conf" <<EOC
+connections {
+    onprem {
+        version = 2
+        local_addrs = 192.0.2.2
+        remote_addrs = 192.0.2.1
+        proposals = aes256gcm16-prfsha384-ecp384
+        mobike = no
+        dpd_delay = 10s
+        local {
+            auth = pubkey
+            certs = azure.pem
+            id = "$AZURE_DN"
+        }
+        remote {
+            auth = pubkey
+            id = "$ONPREM_DN"
+            cacerts = ca.pem
+        }
+        children {
+            onprem {
+                local_ts = $VNET4, $VNET6
+                remote_ts = $ONPREM_LAN4, $ONPREM_LAN6
+                esp_proposals = aes256gcm16-ecp384
+            }
+        }
+    }
+}
+EOC
+        it_peer_conf "$name" "$d/swanctl.conf"
+}
+
+# it_onprem_cert_tree DIR: a gatewayd tree with one certificate tunnel
+# "azure" (no LocalId: gatewayd takes the certificate's subject), VICI at
+# charon "gw". Needs it_cert_pki.
+it_onprem_cert_tree() {
+        local etc=$1
+        mkdir -p "$etc/tunnels.d" "$etc/certs" "$etc/private"
+        cp "$IT_DIR/pki/onprem.pem" "$IT_DIR/pki/ca.pem" "$etc/certs/"
+        cp "$IT_DIR/pki/onprem.key" "$etc/private/"
+        chmod 600 "$etc/private/onprem.key"
+        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\n' "$IT_DIR" > "$etc/gatewayd.conf"
+        cat > "$etc/tunnels.d/azure.conf" <<EOT
+[Tunnel]
+RemoteAddress=192.0.2.2
+LocalAddress=192.0.2.1
+Authentication=certificate
+Certificate=certs/onprem.pem
+PrivateKey=private/onprem.key
+CACertificate=certs/ca.pem
+RemoteId=$AZURE_DN
+LocalPrefixes=$ONPREM_LAN4, $ONPREM_LAN6
+RemotePrefixes=$VNET4, $VNET6
+EOT
 }
