@@ -6,27 +6,7 @@
 #include "testhelp.h"
 
 /* A tunnel for tests: up to 4 remote prefixes from strings. */
-typedef struct TestTunnel {
-        Tunnel t;
-        Prefix prefixes[4];
-} TestTunnel;
-
-static void tt_init(TestTunnel *tt, const char *name, bool fail_closed, bool enabled, const char *p0,
-                    const char *p1) {
-        const char *in[] = { p0, p1 };
-
-        *tt = (TestTunnel) {};
-        tt->t.name = (char *) name;
-        tt->t.fail_closed = fail_closed;
-        tt->t.enabled = enabled;
-        tt->t.tcp_mss_clamp = 1350;
-        for (size_t i = 0; i < ELEMENTSOF(in); i++)
-                if (in[i]) {
-                        assert_int_equal(prefix_parse(in[i], &tt->prefixes[tt->t.remote_prefixes.n]), 0);
-                        tt->t.remote_prefixes.n++;
-                }
-        tt->t.remote_prefixes.items = tt->prefixes;
-}
+#define tt_init th_tunnel_init
 
 static Prefix P(const char *s) {
         Prefix p;

@@ -24,25 +24,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_msg *, nlmsg_free);
 
 static bool have_netns;
 
-typedef struct TestTunnel {
-        Tunnel t;
-        Prefix prefixes[4];
-} TestTunnel;
-
 static void tt_init(TestTunnel *tt, const char *name, const char *p0, const char *p1) {
-        const char *in[] = { p0, p1 };
-
-        *tt = (TestTunnel) {};
-        tt->t.name = (char *) name;
-        tt->t.fail_closed = true;
-        tt->t.enabled = true;
-        tt->t.tcp_mss_clamp = 1350;
-        for (size_t i = 0; i < ELEMENTSOF(in); i++)
-                if (in[i]) {
-                        assert_int_equal(prefix_parse(in[i], &tt->prefixes[tt->t.remote_prefixes.n]), 0);
-                        tt->t.remote_prefixes.n++;
-                }
-        tt->t.remote_prefixes.items = tt->prefixes;
+        th_tunnel_init(tt, name, true, true, p0, p1);
 }
 
 #define RUN(...) assert_int_equal(th_run((char *const[]) { __VA_ARGS__, NULL }), 0)

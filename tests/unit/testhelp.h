@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "diag.h"
+#include "model.h"
 
 /* Asserts that d holds a diagnostic at path:line of the given level whose
  * message contains needle; prints every diagnostic when it does not. */
@@ -34,3 +35,12 @@ void th_rmtree(const char *dir);
 /* Runs argv (argv[0] a path or a name in PATH), waits, returns its exit
  * status or -errno; stdout/stderr go to /dev/null unless verbose. */
 int th_run(char *const argv[]);
+
+/* A Tunnel on the stack for shield tests: name, FailClosed, Enabled, MSS 1350
+ * and up to two RemotePrefixes (NULL = none); the prefixes live in the struct. */
+typedef struct TestTunnel {
+        Tunnel t;
+        Prefix prefixes[4];
+} TestTunnel;
+void th_tunnel_init(TestTunnel *tt, const char *name, bool fail_closed, bool enabled, const char *p0,
+                    const char *p1);
