@@ -226,47 +226,64 @@ table inet azure {
 EON
 }
 
-# it_azure_peer NAME PSK IKE ESP: a plain charon configured the way an Azure
-# gateway with a custom policy is (never by gatewayd), in $AZURE_GW.
-it_azure_peer() {
-        local name=$1 psk=$2 ike=$3 esp=$4
-        it_start_charon "$name" "$AZURE_GW"
-        cat > "$IT_DIR/$name/swanctl.conf" <<EOC
-connections {
-    onprem {
+# it_azure_conn NAME LOCAL_ID REMOTE_ID LOCAL_TS REMOTE_TS IKE ESP [IKE_EXTRA]
+# [CHILD_EXTRA]: one PSK connection of the "Azure" gateway's swanctl.conf, as
+# Azure's custom policy shapes it (IKEv2, no MOBIKE, its proposals only).
+it_azure_conn() {
+        local name=$1 lid=$2 rid=$3 lts=$4 rts=$5 ike=$6 esp=$7 ike_extra=${8:-}
+        local child_extra=${9:-"rekey_time = 24300s
+                life_time = 27000s"}
+        cat <<EOC
+    $name {
         version = 2
         local_addrs = 192.0.2.2
         remote_addrs = 192.0.2.1
         proposals = $ike
         mobike = no
         dpd_delay = 10s
+        $ike_extra
         local {
             auth = psk
-            id = 192.0.2.2
+            id = $lid
         }
         remote {
             auth = psk
-            id = 192.0.2.1
+            id = $rid
         }
         children {
-            onprem {
-                local_ts = $VNET4, $VNET6
-                remote_ts = $ONPREM_LAN4, $ONPREM_LAN6
+            $name {
+                local_ts = $lts
+                remote_ts = $rts
                 esp_proposals = $esp
-                life_time = 27000s
+                $child_extra
             }
         }
     }
-}
-secrets {
-    ike-onprem {
-        id = 192.0.2.1
-        secret = 0s$(printf %s "$psk" | base64 -w0)
-    }
-}
 EOC
-        it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >/dev/null ||
-                it_fail "azure peer: swanctl --load-all"
+}
+
+# it_azure_secret NAME OWNER PSK: a secrets entry for it_azure_conn.
+it_azure_secret() {
+        printf '    ike-%s {\n        id = %s\n        secret = 0s%s\n    }\n' "$1" "$2" "$(printf %s "$3" | base64 -w0)"
+}
+
+# it_azure_peer NAME PSK IKE ESP [IKE_EXTRA] [CHILD_EXTRA]: a plain charon
+# configured the way an Azure gateway with a custom policy is (never by
+# gatewayd), in $AZURE_GW, with the connection "onprem" to the on-prem LAN.
+it_azure_peer() {
+        local name=$1 psk=$2 ike=$3 esp=$4
+        it_start_charon "$name" "$AZURE_GW"
+        {
+                echo "connections {"
+                it_azure_conn onprem 192.0.2.2 192.0.2.1 "$VNET4, $VNET6" "$ONPREM_LAN4, $ONPREM_LAN6" "$ike" "$esp" \
+                        "${5:-}" "${6:-}"
+                echo "}"
+                echo "secrets {"
+                it_azure_secret onprem 192.0.2.1 "$psk"
+                echo "}"
+        } > "$IT_DIR/$name/swanctl.conf"
+        it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >"$IT_DIR/$name/load.out" 2>&1 ||
+                it_fail "azure peer: swanctl --load-all: $(cat "$IT_DIR/$name/load.out")"
 }
 
 # it_onprem_tree DIR PSK [extra tunnel lines]: a gatewayd config tree with one

@@ -261,71 +261,19 @@ sh_second_site() {
 # and the child (e.g. fast rekeys), and a second connection "onprem2" (own
 # identities) for the second VNet site.
 sh_azure_peer() {
-        local name=$1 psk=$2 ike=$3 esp=$4 ike_extra=${5:-} child_extra=${6:-life_time = 27000s}
+        local name=$1 psk=$2 ike=$3 esp=$4
         sh_start_charon "$name" "$AZURE_GW"
-        cat > "$IT_DIR/$name/swanctl.conf" <<EOC
-connections {
-    onprem {
-        version = 2
-        local_addrs = 192.0.2.2
-        remote_addrs = 192.0.2.1
-        proposals = $ike
-        mobike = no
-        dpd_delay = 10s
-        $ike_extra
-        local {
-            auth = psk
-            id = 192.0.2.2
-        }
-        remote {
-            auth = psk
-            id = 192.0.2.1
-        }
-        children {
-            onprem {
-                local_ts = $VNET4, $VNET6
-                remote_ts = $ONPREM_LAN4, $ONPREM_LAN6
-                esp_proposals = $esp
-                $child_extra
-            }
-        }
-    }
-    onprem2 {
-        version = 2
-        local_addrs = 192.0.2.2
-        remote_addrs = 192.0.2.1
-        proposals = $ike
-        mobike = no
-        dpd_delay = 10s
-        local {
-            auth = psk
-            id = az2.example
-        }
-        remote {
-            auth = psk
-            id = onprem2.example
-        }
-        children {
-            onprem2 {
-                local_ts = $VNET2_4
-                remote_ts = $ONPREM_LAN4
-                esp_proposals = $esp
-                life_time = 27000s
-            }
-        }
-    }
-}
-secrets {
-    ike-onprem {
-        id = 192.0.2.1
-        secret = 0s$(printf %s "$psk" | base64 -w0)
-    }
-    ike-onprem2 {
-        id = onprem2.example
-        secret = 0s$(printf %s "$psk" | base64 -w0)
-    }
-}
-EOC
+        {
+                echo "connections {"
+                it_azure_conn onprem 192.0.2.2 192.0.2.1 "$VNET4, $VNET6" "$ONPREM_LAN4, $ONPREM_LAN6" "$ike" "$esp" \
+                        "${5:-}" "${6:-}"
+                it_azure_conn onprem2 az2.example onprem2.example "$VNET2_4" "$ONPREM_LAN4" "$ike" "$esp"
+                echo "}"
+                echo "secrets {"
+                it_azure_secret onprem 192.0.2.1 "$psk"
+                it_azure_secret onprem2 onprem2.example "$psk"
+                echo "}"
+        } > "$IT_DIR/$name/swanctl.conf"
         it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >"$IT_DIR/$name/load.out" 2>&1 ||
                 it_fail "azure peer: swanctl --load-all"
 }
