@@ -140,4 +140,5 @@ EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/gues
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-shield.sh $(abs_top_builddir)
 .PHONY: bench
