@@ -4,7 +4,9 @@
 #      integration tests with real charon in network namespaces);
 #   2. unit tests again under AddressSanitizer + UBSan;
 #   3. static analysis (cppcheck);
-#   4. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60).
+#   4. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60);
+#   5. the VM tier: DataPlane=kernel on Debian's stock kernel under QEMU, with
+#      a charon and a Libreswan peer (tests/vm; skipped if QEMU cannot be had).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/setup.sh"
@@ -35,6 +37,17 @@ mkdir -p "$top/build-fuzz"
 ( cd "$top/build-fuzz" && { [ -f Makefile ] || ../configure CC=clang --enable-fuzzing --disable-tests >/dev/null; } &&
   make -j"$(nproc)" tests/fuzz/fuzz-conf tests/fuzz/fuzz-vici >/dev/null )
 "$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" "${FUZZ_SECONDS:-60}"
+
+step "VM tier (real kernel XFRM, DataPlane=kernel)"
+set +e
+make -C "$top/build" check-vm
+rc=$?
+set -e
+case $rc in
+        0) ;;
+        77) echo "VM tier skipped (no root or no QEMU)";;
+        *) echo "VM tier FAILED (rc=$rc)"; exit 1;;
+esac
 
 echo
 echo "all tests passed"
