@@ -113,6 +113,7 @@ SCRIPT_TESTS = \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
+	tests/integration/retry.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \
