@@ -3,8 +3,14 @@
 
 #include <systemd/sd-event.h>
 
+#include <net/if.h>
+#include <netlink/netlink.h>
+
 #include "apply.h"
 #include "check.h"
+#include "nft.h"
+#include "shield.h"
+#include "xfrm-kernel.h"
 #include "ikepolicy.h"
 #include "log.h"
 #include "secret.h"
@@ -21,6 +27,8 @@ static void help(void) {
                "  check [--explain]         validate the config; --explain prints the\n"
                "                            algorithm table with tiers and reasons\n"
                "  genpsk                    print a new random pre-shared key (%d characters)\n"
+               "  shield                    the fail-closed shield: policies in the kernel per\n"
+               "                            tunnel, when each last dropped, drop counters\n"
                "  up NAME                   bring tunnel NAME up (charon initiates it)\n"
                "  down NAME                 take tunnel NAME down (its SAs are deleted)\n"
                "  azure-policy PROFILE      print the Azure CLI and PowerShell commands that\n"
@@ -105,6 +113,80 @@ static int verb_azure_policy(const char *name) {
         if (r < 0)
                 return log_error_errno(r, "Failed to build the commands: %m");
         fputs(text, stdout);
+        return 0;
+}
+
+/* Sums "counter packets N" of the drop rules in gatewayd's nftables table. */
+static uint64_t nft_drops(void) {
+        _cleanup_free_ char *text = NULL, *err = NULL;
+        uint64_t sum = 0;
+
+        if (nft_gatewayd_list(&text, &err) < 0 || !text)
+                return 0;
+        for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+                const char *c = strstr(l, "counter packets ");
+                if (c && strstr(l, " drop"))
+                        sum += strtoull(c + strlen("counter packets "), NULL, 10);
+        }
+        return sum;
+}
+
+static int verb_shield(void) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {};
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_free_ char *extack = NULL;
+        const ConfOptions o = { .secret_owner = 0, .check_files = false };
+        ShieldCounters k = {};
+        size_t n_foreign = 0;
+        time_t now = time(NULL);
+        int r;
+
+        r = conf_load(arg_config_dir, &o, &d, &c);
+        if (r < 0 && r != -EINVAL)
+                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
+        if (!c)
+                return -EINVAL;
+        r = shield_build_config(c, (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME), &want);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the expected shield: %m");
+        r = xfrm_socket_open(&sk);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the XFRM socket: %m");
+        r = xfrm_shield_dump(sk, &have, NULL, &n_foreign, &extack);
+        if (r < 0)
+                return log_error_errno(r, "Failed to dump XFRM policies%s%s: %m", extack ? ": " : "",
+                                       extack ? extack : "");
+        printf("%-24s %-11s %-10s %s\n", "TUNNEL", "FAILCLOSED", "POLICIES", "LAST DROP");
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+                size_t n_want = 0, n_have = 0;
+                uint64_t last;
+                char ago[32] = "never";
+
+                for (size_t j = 0; j < want.n; j++) {
+                        const ShieldPolicy *h;
+
+                        if (!streq(want.items[j].tunnel, t->name))
+                                continue;
+                        n_want++;
+                        h = shield_policy_set_find(&have, &want.items[j]);
+                        if (h && shield_policy_equivalent(h, &want.items[j]))
+                                n_have++;
+                }
+                last = shield_last_block_use(&want, &have, t->name);
+                if (last > 0)
+                        snprintf(ago, sizeof(ago), "%llds ago", (long long) (now - (time_t) last));
+                printf("%-24s %-11s %zu/%-8zu %s\n", t->name, t->fail_closed ? "yes" : "no", n_have, n_want,
+                       n_want ? ago : "-");
+        }
+        r = xfrm_shield_read_counters(&k);
+        printf("\nkernel: %zu shield policies, %zu other XFRM policies (charon's)\n", have.n, n_foreign);
+        if (r >= 0)
+                printf("dropped: XfrmOutPolBlock=%llu XfrmInPolBlock=%llu, nftables drops=%llu\n",
+                       (unsigned long long) k.out_pol_block, (unsigned long long) k.in_pol_block,
+                       (unsigned long long) nft_drops());
         return 0;
 }
 
@@ -249,6 +331,8 @@ int main(int argc, char *argv[]) {
                 r = verb_check();
         else if (streq(verb, "genpsk") && nargs == 0)
                 r = verb_genpsk();
+        else if (streq(verb, "shield") && nargs == 0)
+                r = verb_shield();
         else if ((streq(verb, "up") || streq(verb, "down")) && nargs == 1)
                 r = verb_up_down(verb, argv[optind + 1]);
         else if (streq(verb, "azure-policy") && nargs == 1)

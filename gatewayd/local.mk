@@ -20,4 +20,5 @@ gatewayd_gatewayd_LDADD = $(GW_CORE_LIBS)
 
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = gatewayd/gatewayctl.c
+gatewayd_gatewayctl_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 gatewayd_gatewayctl_LDADD = $(GW_CORE_LIBS)
