@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
@@ -85,6 +86,7 @@ static void batch_check_done(Manager *m) {
         log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
                  (double) (now_usec() - m->apply_start_usec) / 1000.0, m->apply_failures);
         m->apply_what = NULL;
+        (void) malloc_trim(0); /* the encoded commands are gone */
 }
 
 static void apply_done(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg) {
@@ -537,6 +539,9 @@ int manager_reload(Manager *m) {
         free(m->fp);
         m->fp = TAKE_PTR(fp);
         watch_credentials(m);
+        /* Two configs and their fingerprints were alive at once: give the
+         * freed heap back. */
+        (void) malloc_trim(0);
         (void) sd_notify(false, "READY=1\nSTATUS=Configuration applied");
         return 0;
 }
@@ -609,6 +614,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to charon: %m");
         log_info("Started with %zu tunnels from %s", m->config->n_tunnels, m->dir);
+        (void) malloc_trim(0); /* the parse's temporaries */
         (void) sd_notify(false, "READY=1\nSTATUS=Running");
         return 0;
 }
