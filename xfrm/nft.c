@@ -173,11 +173,10 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
         r = mss_values(tunnels, n_tunnels, &mss, &n_mss);
         if (r < 0)
                 return r;
-        if (userspace) {
-                for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
-                        n_shield += count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family);
+        for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
+                n_shield += count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family);
+        if (userspace)
                 n_shield6 = count_prefixes(tunnels, n_tunnels, wants_shield, 0, AF_INET6);
-        }
 
         f = open_memstream(&text, &size);
         if (!f)
@@ -195,8 +194,7 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                         if (r < 0)
                                 return r;
                 }
-        if (userspace)
-                for (size_t fa = 0; fa < ELEMENTSOF(families); fa++) {
+        for (size_t fa = 0; fa < ELEMENTSOF(families); fa++) {
                         char name[32];
 
                         if (count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family) == 0)
@@ -209,7 +207,7 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
 
         /* The drops come first: no point clamping what is dropped. mangle
          * priority (-150) runs before the usual filter chains. */
-        if (n_mss > 0 || n_shield > 0) {
+        if (n_mss > 0 || (userspace && n_shield > 0)) {
                 fputs("\tchain forward {\n\t\ttype filter hook forward priority mangle; policy accept;\n", f);
                 if (userspace)
                         write_shield_rules(f, tunnels, n_tunnels, tun_name);
@@ -225,9 +223,23 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
                 fputs("\t}\n", f);
         }
-        if (n_shield > 0) {
+        if (userspace && n_shield > 0) {
                 fputs("\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n", f);
                 write_shield_rules(f, tunnels, n_tunnels, tun_name);
+                fputs("\t}\n", f);
+        }
+        /* Kernel data plane: plaintext with a VNet source that did not come
+         * out of an ESP SA is dropped before routing. The XFRM in/fwd blocks
+         * (and charon's policies) would drop it too, but later: on the way it
+         * refreshes the use time of charon's fwd policy, which is how charon
+         * decides that the tunnel is alive, so spoofed packets could keep a
+         * dead peer from being detected (seen in the VM tier). */
+        if (!userspace && n_shield > 0) {
+                fputs("\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n", f);
+                for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
+                        if (count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family) > 0)
+                                fprintf(f, "\t\t%s saddr @shield%s meta ipsec missing counter drop\n",
+                                        families[fa].addr, families[fa].tag);
                 fputs("\t}\n", f);
         }
         fputs("}\n", f);

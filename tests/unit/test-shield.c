@@ -363,6 +363,10 @@ static void test_nft_kernel(void **state) {
                 "\t\telements = { 198.51.100.0/24, 203.0.113.0/24 }\n\t}\n"
                 "\tset mss6_1350 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\tauto-merge\n"
                 "\t\telements = { 2001:db8:a::/48 }\n\t}\n"
+                "\tset shield4 {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tauto-merge\n"
+                "\t\telements = { 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 }\n\t}\n"
+                "\tset shield6 {\n\t\ttype ipv6_addr\n\t\tflags interval\n\t\tauto-merge\n"
+                "\t\telements = { 2001:db8:a::/48 }\n\t}\n"
                 "\tchain forward {\n\t\ttype filter hook forward priority mangle; policy accept;\n"
                 "\t\tip daddr @mss4_1300 tcp flags syn tcp option maxseg size > 1300 tcp option maxseg size set 1300\n"
                 "\t\tip saddr @mss4_1300 tcp flags syn tcp option maxseg size > 1300 tcp option maxseg size set 1300\n"
@@ -378,6 +382,10 @@ static void test_nft_kernel(void **state) {
                 "\t\tip saddr @mss4_1350 tcp flags syn tcp option maxseg size > 1350 tcp option maxseg size set 1350\n"
                 "\t\tip6 daddr @mss6_1350 tcp flags syn tcp option maxseg size > 1350 tcp option maxseg size set 1350\n"
                 "\t\tip6 saddr @mss6_1350 tcp flags syn tcp option maxseg size > 1350 tcp option maxseg size set 1350\n"
+                "\t}\n"
+                "\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n"
+                "\t\tip saddr @shield4 meta ipsec missing counter drop\n"
+                "\t\tip6 saddr @shield6 meta ipsec missing counter drop\n"
                 "\t}\n"
                 "}\n");
 }
@@ -435,8 +443,10 @@ static void test_nft_edges(void **state) {
         assert_int_equal(nft_gatewayd_build(ts, 1, DATA_PLANE_KERNEL, NULL, &empty), -EINVAL);
         assert_int_equal(nft_gatewayd_build(ts, 1, _DATA_PLANE_INVALID, NULL, &empty), -EINVAL);
 
-        /* Nothing to do: an empty table (applying it still replaces an old one). */
+        /* Nothing to do (no clamp, FailClosed=no): an empty table (applying
+         * it still replaces an old one). */
         a.t.tcp_mss_clamp = 0;
+        a.t.fail_closed = false;
         assert_int_equal(nft_gatewayd_build(ts, 1, DATA_PLANE_KERNEL, NULL, &empty), 0);
         assert_string_equal(empty, "table inet gatewayd {\n}\n");
 
