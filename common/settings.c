@@ -155,6 +155,19 @@ int settings_remove(SettingsNode *s, const char *name) {
         return -ENOENT;
 }
 
+bool settings_equal(const SettingsNode *a, const SettingsNode *b) {
+        if (a->kind != b->kind || !streq_ptr(a->name, b->name) || !streq_ptr(a->value, b->value) ||
+            a->n_items != b->n_items || a->n_children != b->n_children)
+                return false;
+        for (size_t i = 0; i < a->n_items; i++)
+                if (!streq(a->items[i], b->items[i]))
+                        return false;
+        for (size_t i = 0; i < a->n_children; i++)
+                if (!settings_equal(a->children[i], b->children[i]))
+                        return false;
+        return true;
+}
+
 SettingsNode *settings_get_mutable(SettingsNode *s, const char *name) {
         return (SettingsNode *) settings_get(s, name);
 }

@@ -61,6 +61,10 @@ int settings_remove(SettingsNode *s, const char *name);
 /* Adds an existing node (taking ownership, also on failure) as a child of s. */
 int settings_attach(SettingsNode *s, SettingsNode *child);
 
+/* Whether two trees have the same shape, names, values and items (flags are
+ * not compared: a decoded VICI message has none). */
+bool settings_equal(const SettingsNode *a, const SettingsNode *b);
+
 const SettingsNode *settings_get(const SettingsNode *s, const char *name);
 /* Like settings_get, for a mutable tree. */
 SettingsNode *settings_get_mutable(SettingsNode *s, const char *name);

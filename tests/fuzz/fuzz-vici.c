@@ -15,38 +15,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Depth is bounded by the decoder's VICI_MAX_DEPTH. */
-static bool tree_equal(const SettingsNode *a, const SettingsNode *b) {
-        if (a->kind != b->kind || !streq_ptr(a->name, b->name) || a->flags != b->flags)
-                return false;
-        switch (a->kind) {
-        case SETTINGS_VALUE:
-                return streq(a->value, b->value);
-        case SETTINGS_LIST:
-                if (a->n_items != b->n_items)
-                        return false;
-                for (size_t i = 0; i < a->n_items; i++)
-                        if (!streq(a->items[i], b->items[i]))
-                                return false;
-                return true;
-        case SETTINGS_SECTION:
-                if (a->n_children != b->n_children)
-                        return false;
-                for (size_t i = 0; i < a->n_children; i++)
-                        if (!tree_equal(a->children[i], b->children[i]))
-                                return false;
-                return true;
-        default:
-                return false;
-        }
-}
-
 static bool packet_equal(const VICIPacket *a, const VICIPacket *b) {
         if (a->type != b->type || !streq_ptr(a->name, b->name))
                 return false;
         if (!a->message || !b->message)
                 return a->message == b->message;
-        return tree_equal(a->message, b->message);
+        return settings_equal(a->message, b->message);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -31,31 +31,8 @@ mkdir -p "$IT_DIR/az"
         echo "connections {"
         # name local-id remote-id local_ts (the peer's VNet side)
         while read -r name lid rid lts; do
-                cat <<EOC
-    $name {
-        version = 2
-        local_addrs = 192.0.2.2
-        remote_addrs = 192.0.2.1
-        proposals = aes256gcm16-prfsha384-ecp384
-        mobike = no
-        dpd_delay = 10s
-        local {
-            auth = psk
-            id = $lid
-        }
-        remote {
-            auth = psk
-            id = $rid
-        }
-        children {
-            $name {
-                local_ts = $lts
-                remote_ts = $ONPREM_LAN4, $ONPREM_LAN6
-                esp_proposals = aes256gcm16-ecp384
-            }
-        }
-    }
-EOC
+                it_azure_conn "$name" "$lid" "$rid" "$lts" "$ONPREM_LAN4, $ONPREM_LAN6" \
+                        aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
         done <<EOL
 onprem 192.0.2.2 192.0.2.1 $VNET4,$VNET6
 vnet2 vnet2.azure.example vnet2.onprem.example 203.0.113.0/26
@@ -66,7 +43,7 @@ EOL
         echo "}"
         echo "secrets {"
         for id in 192.0.2.1 vnet2.onprem.example old.onprem.example new.onprem.example extra.onprem.example; do
-                printf '    ike-%s {\n        id = %s\n        secret = 0s%s\n    }\n' "${id%%.*}" "$id" "$b64"
+                it_azure_secret "${id%%.*}" "$id" "$psk"
         done
         echo "}"
 } > "$IT_DIR/az/swanctl.conf"

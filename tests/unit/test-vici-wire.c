@@ -18,31 +18,6 @@ static const uint8_t readme_msg[] = {
         2,
 };
 
-static bool tree_equal(const SettingsNode *a, const SettingsNode *b) {
-        if (a->kind != b->kind || !streq_ptr(a->name, b->name))
-                return false;
-        switch (a->kind) {
-        case SETTINGS_VALUE:
-                return streq(a->value, b->value);
-        case SETTINGS_LIST:
-                if (a->n_items != b->n_items)
-                        return false;
-                for (size_t i = 0; i < a->n_items; i++)
-                        if (!streq(a->items[i], b->items[i]))
-                                return false;
-                return true;
-        case SETTINGS_SECTION:
-                if (a->n_children != b->n_children)
-                        return false;
-                for (size_t i = 0; i < a->n_children; i++)
-                        if (!tree_equal(a->children[i], b->children[i]))
-                                return false;
-                return true;
-        default:
-                return false;
-        }
-}
-
 static SettingsNode *readme_tree(void) {
         SettingsNode *root = settings_new(NULL), *s1, *sub;
         char *items[] = { "item1", "item2" };
@@ -100,7 +75,7 @@ static void test_readme_decode(void **state) {
         assert_null(p.name);
         assert_non_null(p.message);
         assert_null(p.message->name);
-        assert_true(tree_equal(p.message, expect));
+        assert_true(settings_equal(p.message, expect));
         assert_string_equal(settings_lookup(p.message, "section1.sub-section.key2")->value, "value2");
         l = settings_lookup(p.message, "section1.list1");
         assert_int_equal(l->kind, SETTINGS_LIST);
@@ -215,7 +190,7 @@ static void test_roundtrip_load_conn(void **state) {
         assert_non_null(settings_add_section(child, "empty"));
 
         roundtrip(root, "load-conn", NULL, NULL, &p);
-        assert_true(tree_equal(p.message, root));
+        assert_true(settings_equal(p.message, root));
         assert_int_equal(settings_lookup(p.message, "azure-weu.vips")->n_items, 0);
         assert_string_equal(settings_lookup(p.message, "azure-weu.children.azure-weu.start_action")->value, "trap");
 }
