@@ -17,7 +17,8 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /run
-mount -t tmpfs tmpfs /tmp
+# No tmpfs on /tmp: the root is already a writable overlay, and the checkout
+# (CI clones anywhere, /tmp included) must stay visible at its host path.
 mkdir -p /run/netns /run/lock /lib/modules
 mount --bind "$VM_WORK/kernel/lib/modules" /lib/modules
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out "$VM_WORK/out" || echo "VMTIER: results share not mounted"
