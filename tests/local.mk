@@ -114,6 +114,7 @@ SCRIPT_TESTS = \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
+	tests/integration/journal-priority.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \
