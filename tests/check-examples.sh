@@ -5,7 +5,7 @@ set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
 [ "$(id -u)" = 0 ] || it_skip "secret files must be owned by root: run as root"
 IT_DIR=$(mktemp -d /tmp/gw-examples.XXXXXX)
-trap 'rm -rf "$IT_DIR"' EXIT
+trap 'while read -r ns; do ip netns del "$ns"; done < "$IT_DIR/.netns" 2>/dev/null; rm -rf "$IT_DIR"' EXIT
 d="$IT_DIR/etc"
 mkdir -p "$d"
 it_example_tree "$d" "$("$GATEWAYCTL" genpsk)"
@@ -48,6 +48,22 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 1 ] && [ ! -s "$IT_DIR/out" ] || it_fail "--print-swanctl rendered a broken tree"
+# The boot shield still covers every tunnel whose own file is valid: a broken
+# tunnel file must not leave the others unshielded at boot. Exit 1 all the same.
+ns=$(it_netns boot)
+set +e
+ip netns exec "$ns" "$GATEWAYD" --config-dir "$d" --shield-only > "$IT_DIR/shield.out" 2>&1
+rc=$?
+set -e
+[ $rc -eq 1 ] || { cat "$IT_DIR/shield.out"; it_fail "--shield-only with a broken tunnel: exit $rc, want 1"; }
+pol=$(ip -n "$ns" xfrm policy)
+broken_rp=$(sed -n 's/^RemotePrefixes *= *//p' "$f" | cut -d, -f1 | tr -d ' ')
+for t in "$d"/tunnels.d/*.conf; do
+        [ "$t" = "$f" ] && continue
+        rp=$(sed -n 's/^RemotePrefixes *= *//p' "$t" | cut -d, -f1 | tr -d ' ')
+        echo "$pol" | grep -q "dst $rp" || { echo "$pol"; it_fail "boot shield lacks $rp of $(basename "$t")"; }
+done
+echo "$pol" | grep -q "dst $broken_rp" && it_fail "boot shield covers the broken tunnel's $broken_rp"
 set +e
 "$GATEWAYD" --bogus-option >/dev/null 2>&1
 rc=$?
