@@ -162,8 +162,8 @@ static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, con
         return queue(a, t->name, cmd, msg);
 }
 
-int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
-        _cleanup_(settings_freep) SettingsNode *root = NULL;
+/* The credentials of t; root is its rendering (the PSK's owners come from it). */
+static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *root) {
         int r;
 
         if (t->auth == AUTH_CERTIFICATE) {
@@ -172,10 +172,19 @@ int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
                         return r;
                 return queue_file_cmd(a, t, "load-cert", "type", "X509", "flag", "NONE", t->certificate);
         }
+        return queue_psk(a, t, root);
+}
+
+int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
+        _cleanup_(settings_freep) SettingsNode *root = NULL;
+        int r;
+
+        if (t->auth == AUTH_CERTIFICATE)
+                return queue_creds(a, t, NULL);
         r = render(g, t, &root);
         if (r < 0)
                 return r;
-        return queue_psk(a, t, root);
+        return queue_creds(a, t, root);
 }
 
 int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds) {
@@ -190,7 +199,7 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
         if (r < 0)
                 return r;
         if (with_creds) {
-                r = apply_tunnel_creds(a, g, t);
+                r = queue_creds(a, t, root);
                 if (r < 0)
                         return r;
         }
