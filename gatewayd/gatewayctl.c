@@ -85,26 +85,42 @@ static int verb_genpsk(void) {
         return 0;
 }
 
+/* Reads the tree for commands that need its model, not its verdict (the
+ * profile, a tunnel's name and prefixes, the Vici socket): errors are not
+ * printed and secret files are not read. Returns 0 with *ret set, or -errno
+ * (logged) when nothing could be read. */
+static int load_tree(Config **ret) {
+        _cleanup_(diag_list_clear) DiagList d = {};
+        const ConfOptions o = { .secret_owner = 0, .check_files = false };
+        Config *c = NULL;
+        int r;
+
+        r = conf_load(arg_config_dir, &o, &d, &c);
+        if (r < 0 && r != -EINVAL) { /* worse than errors in the files */
+                config_free(c);
+                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
+        }
+        *ret = c;
+        return 0;
+}
+
 static int verb_azure_policy(const char *name) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_free_ char *text = NULL;
-        const ConfOptions o = { .secret_owner = 0, .check_files = false };
         const Profile *p;
         int r;
 
-        /* The profile may be a built-in or one of profiles.d; tunnels and their
-         * secrets do not matter here. */
-        r = conf_load(arg_config_dir, &o, &d, &c);
-        if (r < 0 && r != -EINVAL)
-                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
-        p = c ? config_find_profile(c, name) : NULL;
+        /* The profile may be a built-in or one of profiles.d. */
+        r = load_tree(&c);
+        if (r < 0)
+                return r;
+        p = config_find_profile(c, name);
         if (!p) {
                 log_error("no profile '%s' (built-in: fips-gcm256, fips-cbc, azure-default-legacy, or profiles.d/%s.conf)",
                           name, name);
                 return -ENOENT;
         }
-        diag_list_clear(&d);
         r = ikepolicy_check_profile(p, c->gateway.fips_mode, &d);
         gw_print_diagnostics(&d, stderr);
         if (r < 0)
@@ -133,21 +149,17 @@ static uint64_t nft_drops(void) {
 
 static int verb_shield(void) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {};
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
         _cleanup_free_ char *extack = NULL;
-        const ConfOptions o = { .secret_owner = 0, .check_files = false };
         ShieldCounters k = {};
         size_t n_foreign = 0;
         time_t now = time(NULL);
         int r;
 
-        r = conf_load(arg_config_dir, &o, &d, &c);
-        if (r < 0 && r != -EINVAL)
-                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
-        if (!c)
-                return -EINVAL;
+        r = load_tree(&c);
+        if (r < 0)
+                return r;
         r = shield_build_config(c, (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME), &want);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the expected shield: %m");
@@ -223,20 +235,18 @@ static void on_call_state(VICIClient *c, bool connected, int error, void *userda
 
 static int verb_up_down(const char *verb, const char *name) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(vici_client_freep) VICIClient *v = NULL;
         _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
-        const ConfOptions o = { .secret_owner = 0, .check_files = false };
         CallState s = {};
         const Tunnel *t;
         bool up = streq(verb, "up");
         int r;
 
-        r = conf_load(arg_config_dir, &o, &d, &c);
-        if (r < 0 && r != -EINVAL)
-                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
-        t = c ? config_find_tunnel(c, name) : NULL;
+        r = load_tree(&c);
+        if (r < 0)
+                return r;
+        t = config_find_tunnel(c, name);
         if (!t) {
                 log_error("no tunnel '%s' in %s/tunnels.d", name, arg_config_dir);
                 return -ENOENT;
