@@ -63,7 +63,7 @@ for t in "$d"/tunnels.d/*.conf; do
         rp=$(sed -n 's/^RemotePrefixes *= *//p' "$t" | cut -d, -f1 | tr -d ' ')
         echo "$pol" | grep -q "dst $rp" || { echo "$pol"; it_fail "boot shield lacks $rp of $(basename "$t")"; }
 done
-echo "$pol" | grep -q "dst $broken_rp" && it_fail "boot shield covers the broken tunnel's $broken_rp"
+grep -q "dst $broken_rp" <<<"$pol" && it_fail "boot shield covers the broken tunnel's $broken_rp"
 set +e
 "$GATEWAYD" --bogus-option >/dev/null 2>&1
 rc=$?

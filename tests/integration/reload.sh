@@ -93,7 +93,10 @@ it_wait_for 15 it_sa_installed gw new || { cat "$IT_DIR/gatewayd.log"; it_fail "
 it_wait_for 10 it_ping "$ONPREM_HOST" 203.0.113.138 || it_fail "new: no ping"
 it_wait_for 10 it_ping "$ONPREM_HOST" 203.0.113.40 || { it_swanctl gw --list-sas --ike vnet2; it_fail "vnet2: the changed prefix does not carry traffic"; }
 it_ping "$ONPREM_HOST" 203.0.113.10 || it_fail "vnet2: lost its original prefix"
-it_swanctl gw --list-conns | grep -q '^old:' && it_fail "the removed tunnel is still loaded in charon"
+# Captured first: under pipefail, grep -q ending the pipe early would make a
+# match read as "not found" and the check pass.
+conns=$(it_swanctl gw --list-conns)
+grep -q '^old:' <<<"$conns" && it_fail "the removed tunnel is still loaded in charon"
 it_wait_for 5 sh -c "! swanctl --list-sas --uri unix://$IT_DIR/gw/charon.vici | grep -q '^old:'" ||
         it_fail "the removed tunnel's IKE SA is still up"
 it_wait_for 5 sh -c "! swanctl --list-sas --uri unix://$IT_DIR/az/charon.vici | grep -q '^old:'" ||
