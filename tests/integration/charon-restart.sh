@@ -9,12 +9,8 @@ set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
 it_init charon-restart
 
-it_topology
-psk=$("$GATEWAYCTL" genpsk)
-it_azure_peer az "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384 2>/dev/null
-it_start_charon gw "$ONPREM_GW"
-etc="$IT_DIR/etc"
-it_onprem_tree "$etc" "$psk"
+it_two_sites
+psk=$PSK etc=$ETC
 it_start_gatewayd "$etc"
 it_wait_for 15 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "the tunnel did not come up"; }
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping across before the crash"

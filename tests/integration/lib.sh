@@ -515,3 +515,16 @@ LocalPrefixes=$ONPREM_LAN4, $ONPREM_LAN6
 RemotePrefixes=$VNET4, $VNET6
 EOT
 }
+
+# it_two_sites [extra tunnel lines]: the common start of a PSK scenario: the
+# topology, the "Azure" peer (charon "az", fips-gcm256's proposals), charon
+# "gw" on-prem, and gatewayd's tree with the tunnel "azure". Sets PSK and ETC;
+# gatewayd is not started.
+it_two_sites() {
+        it_topology
+        PSK=$("$GATEWAYCTL" genpsk)
+        it_azure_peer az "$PSK" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384 2>/dev/null
+        it_start_charon gw "$ONPREM_GW"
+        ETC="$IT_DIR/etc"
+        it_onprem_tree "$ETC" "$PSK" "${1:-}"
+}

@@ -6,12 +6,8 @@ set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
 it_init proposal-mismatch
 
-it_topology
-psk=$("$GATEWAYCTL" genpsk)
-it_azure_peer az "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384 2>/dev/null
-it_start_charon gw "$ONPREM_GW"
-etc="$IT_DIR/etc"
-it_onprem_tree "$etc" "$psk" "Profile=fips-cbc"
+it_two_sites "Profile=fips-cbc"
+psk=$PSK etc=$ETC
 it_start_gatewayd "$etc"
 
 it_gw_log_wait 15 "tunnel 'azure'.*NO_PROPOSAL_CHOSEN"

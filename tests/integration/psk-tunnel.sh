@@ -7,12 +7,8 @@ set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
 it_init psk-tunnel
 
-it_topology
-psk=$("$GATEWAYCTL" genpsk)
-it_azure_peer az "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384 2>/dev/null
-it_start_charon gw "$ONPREM_GW"
-etc="$IT_DIR/etc"
-it_onprem_tree "$etc" "$psk"
+it_two_sites
+psk=$PSK etc=$ETC
 
 # The "Azure" side drops plaintext from on-prem, so without a tunnel the LAN
 # hosts cannot reach each other (this is what makes a passing ping a proof).

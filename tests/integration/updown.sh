@@ -4,12 +4,8 @@
 set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
 it_init updown
-it_topology
-psk=$("$GATEWAYCTL" genpsk)
-it_azure_peer az "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
-it_start_charon gw "$ONPREM_GW"
-etc="$IT_DIR/etc"
-it_onprem_tree "$etc" "$psk"
+it_two_sites
+psk=$PSK etc=$ETC
 it_start_gatewayd "$etc"
 it_wait_for 20 it_sa_installed gw azure || it_fail "tunnel did not come up"
 
