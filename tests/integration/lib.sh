@@ -192,26 +192,28 @@ it_topology() {
                 ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
                 for l in lan wan; do ip -n "$ns" link set "$l" up 2>/dev/null || true; done
         done
-        ip -n "$ONPREM_HOST" addr add 198.51.100.10/25 dev lan
-        ip -n "$ONPREM_HOST" addr add 2001:db8:a::10/64 dev lan nodad
-        ip -n "$ONPREM_HOST" route add default via 198.51.100.1
-        ip -n "$ONPREM_HOST" -6 route add default via 2001:db8:a::1
-        ip -n "$ONPREM_GW" addr add 198.51.100.1/25 dev lan
-        ip -n "$ONPREM_GW" addr add 2001:db8:a::1/64 dev lan nodad
-        ip -n "$ONPREM_GW" addr add 192.0.2.1/24 dev wan
-        ip -n "$ONPREM_GW" addr add 2001:db8:ffff::1/64 dev wan nodad
-        ip -n "$ONPREM_GW" route add default via 192.0.2.2
-        ip -n "$ONPREM_GW" -6 route add default via 2001:db8:ffff::2
-        ip -n "$AZURE_GW" addr add 198.51.100.129/25 dev lan
-        ip -n "$AZURE_GW" addr add 2001:db8:b::1/64 dev lan nodad
-        ip -n "$AZURE_GW" addr add 192.0.2.2/24 dev wan
-        ip -n "$AZURE_GW" addr add 2001:db8:ffff::2/64 dev wan nodad
-        ip -n "$AZURE_GW" route add default via 192.0.2.1
-        ip -n "$AZURE_GW" -6 route add default via 2001:db8:ffff::1
-        ip -n "$VNET_HOST" addr add 198.51.100.140/25 dev lan
-        ip -n "$VNET_HOST" addr add 2001:db8:b::140/64 dev lan nodad
-        ip -n "$VNET_HOST" route add default via 198.51.100.129
-        ip -n "$VNET_HOST" -6 route add default via 2001:db8:b::1
+        # namespace device IPv4 IPv6 (each family the same way: one table)
+        while read -r ns dev a4 a6; do
+                ip -n "${!ns}" addr add "$a4" dev "$dev"
+                ip -n "${!ns}" addr add "$a6" dev "$dev" nodad
+        done <<EOT
+ONPREM_HOST lan 198.51.100.10/25 2001:db8:a::10/64
+ONPREM_GW lan 198.51.100.1/25 2001:db8:a::1/64
+ONPREM_GW wan 192.0.2.1/24 2001:db8:ffff::1/64
+AZURE_GW lan 198.51.100.129/25 2001:db8:b::1/64
+AZURE_GW wan 192.0.2.2/24 2001:db8:ffff::2/64
+VNET_HOST lan 198.51.100.140/25 2001:db8:b::140/64
+EOT
+        # namespace default-gateway-IPv4 default-gateway-IPv6
+        while read -r ns g4 g6; do
+                ip -n "${!ns}" route add default via "$g4"
+                ip -n "${!ns}" -6 route add default via "$g6"
+        done <<EOT
+ONPREM_HOST 198.51.100.1 2001:db8:a::1
+ONPREM_GW 192.0.2.2 2001:db8:ffff::2
+AZURE_GW 192.0.2.1 2001:db8:ffff::1
+VNET_HOST 198.51.100.129 2001:db8:b::1
+EOT
         for ns in "$ONPREM_GW" "$AZURE_GW"; do
                 ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
         done
