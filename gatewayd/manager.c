@@ -430,23 +430,6 @@ static void log_diagnostics(const DiagList *d) {
         }
 }
 
-static int fingerprints(const Config *c, TunnelFingerprint **ret) {
-        TunnelFingerprint *fp = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(TunnelFingerprint));
-        int r;
-
-        if (!fp)
-                return -ENOMEM;
-        for (size_t i = 0; i < c->n_tunnels; i++) {
-                r = tunnel_fingerprint(&c->gateway, c->tunnels[i], &fp[i]);
-                if (r < 0) {
-                        free(fp);
-                        return r;
-                }
-        }
-        *ret = fp;
-        return 0;
-}
-
 static int check_tree(Manager *m, Config **ret) {
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(config_freep) Config *c = NULL;
@@ -478,9 +461,9 @@ int manager_reload(Manager *m) {
         }
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
-        fp = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(TunnelFingerprint));
-        if (!fp)
-                return log_oom();
+        r = config_fingerprints(c, &fp);
+        if (r < 0)
+                return log_error_errno(r, "Failed to fingerprint the configuration: %m");
         r = tunnel_diff(m->config, m->fp, c, fp, &diff);
         if (r < 0)
                 return log_error_errno(r, "Failed to compare configurations: %m");
@@ -576,7 +559,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 log_error("Configuration in %s has errors; not starting", dir);
                 return r;
         }
-        r = fingerprints(m->config, &m->fp);
+        r = config_fingerprints(m->config, &m->fp);
         if (r < 0)
                 return r;
         r = guard_new(e, &m->guard);

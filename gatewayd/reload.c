@@ -153,28 +153,40 @@ static int diff_append(TunnelDiff *d, const char *name, TunnelChange c, const Tu
         return 0;
 }
 
+int config_fingerprints(const Config *c, TunnelFingerprint **ret) {
+        _cleanup_free_ TunnelFingerprint *fp = calloc(c->n_tunnels ?: 1, sizeof(TunnelFingerprint));
+        int r;
+
+        if (!fp)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                r = tunnel_fingerprint(&c->gateway, c->tunnels[i], &fp[i]);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(fp);
+        return 0;
+}
+
 int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config *new,
-                TunnelFingerprint *new_fp, TunnelDiff *ret) {
+                const TunnelFingerprint *new_fp, TunnelDiff *ret) {
         TunnelDiff d = {};
         size_t i = 0, j = 0, n_old = old ? old->n_tunnels : 0;
         int r;
 
-        for (size_t k = 0; k < new->n_tunnels; k++) {
-                r = tunnel_fingerprint(&new->gateway, new->tunnels[k], &new_fp[k]);
-                if (r < 0)
-                        return r;
-        }
         /* Merge walk over two name-sorted arrays. */
         while (i < n_old || j < new->n_tunnels) {
                 const Tunnel *a = i < n_old ? old->tunnels[i] : NULL;
                 const Tunnel *b = j < new->n_tunnels ? new->tunnels[j] : NULL;
                 int cmp = !a ? 1 : !b ? -1 : strcmp(a->name, b->name);
 
-                if (cmp < 0)
-                        r = diff_append(&d, a->name, TUNNEL_REMOVED, a, NULL), i++;
-                else if (cmp > 0)
-                        r = diff_append(&d, b->name, TUNNEL_ADDED, NULL, b), j++;
-                else {
+                if (cmp < 0) {
+                        r = diff_append(&d, a->name, TUNNEL_REMOVED, a, NULL);
+                        i++;
+                } else if (cmp > 0) {
+                        r = diff_append(&d, b->name, TUNNEL_ADDED, NULL, b);
+                        j++;
+                } else {
                         TunnelChange c = TUNNEL_UNCHANGED;
 
                         if (memcmp(old_fp[i].charon, new_fp[j].charon, FINGERPRINT_SIZE) != 0)

@@ -23,6 +23,10 @@ typedef struct TunnelFingerprint {
  * mixed into the hash, so it is still a deterministic change). */
 int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret);
 
+/* The fingerprints of every tunnel of c, in a new array (one entry per
+ * tunnel, at least one allocated). */
+int config_fingerprints(const Config *c, TunnelFingerprint **ret);
+
 typedef enum TunnelChange {
         TUNNEL_UNCHANGED,
         TUNNEL_ADDED,
@@ -50,9 +54,9 @@ typedef struct TunnelDiff {
 
 /* Compares two configs (old may be NULL: everything is added). The fingerprints
  * of old's tunnels are given (old_fp[i] for old->tunnels[i]) so that a reload
- * compares against what was applied, not against files that changed since.
- * new_fp receives the fingerprints of new's tunnels (new->n_tunnels entries).
- * Both configs are sorted by name (conf guarantees it). */
+ * compares against what was applied, not against files that changed since;
+ * new_fp are those of new's (config_fingerprints). Both configs are sorted by
+ * name (conf guarantees it). */
 int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config *new,
-                TunnelFingerprint *new_fp, TunnelDiff *ret);
+                const TunnelFingerprint *new_fp, TunnelDiff *ret);
 void tunnel_diff_clear(TunnelDiff *d);
