@@ -127,43 +127,32 @@ static void split_lifetime(uint64_t l, uint64_t *ret_rekey, uint64_t *ret_rand) 
         *ret_rand = l / 20;
 }
 
-static int render_local_remote(const Tunnel *t, SettingsNode *conn, const char *remote_id) {
-        const char *auth = t->auth == AUTH_CERTIFICATE ? "pubkey" : "psk";
-        SettingsNode *local, *remote;
+/* One end of the connection: local or remote { auth; id (if any); a
+ * certificate list (if any) }. */
+static int render_end(SettingsNode *conn, const char *end, const char *auth, const char *id,
+                      const char *certs_key, const char *certs_file) {
+        SettingsNode *s = settings_add_section(conn, end);
         int r;
 
-        local = settings_add_section(conn, "local");
-        if (!local)
+        if (!s)
                 return -ENOMEM;
-        r = settings_set(local, "auth", auth, 0);
-        if (r < 0)
-                return r;
-        if (t->local_id) {
-                r = settings_set(local, "id", t->local_id, 0);
-                if (r < 0)
-                        return r;
-        }
-        if (t->auth == AUTH_CERTIFICATE) {
-                r = set_list1(local, "certs", t->certificate, SETTINGS_FILE);
-                if (r < 0)
-                        return r;
-        }
+        r = settings_set(s, "auth", auth, 0);
+        if (r >= 0 && id)
+                r = settings_set(s, "id", id, 0);
+        if (r >= 0 && certs_file)
+                r = set_list1(s, certs_key, certs_file, SETTINGS_FILE);
+        return r < 0 ? r : 0;
+}
 
-        remote = settings_add_section(conn, "remote");
-        if (!remote)
-                return -ENOMEM;
-        r = settings_set(remote, "auth", auth, 0);
+static int render_local_remote(const Tunnel *t, SettingsNode *conn, const char *remote_id) {
+        bool cert = t->auth == AUTH_CERTIFICATE;
+        const char *auth = cert ? "pubkey" : "psk";
+        int r;
+
+        r = render_end(conn, "local", auth, t->local_id, "certs", cert ? t->certificate : NULL);
         if (r < 0)
                 return r;
-        r = settings_set(remote, "id", remote_id, 0);
-        if (r < 0)
-                return r;
-        if (t->auth == AUTH_CERTIFICATE && t->ca_certificate) {
-                r = set_list1(remote, "cacerts", t->ca_certificate, SETTINGS_FILE);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return render_end(conn, "remote", auth, remote_id, "cacerts", cert ? t->ca_certificate : NULL);
 }
 
 static int render_child(const Tunnel *t, const Proposals *prop, SettingsNode *conn) {
