@@ -25,6 +25,10 @@ typedef enum SettingsFlags {
         /* The value (or each list item) names a file; swanctl.conf takes the
          * path, a VICI message carries the file's contents. */
         SETTINGS_FILE = 1 << 1,
+        /* With SETTINGS_FILE: the file is a private key, read as a secret
+         * file (no symlink, owned by the secret owner, no group or other
+         * access) and wiped after use. */
+        SETTINGS_PRIVATE_KEY = 1 << 2,
 } SettingsFlags;
 
 typedef struct SettingsNode SettingsNode;

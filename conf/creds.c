@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "creds.h"
+#include "fileio.h"
 
 /* This file is conf's one boundary to OpenSSL: every error it leaves on the
  * thread's error queue is turned into a cause string (or dropped) and the
@@ -56,60 +57,31 @@ const char *cert_key_type_to_string(CertKeyType t) {
 typedef struct Blob {
         char *data;
         size_t size;       /* bytes read */
-        size_t allocated;
         bool secret;
 } Blob;
 
 static void blob_done(Blob *b) {
-        if (b->data && b->secret)
-                OPENSSL_cleanse(b->data, b->allocated);
-        free(b->data);
+        if (b->secret)
+                erase_and_free(b->data);
+        else
+                free(b->data);
         *b = (Blob) {};
 }
 
-/* Reads a whole regular file into one buffer sized from fstat, so a secret
- * is never copied around by a growing realloc. -errno: ENOENT, EACCES, ...;
- * EISDIR or EINVAL for something that is not a regular file; EFBIG. */
+/* Reads a whole regular file (common/fileio.h). -errno: ENOENT, EACCES, ...;
+ * EISDIR or EINVAL for something that is not a regular file; EFBIG. The
+ * owner and mode of a key file are secret_file_check()'s business. */
 static int blob_read(const char *path, bool secret, Blob *ret) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        ReadFileOptions o = {
+                .flags = secret ? READ_FILE_ERASE : 0,
+                .max_size = CREDS_FILE_MAX,
+        };
         Blob b = { .secret = secret };
-        size_t done = 0;
+        int r;
 
-        /* O_NONBLOCK: a FIFO must not hang the check; refused below anyway. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        if (st.st_size > (off_t) CREDS_FILE_MAX)
-                return -EFBIG;
-
-        b.allocated = (size_t) st.st_size + 1;
-        b.data = malloc(b.allocated);
-        if (!b.data)
-                return -ENOMEM;
-        while (done < b.allocated - 1) {
-                ssize_t n = read(fd, b.data + done, b.allocated - 1 - done);
-
-                if (n < 0) {
-                        int r = -errno;
-
-                        if (r == -EINTR)
-                                continue;
-                        blob_done(&b);
-                        return r;
-                }
-                if (n == 0)
-                        break; /* shrank meanwhile: take what is there */
-                done += (size_t) n;
-        }
-        b.data[done] = 0;
-        b.size = done;
+        r = read_full_file_at(AT_FDCWD, path, &o, &b.data, &b.size, NULL);
+        if (r < 0)
+                return r;
         *ret = b;
         return 0;
 }

@@ -5,11 +5,15 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "secret.h"
 
-/* A PSK file holds one line; anything much longer is not a key file. The
- * read buffer is bounded so that a huge file never gets into memory. */
-#define PSK_READ_MAX (PSK_MAX_LEN + 3)
+/* A first line this long is not a key of at most PSK_MAX_LEN characters
+ * (plus "\r\n"), whatever it is. */
+#define PSK_LINE_MAX (PSK_MAX_LEN + 3)
+/* A PSK file holds one line; a file much larger is not a key file, and is
+ * refused before it gets into memory. */
+#define PSK_FILE_MAX 4096
 
 static int reason_new(char **ret_reason, int r, const char *fmt, ...) _printf_(3, 4);
 static int reason_new(char **ret_reason, int r, const char *fmt, ...) {
@@ -45,54 +49,64 @@ static int open_failed(int err, char **ret_reason) {
         }
 }
 
-/* The checks of secret_file_check on an open fd, so that a reader checks the
- * very file it reads (no race between stat and open). */
-static int check_fd(int fd, uid_t owner, char **ret_reason) {
-        struct stat st;
-        mode_t mode;
+/* The requirements of a secret file, for file_open_checked(). */
+static ReadFileOptions secret_options(uid_t owner, size_t max_size) {
+        return (ReadFileOptions) {
+                .flags = READ_FILE_NOFOLLOW | READ_FILE_SECRET,
+                .owner = owner,
+                .max_size = max_size,
+        };
+}
 
-        if (fstat(fd, &st) < 0)
-                return reason_new(ret_reason, -errno, "cannot stat: %s", strerror(errno));
-        if (S_ISDIR(st.st_mode))
-                return reason_new(ret_reason, -EISDIR, "is a directory, not a file; fix the path");
-        if (!S_ISREG(st.st_mode))
-                return reason_new(ret_reason, -EINVAL, "is not a regular file; point the key at a regular file");
-        if (st.st_uid != owner) {
+/* Turns a refusal of file_open_checked() or read_full_file_at() into a reason
+ * with the fix; st is what fstat said of the opened file. */
+static int refused(int r, const struct stat *st, uid_t owner, char **ret_reason) {
+        mode_t mode = st->st_mode & 07777;
+
+        switch (r) {
+        case -EISDIR:
+                return reason_new(ret_reason, r, "is a directory, not a file; fix the path");
+        case -EINVAL:
+                return reason_new(ret_reason, r, "is not a regular file; point the key at a regular file");
+        case -EFBIG:
+                return reason_new(ret_reason, r,
+                                  "the file has %lld bytes, too many for a key file (one line); "
+                                  "make a new key with 'gatewayctl genpsk'",
+                                  (long long) st->st_size);
+        case -EPERM:
+                break;
+        default:
+                return open_failed(-r, ret_reason);
+        }
+        if (st->st_uid != owner) {
                 if (owner == 0)
                         return reason_new(ret_reason, -EPERM, "owned by uid %u, not root; chown root it",
-                                          (unsigned) st.st_uid);
+                                          (unsigned) st->st_uid);
                 return reason_new(ret_reason, -EPERM, "owned by uid %u, not uid %u; chown %u it",
-                                  (unsigned) st.st_uid, (unsigned) owner, (unsigned) owner);
+                                  (unsigned) st->st_uid, (unsigned) owner, (unsigned) owner);
         }
-        mode = st.st_mode & 07777;
         if (mode & S_IRWXO)
                 return reason_new(ret_reason, -EPERM, "mode %04o is %s by others; chmod 600 it", (unsigned) mode,
                                   mode & S_IROTH ? "readable" : "accessible");
-        if (mode & S_IRWXG)
-                return reason_new(ret_reason, -EPERM, "mode %04o is %s by group; chmod 600 it", (unsigned) mode,
-                                  mode & S_IRGRP ? "readable" : "accessible");
-        return 0;
-}
-
-static int open_secret(const char *path) {
-        /* O_NONBLOCK: a FIFO planted at the path must not hang the reader; it
-         * is then refused as not a regular file. */
-        return open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        return reason_new(ret_reason, -EPERM, "mode %04o is %s by group; chmod 600 it", (unsigned) mode,
+                          mode & S_IRGRP ? "readable" : "accessible");
 }
 
 int secret_file_check(const char *path, uid_t owner, char **ret_reason) {
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        ReadFileOptions o = secret_options(owner, 0);
+        struct stat st = {};
+        int fd;
 
         /* lstat first: O_NOFOLLOW's ELOOP is also what a loop gives. */
         if (lstat(path, &st) < 0)
                 return open_failed(errno, ret_reason);
         if (S_ISLNK(st.st_mode))
                 return open_failed(ELOOP, ret_reason);
-        fd = open_secret(path);
+        fd = file_open_checked(AT_FDCWD, path, &o, &st);
         if (fd < 0)
-                return open_failed(errno, ret_reason);
-        return check_fd(fd, owner, ret_reason);
+                return refused(fd, &st, owner, ret_reason);
+        close(fd);
+        return 0;
 }
 
 int psk_validate(const char *key, size_t len, char **ret_reason) {
@@ -120,74 +134,46 @@ int psk_validate(const char *key, size_t len, char **ret_reason) {
 }
 
 int psk_read(const char *path, uid_t owner, char **ret_key, char **ret_reason) {
-        _cleanup_close_ int fd = -EBADF;
-        char buf[PSK_READ_MAX + 1];
+        ReadFileOptions o = secret_options(owner, PSK_FILE_MAX);
+        _cleanup_erase_ char *buf = NULL;
+        struct stat st = {};
         size_t n = 0, len;
         char *nl, *key;
         int r;
 
-        fd = open_secret(path);
-        if (fd < 0)
-                return open_failed(errno, ret_reason);
-        r = check_fd(fd, owner, ret_reason);
-        if (r < 0)
-                return r;
-
-        while (n < PSK_READ_MAX) {
-                ssize_t k = read(fd, buf + n, PSK_READ_MAX - n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = -errno;
-                        explicit_bzero(buf, sizeof(buf));
-                        return reason_new(ret_reason, r, "cannot read: %s", strerror(-r));
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
+        r = read_full_file_at(AT_FDCWD, path, &o, &buf, &n, &st);
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        return r;
+                if (r == -EPERM || r == -EISDIR || r == -EINVAL || r == -EFBIG || r == -ELOOP || r == -ENOENT ||
+                    r == -EACCES || r == -ENOTDIR)
+                        return refused(r, &st, owner, ret_reason);
+                return reason_new(ret_reason, r, "cannot read: %s", strerror(-r));
         }
-        buf[n] = 0;
-
         if (n == 0)
                 return reason_new(ret_reason, -EINVAL, "the file is empty; put the key on its first line");
 
         /* The key is the first line, without "\n" or "\r\n". */
         nl = memchr(buf, '\n', n);
-        if (nl) {
-                len = (size_t) (nl - buf);
-                if (len > 0 && buf[len - 1] == '\r')
-                        len--;
-        } else if (n == PSK_READ_MAX) {
-                /* No newline in the first PSK_READ_MAX bytes: too long anyway,
-                 * and the length stated is a lower bound. */
-                explicit_bzero(buf, sizeof(buf));
+        len = nl ? (size_t) (nl - buf) : n;
+        if (len >= PSK_LINE_MAX)
+                /* Far too long: the length is not worth stating exactly. */
                 return reason_new(ret_reason, -EINVAL,
                                   "the key's first line has more than %d characters, Azure allows at most %d; "
                                   "make a new key with 'gatewayctl genpsk'",
                                   PSK_MAX_LEN, PSK_MAX_LEN);
-        } else
-                len = n;
-
-        if (len == 0) {
-                explicit_bzero(buf, sizeof(buf));
+        if (nl && len > 0 && buf[len - 1] == '\r')
+                len--;
+        if (len == 0)
                 return reason_new(ret_reason, -EINVAL, "the first line is empty; put the key on the first line");
-        }
 
         r = psk_validate(buf, len, ret_reason);
-        if (r < 0) {
-                explicit_bzero(buf, sizeof(buf));
+        if (r < 0)
                 return r;
-        }
 
-        key = malloc(len + 1);
-        if (!key) {
-                explicit_bzero(buf, sizeof(buf));
+        key = strndup(buf, len);
+        if (!key)
                 return -ENOMEM;
-        }
-        memcpy(key, buf, len);
-        key[len] = 0;
-        explicit_bzero(buf, sizeof(buf));
         if (ret_key)
                 *ret_key = key;
         else

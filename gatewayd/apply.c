@@ -4,6 +4,7 @@
 
 #include "apply.h"
 #include "creds.h"
+#include "fileio.h"
 #include "ikepolicy.h"
 #include "secret.h"
 
@@ -16,11 +17,8 @@ typedef struct Pending {
 
 int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret_data, size_t *ret_len) {
         const ConfOptions *o = userdata;
-        _cleanup_close_ int fd = -EBADF;
+        ReadFileOptions ro = { .max_size = VICI_MAX_VALUE };
         _cleanup_free_ char *reason = NULL;
-        struct stat st;
-        char *buf;
-        size_t got = 0;
         int r;
 
         if (flags & SETTINGS_SECRET) {
@@ -33,34 +31,17 @@ int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret
                 *ret_data = key;
                 return 0;
         }
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EINVAL;
-        if (st.st_size > (off_t) VICI_MAX_VALUE)
-                return -E2BIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (got < (size_t) st.st_size) {
-                ssize_t n = read(fd, buf + got, (size_t) st.st_size - got);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        r = n < 0 ? -errno : -EIO;
-                        explicit_bzero(buf, got);
-                        free(buf);
-                        return r;
-                }
-                got += (size_t) n;
-        }
-        buf[got] = 0;
-        *ret_data = buf;
-        *ret_len = got;
-        return 0;
+        /* This runs inside the event loop: the reader's O_NONBLOCK keeps a
+         * FIFO at a credential path from hanging the daemon. A private key
+         * is held to what the check demanded of it (secret_file_check). */
+        if (flags & SETTINGS_PRIVATE_KEY)
+                ro = (ReadFileOptions) {
+                        .flags = READ_FILE_NOFOLLOW | READ_FILE_SECRET,
+                        .owner = o->secret_owner,
+                        .max_size = VICI_MAX_VALUE,
+                };
+        r = read_full_file_at(AT_FDCWD, path, &ro, ret_data, ret_len, NULL);
+        return r == -EFBIG ? -E2BIG : r;
 }
 
 static void on_done(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
@@ -150,14 +131,14 @@ static int queue_psk(ApplyContext *a, const Tunnel *t, const SettingsNode *root)
 }
 
 static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, const char *k1, const char *v1,
-                          const char *k2, const char *v2, const char *file) {
+                          const char *k2, const char *v2, const char *file, SettingsFlags file_flags) {
         _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
         int r;
 
         if (!msg)
                 return -ENOMEM;
         if ((r = settings_set(msg, k1, v1, 0)) < 0 || (k2 && (r = settings_set(msg, k2, v2, 0)) < 0) ||
-            (r = settings_set(msg, "data", file, SETTINGS_FILE)) < 0)
+            (r = settings_set(msg, "data", file, SETTINGS_FILE | file_flags)) < 0)
                 return r;
         return queue(a, t->name, cmd, msg);
 }
@@ -167,10 +148,11 @@ static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *roo
         int r;
 
         if (t->auth == AUTH_CERTIFICATE) {
-                r = queue_file_cmd(a, t, "load-key", "type", "any", NULL, NULL, t->private_key);
+                r = queue_file_cmd(a, t, "load-key", "type", "any", NULL, NULL, t->private_key,
+                                   SETTINGS_PRIVATE_KEY);
                 if (r < 0)
                         return r;
-                return queue_file_cmd(a, t, "load-cert", "type", "X509", "flag", "NONE", t->certificate);
+                return queue_file_cmd(a, t, "load-cert", "type", "X509", "flag", "NONE", t->certificate, 0);
         }
         return queue_psk(a, t, root);
 }

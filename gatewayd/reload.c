@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
 
+#include "fileio.h"
 #include "ikepolicy.h"
 #include "reload.h"
 #include "settings.h"
@@ -22,34 +23,28 @@ const char *tunnel_change_to_string(TunnelChange c) {
         return tunnel_change_table[c];
 }
 
-/* Hashes "path\0" and the file's contents (or its error code). The buffer is
- * wiped: it may hold a PSK or a private key. */
+/* The largest credential file worth fingerprinting; a larger one is
+ * fingerprinted by its error, and the check refuses it anyway. */
+#define HASH_FILE_MAX (4u * 1024u * 1024u)
+
+/* Hashes "path\0" and the file's contents (or its error code), read with
+ * the common reader (so a FIFO cannot hang a reload). The buffer is erased:
+ * it may hold a PSK or a private key. */
 static int hash_file(EVP_MD_CTX *md, const char *path) {
-        _cleanup_close_ int fd = -EBADF;
-        uint8_t buf[4096];
-        int32_t err = 0;
-        ssize_t n;
+        ReadFileOptions o = { .flags = READ_FILE_ERASE, .max_size = HASH_FILE_MAX };
+        _cleanup_erase_ char *data = NULL;
+        size_t size = 0;
+        int32_t err;
 
         if (!path)
                 return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
         if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
                 return -EIO;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                err = errno;
-        while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) != 0) {
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        err = errno;
-                        break;
-                }
-                if (!EVP_DigestUpdate(md, buf, (size_t) n)) {
-                        explicit_bzero(buf, sizeof(buf));
-                        return -EIO;
-                }
-        }
-        explicit_bzero(buf, sizeof(buf));
+        err = read_full_file_at(AT_FDCWD, path, &o, &data, &size, NULL);
+        if (err == -ENOMEM)
+                return err;
+        if (err == 0 && !EVP_DigestUpdate(md, data, size))
+                return -EIO;
         return EVP_DigestUpdate(md, &err, sizeof(err)) ? 0 : -EIO;
 }
 

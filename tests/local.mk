@@ -16,7 +16,8 @@ UNIT_TESTS = \
 	tests/unit/test-reload \
 	tests/unit/test-shield \
 	tests/unit/test-xfrm-msg \
-	tests/unit/test-xfrm-kernel
+	tests/unit/test-xfrm-kernel \
+	tests/unit/test-fileio
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -83,6 +84,9 @@ tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.
