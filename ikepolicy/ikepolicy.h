@@ -70,6 +70,23 @@ typedef struct Proposals {
 } Proposals;
 int ikepolicy_proposals(const Profile *p, Proposals *ret);
 
+/* charon's retransmission schedule as packaging/strongswan.d/gatewayd.conf
+ * installs it (tests/unit/test-render.c checks the file against these). An
+ * unanswered request is given up after timeout * (1 + base + ... +
+ * base^tries): 1000 + 1500 + 2250 = 4750 ms. */
+#define CHARON_RETRANSMIT_TIMEOUT_MS 1000u
+#define CHARON_RETRANSMIT_BASE_PERMILLE 1500u
+#define CHARON_RETRANSMIT_TRIES 2u
+#define CHARON_RETRANSMIT_GIVE_UP_MS 4750u
+/* charon's liveness timer counts whole seconds: a check may go out up to a
+ * second after the idle time is reached. */
+#define CHARON_DPD_SLACK_MS 1000u
+
+/* The dpd_delay (seconds, at least 1) that makes charon report a peer that
+ * went silent within dpd_timeout_sec: idle wait + slack + the give-up time of
+ * the retransmissions. */
+unsigned ikepolicy_dpd_delay_sec(unsigned dpd_timeout_sec);
+
 /* Renders one tunnel into root: connections.<name> and the credentials it
  * references under secrets.<...>. The tunnel must have passed the checks;
  * as a second line of defence a profile with a forbidden value, or a legacy

@@ -259,6 +259,16 @@ static int render_secrets(const Tunnel *t, SettingsNode *root, const char *remot
         return settings_set(s, "file", t->private_key, SETTINGS_FILE);
 }
 
+unsigned ikepolicy_dpd_delay_sec(unsigned dpd_timeout_sec) {
+        uint64_t budget_ms = (uint64_t) dpd_timeout_sec * 1000u;
+        uint64_t fixed_ms = CHARON_RETRANSMIT_GIVE_UP_MS + CHARON_DPD_SLACK_MS;
+
+        /* The smallest DpdTimeoutSeconds (9) leaves 3 s of idle time. */
+        if (budget_ms < fixed_ms + 1000u)
+                return 1;
+        return (unsigned) ((budget_ms - fixed_ms) / 1000u);
+}
+
 int ikepolicy_render_tunnel(const Gateway *g, const Tunnel *t, SettingsNode *root) {
         const Profile *p = t->profile;
         char local_addr[PREFIX_STRLEN], remote_addr[PREFIX_STRLEN];
@@ -318,12 +328,10 @@ int ikepolicy_render_tunnel(const Gateway *g, const Tunnel *t, SettingsNode *roo
 
         /* DpdTimeoutSeconds is how long a silent peer is tolerated. With IKEv2
          * charon ignores dpd_timeout: a peer is declared dead when a liveness
-         * check goes unanswered through charon's retransmission schedule
-         * (strongswan.conf charon.retransmit_*, global, not per connection).
-         * dpd_delay is only how long the link may be idle before the first
-         * check, so a third of the timeout starts checking early enough that
-         * the retransmissions, not the idle wait, dominate detection. */
-        r = settings_setf(conn, "dpd_delay", "%us", t->dpd_timeout_sec / 3 > 0 ? t->dpd_timeout_sec / 3 : 1);
+         * check goes unanswered through charon's retransmission schedule,
+         * which is global (the strongSwan drop-in gatewayd installs), so the
+         * per-tunnel part is the idle time before the check. */
+        r = settings_setf(conn, "dpd_delay", "%us", ikepolicy_dpd_delay_sec(t->dpd_timeout_sec));
         if (r < 0)
                 return r;
         /* Azure gateways do not support MOBIKE. */

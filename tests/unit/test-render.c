@@ -211,7 +211,7 @@ static void test_tree_psk(void **state) {
         assert_value(root, "connections.weu.rekey_time", "25920s");
         assert_value(root, "connections.weu.over_time", "2880s");
         assert_value(root, "connections.weu.rand_time", "1440s");
-        assert_value(root, "connections.weu.dpd_delay", "15s");
+        assert_value(root, "connections.weu.dpd_delay", "39s");
         assert_value(root, "connections.weu.mobike", "no");
         assert_value(root, "connections.weu.unique", "replace");
         assert_value(root, "connections.weu.keyingtries", "0");
@@ -350,14 +350,14 @@ typedef struct LifetimeRow {
 static void test_lifetimes(void **state) {
         static const LifetimeRow rows[] = {
                 { 28800, 27000, 102400000, 45, "25920s", "2880s", "1440s", "27000s", "24300s", "1350s",
-                  "104857600000", "94371840000", "5242880000", "15s" },
+                  "104857600000", "94371840000", "5242880000", "39s" },
                 { 300, 300, 1024, 9, "270s", "30s", "15s", "300s", "270s", "15s", "1048576", "943718", "52428",
                   "3s" },
                 { 3601, 3599, 1025, 10, "3240s", "361s", "180s", "3599s", "3239s", "179s", "1049600", "944640",
-                  "52480", "3s" },
+                  "52480", "4s" },
                 { 86400, 3600, 4194304, 3600, "77760s", "8640s", "4320s", "3600s", "3240s", "180s", "4294967296",
-                  "3865470566", "214748364", "1200s" },
-                /* conf keeps DpdTimeoutSeconds >= 9; below 3 the delay is 1 s. */
+                  "3865470566", "214748364", "3594s" },
+                /* conf keeps DpdTimeoutSeconds >= 9; below that the delay is 1 s. */
                 { 28800, 27000, 102400000, 2, "25920s", "2880s", "1440s", "27000s", "24300s", "1350s",
                   "104857600000", "94371840000", "5242880000", "1s" },
         };
@@ -515,6 +515,63 @@ static void test_render_config(void **state) {
         assert_int_equal(root->n_children, 0);
 }
 
+/* A silent peer is declared dead within DpdTimeoutSeconds + 1 s: the idle
+ * wait, charon's second-granular timer and the retransmissions fit. */
+static void test_dpd_delay(void **state) {
+        static const struct {
+                unsigned timeout, delay;
+        } rows[] = {
+                { 9, 3 }, { 10, 4 }, { 30, 24 }, { 45, 39 }, { 3600, 3594 }, { 6, 1 }, { 0, 1 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                unsigned d = ikepolicy_dpd_delay_sec(rows[i].timeout);
+
+                assert_int_equal(d, rows[i].delay);
+                if (rows[i].timeout >= 9)
+                        assert_true(d * 1000u + CHARON_DPD_SLACK_MS + CHARON_RETRANSMIT_GIVE_UP_MS <=
+                                    rows[i].timeout * 1000u);
+        }
+}
+
+/* The give-up time the renderer counts on is the one the retransmission
+ * constants give, and the strongSwan drop-in the package installs says the
+ * same (a drift would silently break the liveness promise). */
+static void test_retransmit_dropin(void **state) {
+        _cleanup_free_ char *path = NULL, *line = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+        const char *top = getenv("top_srcdir");
+        double timeout = -1, base = -1, tries = -1, jitter = -1, sum = 0, step;
+        size_t n = 0;
+
+        step = CHARON_RETRANSMIT_TIMEOUT_MS;
+        for (unsigned i = 0; i <= CHARON_RETRANSMIT_TRIES; i++) {
+                sum += step;
+                step = step * CHARON_RETRANSMIT_BASE_PERMILLE / 1000.0;
+        }
+        assert_int_equal((unsigned) (sum + 0.5), CHARON_RETRANSMIT_GIVE_UP_MS);
+
+        assert_true(asprintf(&path, "%s/packaging/strongswan.d/gatewayd.conf", top ? top : "..") > 0);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        while (getline(&line, &n, f) > 0) {
+                double v;
+
+                if (sscanf(line, " retransmit_timeout = %lf", &v) == 1)
+                        timeout = v;
+                else if (sscanf(line, " retransmit_base = %lf", &v) == 1)
+                        base = v;
+                else if (sscanf(line, " retransmit_tries = %lf", &v) == 1)
+                        tries = v;
+                else if (sscanf(line, " retransmit_jitter = %lf", &v) == 1)
+                        jitter = v;
+        }
+        assert_true(timeout * 1000 == CHARON_RETRANSMIT_TIMEOUT_MS);
+        assert_true(base * 1000 == CHARON_RETRANSMIT_BASE_PERMILLE);
+        assert_true(tries == CHARON_RETRANSMIT_TRIES);
+        assert_true(jitter == 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_proposals),
@@ -528,6 +585,8 @@ int main(void) {
                 cmocka_unit_test(test_unrenderable),
                 cmocka_unit_test(test_duplicate),
                 cmocka_unit_test(test_render_config),
+                cmocka_unit_test(test_dpd_delay),
+                cmocka_unit_test(test_retransmit_dropin),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
