@@ -4,3 +4,4 @@ common_libcommon_a_SOURCES = \
 	common/diag.c common/diag.h \
 	common/prefix.c common/prefix.h \
 	common/settings.c common/settings.h
+common_libcommon_a_CPPFLAGS = $(COMMON_LAYER_CPPFLAGS)
