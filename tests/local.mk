@@ -108,6 +108,7 @@ SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-units.sh \
+	tests/check-layers.sh \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-inbound.sh \
@@ -125,6 +126,13 @@ SCRIPT_TESTS = \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
 TESTS += $(SCRIPT_TESTS)
+# tests/check-layers.sh compiles probes with each library's own flags.
+AM_TESTS_ENVIRONMENT += \
+	LAYER_CC='$(CC)'; export LAYER_CC; \
+	LAYER_CPPFLAGS_common='$(common_libcommon_a_CPPFLAGS)'; export LAYER_CPPFLAGS_common; \
+	LAYER_CPPFLAGS_conf='$(conf_libconf_a_CPPFLAGS)'; export LAYER_CPPFLAGS_conf; \
+	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
+	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
 EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh tests/integration/shield-lib.sh
 EXTRA_DIST += tests/integration/shield-lib.sh
