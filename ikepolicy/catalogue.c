@@ -129,17 +129,12 @@ static const AlgInfo catalogue[] = {
                "no perfect forward secrecy for child SAs; NIST SP 800-77 Rev. 1 recommends PFS", R_PFS_REPL),
 };
 
-static const char *const tier_table[_TIER_MAX] = {
+static const char *const alg_tier_table[_TIER_MAX] = {
         [TIER_APPROVED] = "approved",
         [TIER_LEGACY] = "legacy",
         [TIER_FORBIDDEN] = "forbidden",
 };
-
-const char *alg_tier_to_string(AlgTier t) {
-        if (t < 0 || t >= _TIER_MAX)
-                return NULL;
-        return tier_table[t];
-}
+DEFINE_STRING_TABLE(alg_tier, AlgTier);
 
 const AlgInfo *ikepolicy_catalogue(size_t *ret_n) {
         if (ret_n)

@@ -20,6 +20,7 @@ typedef enum AlgTier {
 } AlgTier;
 
 const char *alg_tier_to_string(AlgTier t);
+AlgTier alg_tier_from_string(const char *s);
 
 typedef struct AlgInfo {
         ProfileAlg field;
