@@ -1,5 +1,6 @@
 # Unit tests: cmocka, TAP through automake's driver. One program per topic.
 UNIT_TESTS = \
+	tests/unit/test-macro \
 	tests/unit/test-diag \
 	tests/unit/test-prefix \
 	tests/unit/test-settings \
@@ -32,6 +33,9 @@ endif
 tests_unit_libtesthelp_a_SOURCES = tests/unit/testhelp.c tests/unit/testhelp.h
 tests_unit_libtesthelp_a_CFLAGS = $(UNIT_CFLAGS)
 
+tests_unit_test_macro_SOURCES = tests/unit/test-macro.c
+tests_unit_test_macro_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_macro_LDADD = $(UNIT_LDADD)
 tests_unit_test_diag_SOURCES = tests/unit/test-diag.c
 tests_unit_test_diag_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_diag_LDADD = $(UNIT_LDADD)
