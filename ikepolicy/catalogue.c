@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The algorithm catalogue: every value of Azure's custom IPsec/IKE policy
- * (DESIGN.md [Profile]) with its strongSwan keyword and our tier.
+ * (New-AzIpsecPolicy; the six algorithm keys of [Profile], README "Config
+ * format in brief") with its strongSwan keyword and our tier.
  *
  * Tiers follow NIST SP 800-131A Rev. 2, SP 800-56A Rev. 3, SP 800-77 Rev. 1
  * and RFC 8221 (ESP) / RFC 8247 (IKEv2):

@@ -176,7 +176,7 @@ it_example_tree() {
         fi
 }
 
-# it_topology: the two-site topology of TESTING.md, in four namespaces
+# it_topology: the two sites every scenario uses, in four namespaces
 #   [host] --lan-- [gw] ==wan== [az] --lan-- [vnet]
 # Sets ONPREM_HOST ONPREM_GW AZURE_GW VNET_HOST (namespace names). Each gateway
 # routes everything else to the other across the WAN, so a missing tunnel would
