@@ -41,7 +41,8 @@ it_start_charon gw "$ONPREM_GW"
 it_wait_for 10 sh -c "[ \$(grep -c '^gatewayd: Connected to charon' '$IT_DIR/gatewayd.log') -gt $n_conn ]" ||
         { cat "$IT_DIR/gatewayd.log"; it_fail "gatewayd did not reconnect to the new charon"; }
 it_wait_for 15 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "the tunnel did not come back"; }
-it_swanctl gw --list-conns | grep -q '^azure: IKEv2' || it_fail "the new charon lacks the connection"
+conns=$(it_swanctl gw --list-conns)
+grep -q '^azure: IKEv2' <<<"$conns" || it_fail "the new charon lacks the connection"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping across after the restart"
 it_ping_all "$ONPREM_HOST" 198.51.100.140 5 || it_fail "lost pings after the restart"
 it_capture_stop

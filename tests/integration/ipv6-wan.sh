@@ -53,7 +53,7 @@ it_start_gatewayd "$etc"
 it_wait_for 15 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "the tunnel over the IPv6 WAN did not come up"; }
 it_wait_for 5 it_sa_installed az onprem6 || it_fail "the peer has no INSTALLED child SA"
 sas=$(it_swanctl gw --list-sas)
-printf '%s\n' "$sas" | grep -q "local  '2001:db8:ffff::1' @ 2001:db8:ffff::1\[4500\]" || { echo "$sas"; it_fail "IKE is not over the IPv6 WAN"; }
+grep -q "local  '2001:db8:ffff::1' @ 2001:db8:ffff::1\[4500\]" <<<"$sas" || { echo "$sas"; it_fail "IKE is not over the IPv6 WAN"; }
 
 it_wait_for 10 it_ping "$ONPREM_HOST" 2001:db8:b::140 || it_fail "IPv6 ping over the IPv6 WAN failed"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "IPv4 ping over the IPv6 WAN failed"

@@ -436,7 +436,7 @@ it_child_spis() {
 it_ping_all() {
         local out
         out=$(ip netns exec "$1" ping -c "$3" -i 0.1 -W 1 "$2" 2>&1) || true
-        printf '%s\n' "$out" | grep -q "^$3 packets transmitted, $3 received,"
+        grep -q "^$3 packets transmitted, $3 received," <<<"$out"
 }
 
 # Certificate tunnels: one test CA, one certificate per gateway.

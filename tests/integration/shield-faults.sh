@@ -36,7 +36,8 @@ sh_gw "$GATEWAYD" --config-dir "$SH_ETC" --shield-only 2>>"$IT_DIR/gatewayd.log"
 grep -q "dst $VNET4" <<<"$(sh_policies)" || it_fail "--shield-only: no block policy for $VNET4"
 nft_out=$(sh_nft)
 for chain in forward output; do
-        grep -A8 "chain $chain" <<<"$nft_out" | grep -q 'oifname != "ipsec0" ip6 daddr @shield6 counter drop' ||
+        chain_out=$(grep -A8 "chain $chain" <<<"$nft_out") || true
+        grep -q 'oifname != "ipsec0" ip6 daddr @shield6 counter drop' <<<"$chain_out" ||
                 { echo "$nft_out" >&2; it_fail "--shield-only: no IPv6 outbound drop in nftables chain $chain"; }
 done
 
