@@ -53,18 +53,7 @@ it_start_charon gw "$ONPREM_GW"
 etc="$IT_DIR/etc"
 it_onprem_tree "$etc" "$psk"
 # tunnel NAME REMOTE-PREFIXES: a tunnel to the same peer with its own ids.
-tunnel() {
-        cat > "$etc/tunnels.d/$1.conf" <<EOT
-[Tunnel]
-RemoteAddress=192.0.2.2
-LocalAddress=192.0.2.1
-LocalId=$1.onprem.example
-RemoteId=$1.azure.example
-PreSharedKeyFile=psk/azure
-LocalPrefixes=$ONPREM_LAN4
-RemotePrefixes=$2
-EOT
-}
+tunnel() { it_peer_tunnel "$etc" "$1" "$1.onprem.example" "$1.azure.example" "$2"; }
 tunnel vnet2 203.0.113.0/27
 tunnel old 203.0.113.64/26
 
