@@ -112,7 +112,12 @@ SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-units.sh \
-	tests/check-layers.sh \
+	tests/check-layers.sh
+TESTS += $(SCRIPT_TESTS)
+# Integration tests: root, network namespaces, a real charon (about 95 s).
+# configure --disable-integration-tests leaves them out of `make check`, as
+# `make distcheck` does (Makefile.am).
+INTEGRATION_TESTS = \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-inbound.sh \
@@ -129,7 +134,9 @@ SCRIPT_TESTS = \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
-TESTS += $(SCRIPT_TESTS)
+if ENABLE_INTEGRATION_TESTS
+TESTS += $(INTEGRATION_TESTS)
+endif
 # tests/check-layers.sh compiles probes with each library's own flags.
 AM_TESTS_ENVIRONMENT += \
 	LAYER_CC='$(CC)'; export LAYER_CC; \
@@ -138,8 +145,9 @@ AM_TESTS_ENVIRONMENT += \
 	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
 	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
-EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh tests/integration/shield-lib.sh
-EXTRA_DIST += tests/integration/shield-lib.sh
+EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
+	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
+	tests/run-all.sh tests/setup.sh tests/demo.sh
 
 # The VM tier (tests/vm/README.md): gatewayd with DataPlane=kernel in a QEMU
 # guest running Debian's stock kernel (real ESP, charon's kernel-netlink, a
@@ -151,6 +159,7 @@ check-vm: gatewayd/gatewayd gatewayd/gatewayctl
 EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
 	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
 
+EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
