@@ -8,12 +8,7 @@ static const char *const diag_level_table[_DIAG_LEVEL_MAX] = {
         [DIAG_WARNING] = "warning",
         [DIAG_NOTE] = "note",
 };
-
-const char *diag_level_to_string(DiagLevel l) {
-        if (l < 0 || l >= _DIAG_LEVEL_MAX)
-                return NULL;
-        return diag_level_table[l];
-}
+DEFINE_STRING_TABLE(diag_level, DiagLevel);
 
 int diag_addv(DiagList *l, DiagLevel level, const char *path, unsigned line, const char *fmt, va_list ap) {
         _cleanup_free_ char *msg = NULL, *p = NULL;

@@ -37,6 +37,7 @@ typedef struct DiagList {
 } DiagList;
 
 const char *diag_level_to_string(DiagLevel l);
+DiagLevel diag_level_from_string(const char *s);
 
 /* Appends a diagnostic. Returns 0, or -ENOMEM (the list stays consistent). */
 int diag_add(DiagList *l, DiagLevel level, const char *path, unsigned line, const char *fmt, ...)

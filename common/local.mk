@@ -5,3 +5,4 @@ common_libcommon_a_SOURCES = \
 	common/prefix.c common/prefix.h \
 	common/settings.c common/settings.h \
 	common/fileio.c common/fileio.h
+common_libcommon_a_CPPFLAGS = $(COMMON_LAYER_CPPFLAGS)

@@ -30,6 +30,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(X509_STORE_CTX *, X509_STORE_CTX_free);
 
 static inline void x509_stack_freep(STACK_OF(X509) **s) {
         sk_X509_pop_free(*s, X509_free);
+        *s = NULL;
 }
 #define _cleanup_x509_stack_ _cleanup_(x509_stack_freep)
 

@@ -6,5 +6,6 @@ conf_libconf_a_SOURCES = \
 	conf/builtin.c \
 	conf/secret.c conf/secret.h \
 	conf/creds.c conf/creds.h
+conf_libconf_a_CPPFLAGS = $(CONF_LAYER_CPPFLAGS)
 conf_libconf_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 EXTRA_DIST += conf/examples

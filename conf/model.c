@@ -1,69 +1,58 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <strings.h>
-
 #include "model.h"
 
-/* Case-sensitive lookups: config values are spelled as DESIGN.md (and Azure)
- * spell them. */
-static int table_lookup(const char *const *table, size_t n, const char *s) {
-        if (!s)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (table[i] && streq(table[i], s))
-                        return (int) i;
-        return -EINVAL;
-}
+/* Keys and values as config files spell them. Lookups are case-sensitive
+ * (ConnectionMode=InitiatorOnly, Authentication=psk), as Azure's own names
+ * are. */
+static const char *const profile_alg_table[_PROFILE_ALG_MAX] = {
+        [PROFILE_IKE_ENCRYPTION] = "IkeEncryption",
+        [PROFILE_IKE_INTEGRITY] = "IkeIntegrity",
+        [PROFILE_DH_GROUP] = "DhGroup",
+        [PROFILE_IPSEC_ENCRYPTION] = "IpsecEncryption",
+        [PROFILE_IPSEC_INTEGRITY] = "IpsecIntegrity",
+        [PROFILE_PFS_GROUP] = "PfsGroup",
+};
+DEFINE_STRING_TABLE(profile_alg, ProfileAlg);
 
-#define DEFINE_STRING_TABLE(name, type, max, ...)                                \
-        static const char *const name##_table[max] = { __VA_ARGS__ };           \
-        const char *name##_to_string(type v) {                                   \
-                if ((int) v < 0 || (int) v >= (int) (max))                       \
-                        return NULL;                                             \
-                return name##_table[v];                                          \
-        }                                                                        \
-        type name##_from_string(const char *s) {                                 \
-                return (type) table_lookup(name##_table, (max), s);              \
-        }
+static const char *const tunnel_key_table[_TUNNEL_KEY_MAX] = {
+        [TUNNEL_REMOTE_ADDRESS] = "RemoteAddress",
+        [TUNNEL_LOCAL_ADDRESS] = "LocalAddress",
+        [TUNNEL_LOCAL_ID] = "LocalId",
+        [TUNNEL_REMOTE_ID] = "RemoteId",
+        [TUNNEL_PROFILE] = "Profile",
+        [TUNNEL_AUTHENTICATION] = "Authentication",
+        [TUNNEL_PRE_SHARED_KEY_FILE] = "PreSharedKeyFile",
+        [TUNNEL_CERTIFICATE] = "Certificate",
+        [TUNNEL_PRIVATE_KEY] = "PrivateKey",
+        [TUNNEL_CA_CERTIFICATE] = "CACertificate",
+        [TUNNEL_LOCAL_PREFIXES] = "LocalPrefixes",
+        [TUNNEL_REMOTE_PREFIXES] = "RemotePrefixes",
+        [TUNNEL_FAIL_CLOSED] = "FailClosed",
+        [TUNNEL_TCP_MSS_CLAMP] = "TcpMssClamp",
+        [TUNNEL_DPD_TIMEOUT_SECONDS] = "DpdTimeoutSeconds",
+        [TUNNEL_CONNECTION_MODE] = "ConnectionMode",
+        [TUNNEL_ENABLED] = "Enabled",
+};
+DEFINE_STRING_TABLE(tunnel_key, TunnelKey);
 
-DEFINE_STRING_TABLE(profile_alg, ProfileAlg, _PROFILE_ALG_MAX,
-                    [PROFILE_IKE_ENCRYPTION] = "IkeEncryption",
-                    [PROFILE_IKE_INTEGRITY] = "IkeIntegrity",
-                    [PROFILE_DH_GROUP] = "DhGroup",
-                    [PROFILE_IPSEC_ENCRYPTION] = "IpsecEncryption",
-                    [PROFILE_IPSEC_INTEGRITY] = "IpsecIntegrity",
-                    [PROFILE_PFS_GROUP] = "PfsGroup");
+static const char *const data_plane_table[_DATA_PLANE_MAX] = {
+        [DATA_PLANE_KERNEL] = "kernel",
+        [DATA_PLANE_USERSPACE] = "userspace",
+};
+DEFINE_STRING_TABLE(data_plane, DataPlane);
 
-DEFINE_STRING_TABLE(tunnel_key, TunnelKey, _TUNNEL_KEY_MAX,
-                    [TUNNEL_REMOTE_ADDRESS] = "RemoteAddress",
-                    [TUNNEL_LOCAL_ADDRESS] = "LocalAddress",
-                    [TUNNEL_LOCAL_ID] = "LocalId",
-                    [TUNNEL_REMOTE_ID] = "RemoteId",
-                    [TUNNEL_PROFILE] = "Profile",
-                    [TUNNEL_AUTHENTICATION] = "Authentication",
-                    [TUNNEL_PRE_SHARED_KEY_FILE] = "PreSharedKeyFile",
-                    [TUNNEL_CERTIFICATE] = "Certificate",
-                    [TUNNEL_PRIVATE_KEY] = "PrivateKey",
-                    [TUNNEL_CA_CERTIFICATE] = "CACertificate",
-                    [TUNNEL_LOCAL_PREFIXES] = "LocalPrefixes",
-                    [TUNNEL_REMOTE_PREFIXES] = "RemotePrefixes",
-                    [TUNNEL_FAIL_CLOSED] = "FailClosed",
-                    [TUNNEL_TCP_MSS_CLAMP] = "TcpMssClamp",
-                    [TUNNEL_DPD_TIMEOUT_SECONDS] = "DpdTimeoutSeconds",
-                    [TUNNEL_CONNECTION_MODE] = "ConnectionMode",
-                    [TUNNEL_ENABLED] = "Enabled");
+static const char *const auth_method_table[_AUTH_METHOD_MAX] = {
+        [AUTH_PSK] = "psk",
+        [AUTH_CERTIFICATE] = "certificate",
+};
+DEFINE_STRING_TABLE(auth_method, AuthMethod);
 
-DEFINE_STRING_TABLE(data_plane, DataPlane, _DATA_PLANE_MAX,
-                    [DATA_PLANE_KERNEL] = "kernel",
-                    [DATA_PLANE_USERSPACE] = "userspace");
-
-DEFINE_STRING_TABLE(auth_method, AuthMethod, _AUTH_METHOD_MAX,
-                    [AUTH_PSK] = "psk",
-                    [AUTH_CERTIFICATE] = "certificate");
-
-DEFINE_STRING_TABLE(connection_mode, ConnectionMode, _CONNECTION_MODE_MAX,
-                    [CONNECTION_MODE_DEFAULT] = "Default",
-                    [CONNECTION_MODE_INITIATOR_ONLY] = "InitiatorOnly",
-                    [CONNECTION_MODE_RESPONDER_ONLY] = "ResponderOnly");
+static const char *const connection_mode_table[_CONNECTION_MODE_MAX] = {
+        [CONNECTION_MODE_DEFAULT] = "Default",
+        [CONNECTION_MODE_INITIATOR_ONLY] = "InitiatorOnly",
+        [CONNECTION_MODE_RESPONDER_ONLY] = "ResponderOnly",
+};
+DEFINE_STRING_TABLE(connection_mode, ConnectionMode);
 
 Profile *profile_free(Profile *p) {
         if (!p)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The in-memory model of a config tree (DESIGN.md "Config files"). conf builds
+/* The in-memory model of a config tree (README "Config format in brief"). conf builds
  * it from files; ikepolicy judges and renders it; gatewayd diffs and applies it.
  * Plain structs: every string is owned by its object and freed with it. */
 
@@ -85,8 +85,8 @@ typedef enum ConnectionMode {
         _CONNECTION_MODE_INVALID = -EINVAL,
 } ConnectionMode;
 
-/* Every [Tunnel] key, in the order of DESIGN.md; used to remember the line
- * each key came from so later stages can point at it. */
+/* Every [Tunnel] key; used to remember the line each key came from so later
+ * stages can point at it. */
 typedef enum TunnelKey {
         TUNNEL_REMOTE_ADDRESS,
         TUNNEL_LOCAL_ADDRESS,

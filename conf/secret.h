@@ -30,7 +30,7 @@ int psk_read(const char *path, uid_t owner, char **ret_key, char **ret_reason);
 /* Wipes and frees a secret string. NULL-safe; returns NULL. */
 char *secret_free(char *s);
 static inline void secret_freep(char **s) {
-        secret_free(*s);
+        *s = secret_free(*s);
 }
 #define _cleanup_secret_ _cleanup_(secret_freep)
 

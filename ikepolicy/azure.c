@@ -118,8 +118,9 @@ int ikepolicy_azure_commands(const Profile *p, const char *rg, const char *conn,
                 rgs, conns, e[PROFILE_IKE_ENCRYPTION]->azure, e[PROFILE_IKE_INTEGRITY]->azure,
                 e[PROFILE_DH_GROUP]->azure, e[PROFILE_IPSEC_ENCRYPTION]->azure, e[PROFILE_IPSEC_INTEGRITY]->azure,
                 pfs_value, p->sa_lifetime_sec, p->sa_datasize_kb);
-        /* Our traffic selectors are the prefixes themselves (DESIGN.md
-         * [Tunnel]), which Azure matches with policy-based selectors. */
+        /* Our traffic selectors are the prefixes themselves (every
+         * LocalPrefixes x RemotePrefixes pair in one child SA, render.c),
+         * which Azure matches with policy-based selectors. */
         fprintf(f,
                 "az network vpn-connection update --resource-group %s --name %s"
                 " --use-policy-based-traffic-selectors true\n",

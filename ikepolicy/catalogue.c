@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The algorithm catalogue: every value of Azure's custom IPsec/IKE policy
- * (DESIGN.md [Profile]) with its strongSwan keyword and our tier.
+ * (New-AzIpsecPolicy; the six algorithm keys of [Profile], README "Config
+ * format in brief") with its strongSwan keyword and our tier.
  *
  * Tiers follow NIST SP 800-131A Rev. 2, SP 800-56A Rev. 3, SP 800-77 Rev. 1
  * and RFC 8221 (ESP) / RFC 8247 (IKEv2):
@@ -129,17 +130,12 @@ static const AlgInfo catalogue[] = {
                "no perfect forward secrecy for child SAs; NIST SP 800-77 Rev. 1 recommends PFS", R_PFS_REPL),
 };
 
-static const char *const tier_table[_TIER_MAX] = {
+static const char *const alg_tier_table[_TIER_MAX] = {
         [TIER_APPROVED] = "approved",
         [TIER_LEGACY] = "legacy",
         [TIER_FORBIDDEN] = "forbidden",
 };
-
-const char *alg_tier_to_string(AlgTier t) {
-        if (t < 0 || t >= _TIER_MAX)
-                return NULL;
-        return tier_table[t];
-}
+DEFINE_STRING_TABLE(alg_tier, AlgTier);
 
 const AlgInfo *ikepolicy_catalogue(size_t *ret_n) {
         if (ret_n)

@@ -20,6 +20,7 @@ typedef enum AlgTier {
 } AlgTier;
 
 const char *alg_tier_to_string(AlgTier t);
+AlgTier alg_tier_from_string(const char *s);
 
 typedef struct AlgInfo {
         ProfileAlg field;
@@ -38,7 +39,8 @@ typedef struct AlgInfo {
         unsigned dh_group;        /* IANA group number, 0 if not a group */
 } AlgInfo;
 
-/* Every catalogue entry, in DESIGN.md's table order. */
+/* Every catalogue entry, grouped by key in ProfileAlg order (the order of
+ * catalogue.c's table). */
 const AlgInfo *ikepolicy_catalogue(size_t *ret_n);
 /* The entry for field=value (case-sensitive, as Azure spells it) or NULL. */
 const AlgInfo *ikepolicy_lookup(ProfileAlg field, const char *value);

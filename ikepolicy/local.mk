@@ -6,3 +6,4 @@ ikepolicy_libikepolicy_a_SOURCES = \
 	ikepolicy/certpolicy.c \
 	ikepolicy/render.c \
 	ikepolicy/azure.c
+ikepolicy_libikepolicy_a_CPPFLAGS = $(IKEPOLICY_LAYER_CPPFLAGS)

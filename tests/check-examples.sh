@@ -12,12 +12,12 @@ it_example_tree "$d" "$("$GATEWAYCTL" genpsk)"
 
 "$GATEWAYD" --config-dir "$d" --check || it_fail "examples: gatewayd --check"
 out=$("$GATEWAYCTL" --config-dir "$d" check) || it_fail "examples: gatewayctl check"
-echo "$out" | grep -q ': OK$' || it_fail "gatewayctl check: no OK line"
+grep -q ': OK$' <<<"$out" || it_fail "gatewayctl check: no OK line"
 # (Output is captured first: grep -q in a pipe would end the writer early.)
 out=$("$GATEWAYCTL" --config-dir "$d" check --explain)
-echo "$out" | grep -Eq '^IkeEncryption +DES3 +3des +legacy' || it_fail "--explain lacks the DES3 row"
+grep -Eq '^IkeEncryption +DES3 +3des +legacy' <<<"$out" || it_fail "--explain lacks the DES3 row"
 out=$("$GATEWAYCTL" --config-dir "$d" azure-policy fips-gcm256)
-echo "$out" | grep -q 'New-AzIpsecPolicy -IkeEncryption GCMAES256' || it_fail "azure-policy: no PowerShell command"
+grep -q 'New-AzIpsecPolicy -IkeEncryption GCMAES256' <<<"$out" || it_fail "azure-policy: no PowerShell command"
 
 # Break it in two places: both are reported, with their file:line; exit 1.
 psk=$(sed -n 's/^PreSharedKeyFile *= *//p' "$d"/tunnels.d/*.conf | head -n1)
@@ -32,8 +32,8 @@ rc=$?
 set -e
 [ $rc -eq 1 ] || it_fail "broken tree: exit $rc, want 1"
 rel=${f#"$d"/}
-echo "$err" | grep -q "^$rel:$line: error: .*mode 0644" || { echo "$err"; it_fail "no mode error at $rel:$line"; }
-echo "$err" | grep -q "^$rel:$bogus_line: error: unknown key 'Bogus'" || { echo "$err"; it_fail "no unknown-key error at $rel:$bogus_line"; }
+grep -q "^$rel:$line: error: .*mode 0644" <<<"$err" || { echo "$err"; it_fail "no mode error at $rel:$line"; }
+grep -q "^$rel:$bogus_line: error: unknown key 'Bogus'" <<<"$err" || { echo "$err"; it_fail "no unknown-key error at $rel:$bogus_line"; }
 # A missing private key is reported once (not by both conf and creds).
 key=$(sed -n 's/^PrivateKey *= *//p' "$d"/tunnels.d/*.conf | head -n1)
 mv "$d/$key" "$d/$key.away"
@@ -61,7 +61,7 @@ broken_rp=$(sed -n 's/^RemotePrefixes *= *//p' "$f" | cut -d, -f1 | tr -d ' ')
 for t in "$d"/tunnels.d/*.conf; do
         [ "$t" = "$f" ] && continue
         rp=$(sed -n 's/^RemotePrefixes *= *//p' "$t" | cut -d, -f1 | tr -d ' ')
-        echo "$pol" | grep -q "dst $rp" || { echo "$pol"; it_fail "boot shield lacks $rp of $(basename "$t")"; }
+        grep -q "dst $rp" <<<"$pol" || { echo "$pol"; it_fail "boot shield lacks $rp of $(basename "$t")"; }
 done
 grep -q "dst $broken_rp" <<<"$pol" && it_fail "boot shield covers the broken tunnel's $broken_rp"
 set +e

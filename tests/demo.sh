@@ -35,7 +35,7 @@ say "gatewayctl azure-policy fips-gcm256 (the Azure side's matching policy)"
 say "Start the Azure peer, charon on-prem, and gatewayd"
 it_azure_peer az "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
 it_start_charon gw "$ONPREM_GW"
-it_capture_start "$ONPREM_GW" wan "$IT_DIR/wan.pcap"
+it_capture_start wan "$ONPREM_GW" wan -Q out
 it_start_gatewayd "$etc"
 it_wait_for 20 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "tunnel did not come up"; }
 sed 's/^/  /' "$IT_DIR/gatewayd.log"
@@ -63,7 +63,7 @@ it_start_charon gw "$ONPREM_GW"
 it_wait_for 20 it_sa_installed gw azure || it_fail "tunnel did not come back"
 it_wait_for 5 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping after recovery"
 kill "$pinger"
-it_capture_stop
+it_capture_stop wan
 grep -E 'Lost|Connected|Shield|tunnel' "$IT_DIR/gatewayd.log" | tail -6 | sed 's/^/  /'
 
 say "What left the on-prem WAN during the whole demo"

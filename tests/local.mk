@@ -1,5 +1,6 @@
 # Unit tests: cmocka, TAP through automake's driver. One program per topic.
 UNIT_TESTS = \
+	tests/unit/test-macro \
 	tests/unit/test-diag \
 	tests/unit/test-prefix \
 	tests/unit/test-settings \
@@ -33,6 +34,9 @@ endif
 tests_unit_libtesthelp_a_SOURCES = tests/unit/testhelp.c tests/unit/testhelp.h
 tests_unit_libtesthelp_a_CFLAGS = $(UNIT_CFLAGS)
 
+tests_unit_test_macro_SOURCES = tests/unit/test-macro.c
+tests_unit_test_macro_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_macro_LDADD = $(UNIT_LDADD)
 tests_unit_test_diag_SOURCES = tests/unit/test-diag.c
 tests_unit_test_diag_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_diag_LDADD = $(UNIT_LDADD)
@@ -112,6 +116,12 @@ SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-units.sh \
+	tests/check-layers.sh
+TESTS += $(SCRIPT_TESTS)
+# Integration tests: root, network namespaces, a real charon (about 95 s).
+# configure --disable-integration-tests leaves them out of `make check`, as
+# `make distcheck` does (Makefile.am).
+INTEGRATION_TESTS = \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-inbound.sh \
@@ -128,10 +138,20 @@ SCRIPT_TESTS = \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
-TESTS += $(SCRIPT_TESTS)
+if ENABLE_INTEGRATION_TESTS
+TESTS += $(INTEGRATION_TESTS)
+endif
+# tests/check-layers.sh compiles probes with each library's own flags.
+AM_TESTS_ENVIRONMENT += \
+	LAYER_CC='$(CC)'; export LAYER_CC; \
+	LAYER_CPPFLAGS_common='$(common_libcommon_a_CPPFLAGS)'; export LAYER_CPPFLAGS_common; \
+	LAYER_CPPFLAGS_conf='$(conf_libconf_a_CPPFLAGS)'; export LAYER_CPPFLAGS_conf; \
+	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
+	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
-EXTRA_DIST += $(SCRIPT_TESTS) tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/integration/lib.sh tests/integration/shield-lib.sh
-EXTRA_DIST += tests/integration/shield-lib.sh
+EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
+	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
+	tests/run-all.sh tests/setup.sh tests/demo.sh
 
 # The VM tier (tests/vm/README.md): gatewayd with DataPlane=kernel in a QEMU
 # guest running Debian's stock kernel (real ESP, charon's kernel-netlink, a
@@ -143,6 +163,7 @@ check-vm: gatewayd/gatewayd gatewayd/gatewayctl
 EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
 	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
 
+EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)

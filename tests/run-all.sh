@@ -2,19 +2,27 @@
 # The whole test suite, as CI runs it (as root, on a bare Debian 12):
 #   1. build with -Werror and run `make check` (unit tests, fuzz corpus replay,
 #      integration tests with real charon in network namespaces);
-#   2. unit tests again under AddressSanitizer + UBSan;
-#   3. static analysis (cppcheck);
-#   4. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60);
-#   5. the VM tier: DataPlane=kernel on Debian's stock kernel under QEMU, with
+#   2. the same tree built with clang and -Werror, test programs included;
+#   3. unit tests again under AddressSanitizer + UBSan;
+#   4. static analysis (cppcheck);
+#   5. `make distcheck`: the tarball builds (-Werror) and passes the unit
+#      tests and script checks with a read-only source tree (Makefile.am);
+#   6. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60);
+#   7. the VM tier: DataPlane=kernel on Debian's stock kernel under QEMU, with
 #      a charon and a Libreswan peer (tests/vm; skipped if QEMU cannot be had).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/setup.sh"
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (at %d s)\n' "$*" "$SECONDS"; }
 
 step "make check (gcc, -Werror)"
 make -C "$top/build" -j"$(nproc)" check || { cat "$top"/build/tests/*/*.log "$top"/build/tests/*.log 2>/dev/null | tail -200; exit 1; }
+
+step "clang build (-Werror), test programs included"
+mkdir -p "$top/build-clang"
+( cd "$top/build-clang" && { [ -f Makefile ] || ../configure CC=clang --enable-werror >/dev/null; } &&
+  make -j"$(nproc)" check TESTS= >/dev/null )
 
 step "unit tests under ASan+UBSan"
 mkdir -p "$top/build-asan"
@@ -31,6 +39,10 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability,perfo
         --inline-suppr --suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak \
         -I "$top/common" -I "$top/conf" -I "$top/ikepolicy" -I "$top/xfrm" -I "$top/gatewayd" \
         "$top/common" "$top/conf" "$top/ikepolicy" "$top/xfrm" "$top/gatewayd"
+
+step "make distcheck"
+make -C "$top/build" -j"$(nproc)" distcheck >"$top/build/distcheck.out" 2>&1 ||
+        { tail -200 "$top/build/distcheck.out"; cat "$top"/build/gatewayd-*/_build/sub/test-suite.log 2>/dev/null | tail -100; exit 1; }
 
 step "libFuzzer (${FUZZ_SECONDS:-60} s per target)"
 mkdir -p "$top/build-fuzz"

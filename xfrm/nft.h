@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* gatewayd's one nftables table, `inet gatewayd` (DESIGN.md "Moving parts"):
+/* gatewayd's one nftables table, `inet gatewayd` (README, "State of this tree"):
  *  - the TCP MSS clamp Azure requires, for SYN and SYN-ACK to and from the
  *    RemotePrefixes of every enabled tunnel with TcpMssClamp > 0, in forward
  *    and output. A fixed value (not `rt mtu`), and only ever lowered: a rule

@@ -4,38 +4,18 @@
 
 #include "shield.h"
 
-static const char *const dir_names[_SHIELD_DIR_MAX] = {
+static const char *const shield_dir_table[_SHIELD_DIR_MAX] = {
         [SHIELD_DIR_IN] = "in",
         [SHIELD_DIR_OUT] = "out",
         [SHIELD_DIR_FWD] = "fwd",
 };
+DEFINE_STRING_TABLE(shield_dir, ShieldDir);
 
-static const char *const action_names[_SHIELD_ACTION_MAX] = {
+static const char *const shield_action_table[_SHIELD_ACTION_MAX] = {
         [SHIELD_ACTION_ALLOW] = "allow",
         [SHIELD_ACTION_BLOCK] = "block",
 };
-
-const char *shield_dir_to_string(ShieldDir d) {
-        return d >= 0 && d < _SHIELD_DIR_MAX ? dir_names[d] : NULL;
-}
-
-ShieldDir shield_dir_from_string(const char *s) {
-        for (int i = 0; s && i < _SHIELD_DIR_MAX; i++)
-                if (streq(s, dir_names[i]))
-                        return (ShieldDir) i;
-        return _SHIELD_DIR_INVALID;
-}
-
-const char *shield_action_to_string(ShieldAction a) {
-        return a >= 0 && a < _SHIELD_ACTION_MAX ? action_names[a] : NULL;
-}
-
-ShieldAction shield_action_from_string(const char *s) {
-        for (int i = 0; s && i < _SHIELD_ACTION_MAX; i++)
-                if (streq(s, action_names[i]))
-                        return (ShieldAction) i;
-        return _SHIELD_ACTION_INVALID;
-}
+DEFINE_STRING_TABLE(shield_action, ShieldAction);
 
 void shield_policy_set_clear(ShieldPolicySet *s) {
         if (!s)

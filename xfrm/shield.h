@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The shield (DESIGN.md "Moving parts"): XFRM policies owned by gatewayd that
+/* The shield (README: the XFRM "shield"): XFRM policies owned by gatewayd that
  * drop plaintext toward and from the VNet prefixes of every FailClosed tunnel
  * whenever charon's own policies are not there. This unit is pure: it turns
  * tunnels into the wanted set of policies and computes the difference between

@@ -59,5 +59,6 @@ it_wait_for 10 sh -c "[ \"\$(swanctl --list-sas --ike azure --uri unix://$IT_DIR
         it_fail "no new IKE SA after the reauthentication"
 it_wait_for 10 it_sa_installed gw azure || it_fail "no child SA after the reauthentication"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping after the reauthentication with the renewed certificate"
-it_charon_serials az "$ONPREM_DN" | grep -qx "$new_serial" || it_fail "the peer never received the renewed certificate"
+serials=$(it_charon_serials az "$ONPREM_DN")
+grep -qx "$new_serial" <<<"$serials" || it_fail "the peer never received the renewed certificate"
 echo "PASS: renewed certificate loaded into charon (serial $new_serial) with the SA and the traffic untouched"

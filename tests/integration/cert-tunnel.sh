@@ -24,10 +24,10 @@ it_wait_for 5 it_sa_installed az onprem || it_fail "the peer has no INSTALLED ch
 
 # Identities as each side sees them.
 sas=$(it_swanctl az --list-sas)
-printf '%s\n' "$sas" | grep -qF "remote '$ONPREM_DN' @ 192.0.2.1" || { echo "$sas"; it_fail "the peer did not see the on-prem certificate's subject"; }
+grep -qF "remote '$ONPREM_DN' @ 192.0.2.1" <<<"$sas" || { echo "$sas"; it_fail "the peer did not see the on-prem certificate's subject"; }
 sas=$(it_swanctl gw --list-sas)
-printf '%s\n' "$sas" | grep -qF "local  '$ONPREM_DN' @ 192.0.2.1" || { echo "$sas"; it_fail "on-prem: local identity is not the certificate's subject"; }
-printf '%s\n' "$sas" | grep -qF "remote '$AZURE_DN' @ 192.0.2.2" || { echo "$sas"; it_fail "on-prem: remote identity is not the peer's DN"; }
+grep -qF "local  '$ONPREM_DN' @ 192.0.2.1" <<<"$sas" || { echo "$sas"; it_fail "on-prem: local identity is not the certificate's subject"; }
+grep -qF "remote '$AZURE_DN' @ 192.0.2.2" <<<"$sas" || { echo "$sas"; it_fail "on-prem: remote identity is not the peer's DN"; }
 # Both authenticated by signature (the peer's config demands pubkey; this
 # shows charon's own account of it).
 grep -Eq "authentication of '$ONPREM_DN' with [A-Z0-9_-]*ECDSA[A-Z0-9_-]* successful" "$IT_DIR/az/charon.log" ||

@@ -20,7 +20,7 @@ n_conn=$(grep -c '^gatewayd: Connected to charon' "$IT_DIR/gatewayd.log")
 ip netns exec "$ONPREM_HOST" ping -i 0.05 -W 1 198.51.100.140 > "$IT_DIR/ping.txt" 2>&1 &
 ping_pid=$!
 IT_PIDS+=("$ping_pid")
-it_capture_start "$ONPREM_GW" wan "$IT_DIR/wan.pcap"
+it_capture_start wan "$ONPREM_GW" wan -Q out
 
 old=${IT_CHARON[gw]}
 kill -9 "$old"
@@ -41,10 +41,11 @@ it_start_charon gw "$ONPREM_GW"
 it_wait_for 10 sh -c "[ \$(grep -c '^gatewayd: Connected to charon' '$IT_DIR/gatewayd.log') -gt $n_conn ]" ||
         { cat "$IT_DIR/gatewayd.log"; it_fail "gatewayd did not reconnect to the new charon"; }
 it_wait_for 15 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "the tunnel did not come back"; }
-it_swanctl gw --list-conns | grep -q '^azure: IKEv2' || it_fail "the new charon lacks the connection"
+conns=$(it_swanctl gw --list-conns)
+grep -q '^azure: IKEv2' <<<"$conns" || it_fail "the new charon lacks the connection"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping across after the restart"
 it_ping_all "$ONPREM_HOST" 198.51.100.140 5 || it_fail "lost pings after the restart"
-it_capture_stop
+it_capture_stop wan
 kill "$ping_pid"; wait "$ping_pid" 2>/dev/null || true; it_forget_pid "$ping_pid"
 plain=$(it_pcap_count "$IT_DIR/wan.pcap" "dst net $VNET4 or dst net $VNET6")
 esp=$(it_pcap_count "$IT_DIR/wan.pcap" "udp port 4500 and udp[8:4] != 0")

@@ -48,18 +48,18 @@ etc="$IT_DIR/etc"
 it_onprem_tree "$etc" "$psk"
 sed -i 's/^RemoteAddress=.*/RemoteAddress=2001:db8:ffff::2/; s/^LocalAddress=.*/LocalAddress=2001:db8:ffff::1/' "$etc/tunnels.d/azure.conf"
 
-it_capture_start "$ONPREM_GW" wan "$IT_DIR/wan.pcap"
+it_capture_start wan "$ONPREM_GW" wan -Q out
 it_start_gatewayd "$etc"
 it_wait_for 15 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "the tunnel over the IPv6 WAN did not come up"; }
 it_wait_for 5 it_sa_installed az onprem6 || it_fail "the peer has no INSTALLED child SA"
 sas=$(it_swanctl gw --list-sas)
-printf '%s\n' "$sas" | grep -q "local  '2001:db8:ffff::1' @ 2001:db8:ffff::1\[4500\]" || { echo "$sas"; it_fail "IKE is not over the IPv6 WAN"; }
+grep -q "local  '2001:db8:ffff::1' @ 2001:db8:ffff::1\[4500\]" <<<"$sas" || { echo "$sas"; it_fail "IKE is not over the IPv6 WAN"; }
 
 it_wait_for 10 it_ping "$ONPREM_HOST" 2001:db8:b::140 || it_fail "IPv6 ping over the IPv6 WAN failed"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "IPv4 ping over the IPv6 WAN failed"
 it_ping_all "$ONPREM_HOST" 2001:db8:b::140 10 || it_fail "IPv6: lost pings"
 it_ping_all "$ONPREM_HOST" 198.51.100.140 10 || it_fail "IPv4: lost pings"
-it_capture_stop
+it_capture_stop wan
 
 plain=$(it_pcap_count "$IT_DIR/wan.pcap" "dst net $VNET4 or dst net $VNET6 or src net $ONPREM_LAN4 or src net $ONPREM_LAN6")
 esp6=$(it_pcap_count "$IT_DIR/wan.pcap" "ip6 and src host 2001:db8:ffff::1 and dst host 2001:db8:ffff::2 and udp port 4500 and ip6[48:4] != 0")

@@ -12,6 +12,7 @@ CHARON=${CHARON:-/usr/lib/ipsec/charon}
 
 IT_PIDS=()
 declare -A IT_CHARON=()
+declare -A IT_CAPTURE=()
 IT_DIR=
 
 it_log() { printf '# %s\n' "$*" >&2; }
@@ -63,12 +64,15 @@ it_netns() {
         echo "$ns"
 }
 
+# it_ms: the time in milliseconds (for deadlines and durations).
+it_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
 # it_wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds.
 it_wait_for() {
-        local deadline=$(( $(date +%s%N) / 1000000 + $1 * 1000 ))
+        local deadline=$(( $(it_ms) + $1 * 1000 ))
         shift
         while ! "$@" >/dev/null 2>&1; do
-                [ $(( $(date +%s%N) / 1000000 )) -lt $deadline ] || return 1
+                [ "$(it_ms)" -lt $deadline ] || return 1
                 sleep 0.1
         done
 }
@@ -176,7 +180,7 @@ it_example_tree() {
         fi
 }
 
-# it_topology: the two-site topology of TESTING.md, in four namespaces
+# it_topology: the two sites every scenario uses, in four namespaces
 #   [host] --lan-- [gw] ==wan== [az] --lan-- [vnet]
 # Sets ONPREM_HOST ONPREM_GW AZURE_GW VNET_HOST (namespace names). Each gateway
 # routes everything else to the other across the WAN, so a missing tunnel would
@@ -269,23 +273,43 @@ it_azure_secret() {
         printf '    ike-%s {\n        id = %s\n        secret = 0s%s\n    }\n' "$1" "$2" "$(printf %s "$3" | base64 -w0)"
 }
 
-# it_azure_peer NAME PSK IKE ESP [IKE_EXTRA] [CHILD_EXTRA]: a plain charon
-# configured the way an Azure gateway with a custom policy is (never by
-# gatewayd), in $AZURE_GW, with the connection "onprem" to the on-prem LAN.
-it_azure_peer() {
-        local name=$1 psk=$2 ike=$3 esp=$4
-        it_start_charon "$name" "$AZURE_GW"
+# it_azure_peer_conf FILE PSK IKE ESP [IKE_EXTRA] [CHILD_EXTRA] [CONN...]:
+# writes the swanctl.conf of a gateway configured the way an Azure gateway
+# with a custom policy is (never by gatewayd): the connection "onprem" from
+# the VNet to the on-prem LAN (both families) with the extra IKE and child
+# lines, then one connection per CONN, "NAME LOCAL_ID REMOTE_ID LOCAL_TS
+# REMOTE_TS" (no spaces inside a field), with the same proposals. Every
+# connection authenticates with PSK.
+it_azure_peer_conf() {
+        local file=$1 psk=$2 ike=$3 esp=$4 ike_extra=${5:-} child_extra=${6:-} c name lid rid lts rts
+        shift $(( $# < 6 ? $# : 6 ))
+        mkdir -p "$(dirname "$file")"
         {
                 echo "connections {"
                 it_azure_conn onprem 192.0.2.2 192.0.2.1 "$VNET4, $VNET6" "$ONPREM_LAN4, $ONPREM_LAN6" "$ike" "$esp" \
-                        "${5:-}" "${6:-}"
+                        "$ike_extra" "$child_extra"
+                for c in "$@"; do
+                        read -r name lid rid lts rts <<<"$c"
+                        it_azure_conn "$name" "$lid" "$rid" "$lts" "$rts" "$ike" "$esp"
+                done
                 echo "}"
                 echo "secrets {"
                 it_azure_secret onprem 192.0.2.1 "$psk"
+                for c in "$@"; do
+                        read -r name lid rid lts rts <<<"$c"
+                        it_azure_secret "$name" "$rid" "$psk"
+                done
                 echo "}"
-        } > "$IT_DIR/$name/swanctl.conf"
-        it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >"$IT_DIR/$name/load.out" 2>&1 ||
-                it_fail "azure peer: swanctl --load-all: $(cat "$IT_DIR/$name/load.out")"
+        } > "$file"
+}
+
+# it_azure_peer NAME PSK IKE ESP [IKE_EXTRA] [CHILD_EXTRA] [CONN...]: a plain
+# charon NAME in $AZURE_GW loaded with it_azure_peer_conf's configuration.
+it_azure_peer() {
+        local name=$1
+        shift
+        it_azure_peer_conf "$IT_DIR/$name/swanctl.conf" "$@"
+        it_peer_conf "$name" "$IT_DIR/$name/swanctl.conf"
 }
 
 # it_onprem_tree DIR PSK [extra tunnel lines]: a gatewayd config tree with one
@@ -307,12 +331,40 @@ $extra
 EOT
 }
 
+# it_peer_tunnel ETC NAME LOCAL_ID REMOTE_ID REMOTE_PREFIXES [extra tunnel
+# lines]: another PSK tunnel in it_onprem_tree's ETC to the same "Azure"
+# gateway, told apart by its identities: the on-prem IPv4 LAN to
+# REMOTE_PREFIXES, with the key of the tunnel "azure".
+it_peer_tunnel() {
+        cat > "$1/tunnels.d/$2.conf" <<EOT
+[Tunnel]
+RemoteAddress=192.0.2.2
+LocalAddress=192.0.2.1
+LocalId=$3
+RemoteId=$4
+PreSharedKeyFile=psk/azure
+LocalPrefixes=$ONPREM_LAN4
+RemotePrefixes=$5
+EOT
+        [ -z "${6:-}" ] || printf '%s\n' "$6" >> "$1/tunnels.d/$2.conf"
+}
+
 # it_start_gatewayd ETC: gatewayd in the on-prem gateway's namespace; its
 # output goes to $IT_DIR/gatewayd.log; sets GATEWAYD_PID.
 it_start_gatewayd() {
         ip netns exec "$ONPREM_GW" "$GATEWAYD" --config-dir "$1" >>"$IT_DIR/gatewayd.log" 2>&1 &
         GATEWAYD_PID=$!
         IT_PIDS+=("$GATEWAYD_PID")
+}
+
+# it_start_gatewayd_wait ETC: it_start_gatewayd, then waits until this
+# gatewayd logs "Started with" (configuration loaded, shield applied, charon
+# asked to connect).
+it_start_gatewayd_wait() {
+        local n
+        n=$(it_gw_log_count 'Started with')
+        it_start_gatewayd "$1"
+        it_gw_log_wait 20 'Started with' $((n + 1))
 }
 
 # it_sa_installed CHARON TUNNEL: true when TUNNEL has an INSTALLED child SA.
@@ -323,6 +375,8 @@ it_sa_installed() {
         out=$(swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null) || true
         [[ $out == *INSTALLED* ]]
 }
+# it_sa_gone CHARON TUNNEL: true when TUNNEL has no INSTALLED child SA.
+it_sa_gone() { ! it_sa_installed "$@"; }
 
 # it_ike_id CHARON TUNNEL: the IKE SA's unique id and SPIs ("#3 spi_i spi_r").
 it_ike_id() {
@@ -355,39 +409,58 @@ it_forget_pid() {
         IT_PIDS=("${keep[@]}")
 }
 
-# it_peer_conf NAME CONF: a plain charon NAME in $AZURE_GW (the "Azure"
-# gateway, never configured by gatewayd) loaded with the hand-written
-# swanctl.conf CONF; credentials in x509/, x509ca/, private/ beside CONF.
-it_peer_conf() {
+# it_peer_load NAME CONF: loads the hand-written swanctl.conf CONF into the
+# running charon NAME; credentials in x509/, x509ca/, private/ beside CONF.
+it_peer_load() {
         local name=$1 conf=$2 out
-        it_start_charon "$name" "$AZURE_GW"
         out=$(it_swanctl "$name" --load-all --file "$conf" 2>&1) ||
                 { printf '%s\n' "$out" >&2; it_fail "peer $name: swanctl --load-all"; }
 }
 
-# it_gw_log_wait SECONDS ERE: waits until gatewayd's output holds a line
-# matching ERE; fails the test (showing the output) when it does not.
+# it_peer_conf NAME CONF: a plain charon NAME in $AZURE_GW (the "Azure"
+# gateway, never configured by gatewayd) loaded with CONF (it_peer_load).
+it_peer_conf() {
+        it_start_charon "$1" "$AZURE_GW"
+        it_peer_load "$1" "$2"
+}
+
+# it_gw_log_count ERE: how many lines of gatewayd's output match ERE.
+it_gw_log_count() {
+        local n
+        n=$(grep -Ec -- "$1" "$IT_DIR/gatewayd.log" 2>/dev/null) || true
+        echo "${n:-0}"
+}
+it_gw_log_has() { [ "$(it_gw_log_count "$1")" -ge "${2:-1}" ]; }
+
+# it_gw_log_wait SECONDS ERE [N]: waits until gatewayd's output holds N
+# (default 1) lines matching ERE; fails the test (showing the output) when it
+# does not.
 it_gw_log_wait() {
-        it_wait_for "$1" grep -Eq -- "$2" "$IT_DIR/gatewayd.log" && return 0
+        it_wait_for "$1" it_gw_log_has "$2" "${3:-1}" && return 0
         sed 's/^/  | /' "$IT_DIR/gatewayd.log" >&2
-        it_fail "gatewayd did not log /$2/ within $1 s"
+        it_fail "gatewayd did not log /$2/ (${3:-1} times) within $1 s"
 }
 
-# it_capture_start NETNS IFACE FILE: tcpdump of what leaves IFACE (-Q out),
-# packet-buffered into FILE; returns once tcpdump is listening. Sets
-# IT_CAPTURE_PID.
+# it_capture_start NAME NETNS IFACE [TCPDUMP ARGS...]: tcpdump on IFACE
+# (e.g. -Q out, a filter), headers only (200 bytes), packet-buffered into
+# $IT_DIR/NAME.pcap; returns once tcpdump is listening.
 it_capture_start() {
-        ip netns exec "$1" tcpdump -ni "$2" -Q out --immediate-mode -U -w "$3" 2>"$3.err" &
-        IT_CAPTURE_PID=$!
-        IT_PIDS+=("$IT_CAPTURE_PID")
-        it_wait_for 10 grep -q 'listening on' "$3.err" || it_fail "tcpdump did not start: $(cat "$3.err")"
+        local name=$1 ns=$2 ifc=$3
+        shift 3
+        ip netns exec "$ns" tcpdump -ni "$ifc" -U --immediate-mode -s 200 "$@" -w "$IT_DIR/$name.pcap" \
+                2>"$IT_DIR/$name.tcpdump" &
+        IT_CAPTURE[$name]=$!
+        IT_PIDS+=("$!")
+        it_wait_for 10 grep -q 'listening on' "$IT_DIR/$name.tcpdump" ||
+                it_fail "tcpdump $name did not start: $(cat "$IT_DIR/$name.tcpdump")"
 }
 
-# it_capture_stop: ends the capture started by it_capture_start.
+# it_capture_stop NAME: ends that capture and waits until its file is complete.
 it_capture_stop() {
-        kill -INT "$IT_CAPTURE_PID" 2>/dev/null || true
-        wait "$IT_CAPTURE_PID" 2>/dev/null || true
-        it_forget_pid "$IT_CAPTURE_PID"
+        local pid=${IT_CAPTURE[$1]}
+        kill -INT "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        it_forget_pid "$pid"
 }
 
 # it_pcap_count FILE FILTER: packets in FILE matching the pcap FILTER.
@@ -436,7 +509,7 @@ it_child_spis() {
 it_ping_all() {
         local out
         out=$(ip netns exec "$1" ping -c "$3" -i 0.1 -W 1 "$2" 2>&1) || true
-        printf '%s\n' "$out" | grep -q "^$3 packets transmitted, $3 received,"
+        grep -q "^$3 packets transmitted, $3 received," <<<"$out"
 }
 
 # Certificate tunnels: one test CA, one certificate per gateway.

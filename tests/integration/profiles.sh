@@ -25,8 +25,8 @@ round() {
 
         # What the peer negotiated (its view, not gatewayd's).
         sas=$(it_swanctl "az-$p" --list-sas)
-        printf '%s\n' "$sas" | grep -q "^  $want_ike\$" || { echo "$sas"; it_fail "$p: IKE is not $want_ike"; }
-        printf '%s\n' "$sas" | grep -q "INSTALLED, TUNNEL-in-UDP, $want_esp\$" || { echo "$sas"; it_fail "$p: ESP is not $want_esp"; }
+        grep -q "^  $want_ike\$" <<<"$sas" || { echo "$sas"; it_fail "$p: IKE is not $want_ike"; }
+        grep -q "INSTALLED, TUNNEL-in-UDP, $want_esp\$" <<<"$sas" || { echo "$sas"; it_fail "$p: ESP is not $want_esp"; }
         it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "$p: no ping across"
 
         # The first child SA takes its keys from IKE_AUTH (no DH): rekey it

@@ -14,7 +14,7 @@ psk=$PSK etc=$ETC
 # hosts cannot reach each other (this is what makes a passing ping a proof).
 it_ping "$ONPREM_HOST" 198.51.100.140 && it_fail "ping got across without a tunnel: the topology proves nothing"
 
-it_capture_start "$ONPREM_GW" wan "$IT_DIR/wan.pcap"
+it_capture_start wan "$ONPREM_GW" wan -Q out
 it_start_gatewayd "$etc"
 it_wait_for 15 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "gatewayd's tunnel did not come up"; }
 it_wait_for 5 it_sa_installed az onprem || it_fail "the peer has no INSTALLED child SA"
@@ -29,7 +29,7 @@ it_ping_all "$ONPREM_HOST" 2001:db8:b::140 10 || it_fail "IPv6: lost pings acros
 # And from the VNet side back (the peer initiates nothing: the child SA
 # gatewayd's charon negotiated carries both directions).
 it_ping_all "$VNET_HOST" 198.51.100.10 5 || it_fail "IPv4 from the VNet side: lost pings"
-it_capture_stop
+it_capture_stop wan
 
 plain=$(it_pcap_count "$IT_DIR/wan.pcap" "dst net $VNET4 or dst net $VNET6 or src net $ONPREM_LAN4 or src net $ONPREM_LAN6")
 esp=$(it_pcap_count "$IT_DIR/wan.pcap" "src host 192.0.2.1 and dst host 192.0.2.2 and udp port 4500 and udp[8:4] != 0")

@@ -53,18 +53,7 @@ it_start_charon gw "$ONPREM_GW"
 etc="$IT_DIR/etc"
 it_onprem_tree "$etc" "$psk"
 # tunnel NAME REMOTE-PREFIXES: a tunnel to the same peer with its own ids.
-tunnel() {
-        cat > "$etc/tunnels.d/$1.conf" <<EOT
-[Tunnel]
-RemoteAddress=192.0.2.2
-LocalAddress=192.0.2.1
-LocalId=$1.onprem.example
-RemoteId=$1.azure.example
-PreSharedKeyFile=psk/azure
-LocalPrefixes=$ONPREM_LAN4
-RemotePrefixes=$2
-EOT
-}
+tunnel() { it_peer_tunnel "$etc" "$1" "$1.onprem.example" "$1.azure.example" "$2"; }
 tunnel vnet2 203.0.113.0/27
 tunnel old 203.0.113.64/26
 
@@ -137,7 +126,8 @@ sed -i '/^Bogus=1$/d' "$etc/tunnels.d/vnet2.conf"
 kill -HUP "$GATEWAYD_PID"
 it_gw_log_wait 5 "Configuration applied: 1 tunnels added, 1 changed, 0 removed, 2 unchanged"
 it_wait_for 5 sh -c "swanctl --list-conns --uri unix://$IT_DIR/gw/charon.vici | grep -q '^extra: IKEv2'" || it_fail "the fixed reload did not add 'extra'"
-it_swanctl gw --list-conns | grep -q '^azure: IKEv2, .*dpd delay 24s' || { it_swanctl gw --list-conns; it_fail "the fixed reload did not change azure's DPD"; }
+conns=$(it_swanctl gw --list-conns)
+grep -q '^azure: IKEv2, .*dpd delay 24s' <<<"$conns" || { echo "$conns"; it_fail "the fixed reload did not change azure's DPD"; }
 it_wait_for 15 it_sa_installed gw extra || it_fail "the tunnel added by the fixed reload did not come up"
 it_wait_for 10 it_ping "$ONPREM_HOST" 203.0.113.200 || it_fail "extra: no ping"
 it_wait_for 15 it_sa_installed gw azure || it_fail "azure (changed) did not come back up"

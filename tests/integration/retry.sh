@@ -22,19 +22,8 @@ it_wait_for 10 grep -q "tunnel 'azure': failed to come up; trying again" "$IT_DI
 it_sa_installed gw azure && it_fail "SA installed against an unconfigured peer"
 
 # Now the peer loads its configuration (as Azure would after a reset).
-it_azure_peer_config() {
-        {
-                echo "connections {"
-                it_azure_conn onprem 192.0.2.2 192.0.2.1 "$VNET4, $VNET6" "$ONPREM_LAN4, $ONPREM_LAN6" \
-                        aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
-                echo "}"
-                echo "secrets {"
-                it_azure_secret onprem 192.0.2.1 "$psk"
-                echo "}"
-        } > "$IT_DIR/az/swanctl.conf"
-        it_swanctl az --load-all --file "$IT_DIR/az/swanctl.conf" > "$IT_DIR/az/load.out" 2>&1
-}
-it_azure_peer_config
+it_azure_peer_conf "$IT_DIR/az/swanctl.conf" "$psk" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384
+it_peer_load az "$IT_DIR/az/swanctl.conf"
 it_wait_for 70 it_sa_installed gw azure || { cat "$IT_DIR/gatewayd.log"; it_fail "gatewayd did not retry"; }
 grep -q "tunnel 'azure': not up; initiating again" "$IT_DIR/gatewayd.log" || it_fail "came up without gatewayd's retry?"
 it_wait_for 5 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping"

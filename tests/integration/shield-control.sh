@@ -11,8 +11,8 @@ set -euo pipefail
 it_init shield-control
 
 sh_setup_common no
-sh_start_charon gw "$ONPREM_GW"
-sh_start_gatewayd "$SH_ETC"
+it_start_charon gw "$ONPREM_GW"
+it_start_gatewayd_wait "$SH_ETC"
 sh_tunnel_works 30 || { sh_dump_state; it_fail "the tunnel did not come up"; }
 [ "$(sh_n_policies)" -eq 0 ] || { sh_policies >&2; it_fail "FailClosed=no installed XFRM shield policies"; }
 
@@ -25,12 +25,12 @@ sleep 0.5
 kill -9 "${IT_CHARON[gw]}"
 wait "${IT_CHARON[gw]}" 2>/dev/null || true
 sleep 1.5
-sh_start_charon gw "$ONPREM_GW"
+it_start_charon gw "$ONPREM_GW"
 sh_tunnel_works 30 || { sh_dump_state; it_fail "the tunnel did not come back"; }
-sh_capture_stop "phase-b-charon-sigkill-unshielded"
+it_capture_stop "phase-b-charon-sigkill-unshielded"
 pcap="$IT_DIR/phase-b-charon-sigkill-unshielded.pcap"
-p4=$(sh_count "$pcap" "dst net $VNET4")
-p6=$(sh_count "$pcap" "dst net $VNET6")
+p4=$(it_pcap_count "$pcap" "dst net $VNET4")
+p6=$(it_pcap_count "$pcap" "dst net $VNET6")
 blocked=$(( $(sh_blocked) - ${SH_BLOCK0[b-charon-sigkill-unshielded]} ))
 it_log "phase b-charon-sigkill-unshielded plaintext=$((p4 + p6)) (v4 $p4, v6 $p6) blocked=$blocked"
 [ "$p4" -gt 0 ] && [ "$p6" -gt 0 ] ||

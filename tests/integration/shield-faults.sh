@@ -24,7 +24,7 @@ set -euo pipefail
 . "$top_srcdir/tests/integration/shield-lib.sh"
 it_init shield-faults
 
-T_START=$(sh_ms)
+T_START=$(it_ms)
 sh_setup_common yes
 
 # --- a: boot. The shield goes in before anything else is running. -------
@@ -36,7 +36,8 @@ sh_gw "$GATEWAYD" --config-dir "$SH_ETC" --shield-only 2>>"$IT_DIR/gatewayd.log"
 grep -q "dst $VNET4" <<<"$(sh_policies)" || it_fail "--shield-only: no block policy for $VNET4"
 nft_out=$(sh_nft)
 for chain in forward output; do
-        grep -A8 "chain $chain" <<<"$nft_out" | grep -q 'oifname != "ipsec0" ip6 daddr @shield6 counter drop' ||
+        chain_out=$(grep -A8 "chain $chain" <<<"$nft_out") || true
+        grep -q 'oifname != "ipsec0" ip6 daddr @shield6 counter drop' <<<"$chain_out" ||
                 { echo "$nft_out" >&2; it_fail "--shield-only: no IPv6 outbound drop in nftables chain $chain"; }
 done
 
@@ -44,13 +45,13 @@ sh_wan_capture all
 sh_pingers_start
 sh_gw_sender_start
 sh_phase_begin a-boot-before-charon
-sh_start_gatewayd "$SH_ETC"
+it_start_gatewayd_wait "$SH_ETC"
 # Traffic meets no tunnel at all: gatewayd up, charon not started.
 sleep 1
 it_ping "$ONPREM_HOST" 198.51.100.140 && it_fail "a ping passed with no tunnel"
 blocked=$(( $(sh_blocked) - ${SH_BLOCK0[a-boot-before-charon]} ))
 [ "$blocked" -gt 0 ] || it_fail "no packet blocked by the shield before the tunnel existed"
-sh_start_charon gw "$ONPREM_GW"
+it_start_charon gw "$ONPREM_GW"
 sh_phase_end a-boot-before-charon 1
 # gatewayd follows the tunnel device: block + allow (ipsec0) per prefix.
 [ "$(sh_n_policies)" -eq 2 ] || { sh_policies; it_fail "expected 2 policies with ipsec0 present"; }
@@ -60,14 +61,14 @@ sh_phase_begin b-charon-sigkill
 kill -9 "${IT_CHARON[gw]}"
 wait "${IT_CHARON[gw]}" 2>/dev/null || true
 sleep 1.5
-sh_start_charon gw "$ONPREM_GW"
+it_start_charon gw "$ONPREM_GW"
 sh_phase_end b-charon-sigkill 1
 
 # --- c: charon SIGTERM (clean stop: deletes SAs, routes, ipsec0) ---------
 sh_phase_begin c-charon-sigterm
 it_stop_pid "${IT_CHARON[gw]}"
 sleep 1.5
-sh_start_charon gw "$ONPREM_GW"
+it_start_charon gw "$ONPREM_GW"
 sh_phase_end c-charon-sigterm 1
 
 # --- d, e: gatewayd killed / stopped and restarted -----------------------
@@ -76,7 +77,7 @@ sh_phase_end c-charon-sigterm 1
 # SAs untouched.
 gatewayd_restart() {
         local phase=$1 sig=$2 pol0 nft0 ike0 nconn
-        nconn=$(( $(sh_log_count 'Connected to charon') + 1 ))
+        nconn=$(( $(it_gw_log_count 'Connected to charon') + 1 ))
         sh_phase_begin "$phase"
         pol0=$(sh_policies)
         nft0=$(sh_nft)
@@ -90,14 +91,14 @@ gatewayd_restart() {
         else
                 it_stop_pid "$GATEWAYD_PID"
                 wait "$GATEWAYD_PID" 2>/dev/null || true
-                sh_log_ge 'Received Terminated; exiting' 1 || it_fail "$phase: gatewayd did not stop on SIGTERM"
+                it_gw_log_has 'Received Terminated; exiting' 1 || it_fail "$phase: gatewayd did not stop on SIGTERM"
         fi
         kill -0 "$GATEWAYD_PID" 2>/dev/null && it_fail "$phase: gatewayd still running"
         sleep 1
         [ "$(sh_policies)" = "$pol0" ] || it_fail "$phase: policies changed while gatewayd was gone"
         [ "$(sh_nft)" = "$nft0" ] || it_fail "$phase: nftables table changed while gatewayd was gone"
-        sh_start_gatewayd "$SH_ETC"
-        sh_wait_log 'Connected to charon' "$nconn" 10
+        it_start_gatewayd_wait "$SH_ETC"
+        it_gw_log_wait 10 'Connected to charon' "$nconn"
         sleep 0.5
         kill "$mon"
         wait "$mon" 2>/dev/null || true
@@ -127,7 +128,7 @@ old_tun=$(ip -n "$ONPREM_GW" -o link show ipsec0 | cut -d: -f1)
 n6=$(sh_nft6_out)
 kill -9 "$GATEWAYD_PID" "${IT_CHARON[gw]}"
 wait "$GATEWAYD_PID" "${IT_CHARON[gw]}" 2>/dev/null || true
-sh_start_charon gw "$ONPREM_GW"
+it_start_charon gw "$ONPREM_GW"
 it_wait_for 10 ip -n "$ONPREM_GW" link show ipsec0 || it_fail "k: charon has no ipsec0"
 new_tun=$(ip -n "$ONPREM_GW" -o link show ipsec0 | cut -d: -f1)
 it_log "k: ipsec0 was index $old_tun, now $new_tun"
@@ -136,7 +137,7 @@ n6=$(( $(sh_nft6_out) - n6 ))
 it_log "k: IPv6 outbound drops while gatewayd was away: $n6"
 [ "$n6" -gt 0 ] || it_fail "k: no IPv6 drop while gatewayd was away"
 # (gatewayd replaces its table, counters included, when it starts)
-sh_start_gatewayd "$SH_ETC"
+it_start_gatewayd_wait "$SH_ETC"
 sh_phase_end k-both-down-charon-first 1 0
 # --- f: SIGHUP with a bad config -----------------------------------------
 sh_phase_begin f-reload-bad-config
@@ -148,9 +149,9 @@ sed -i 's/^FailClosed=yes/FailClosed=perhaps/' "$SH_ETC/tunnels.d/azure.conf"
 echo 'RemotePrefixes=198.51.100.0/33' > "$SH_ETC/tunnels.d/broken.conf"
 sh_monitor_start "$IT_DIR/f.monitor"
 mon=$SH_MON
-n=$(sh_log_count 'rejected; the running configuration is unchanged')
+n=$(it_gw_log_count 'rejected; the running configuration is unchanged')
 kill -HUP "$GATEWAYD_PID"
-sh_wait_log 'rejected; the running configuration is unchanged' $((n + 1)) 10
+it_gw_log_wait 10 'rejected; the running configuration is unchanged' $((n + 1))
 sleep 1
 kill "$mon"
 wait "$mon" 2>/dev/null || true
@@ -171,18 +172,18 @@ ike0=$(it_ike_id gw azure)
 pol1=$(sh_policies)
 reload_and_wait() {
         local n
-        n=$(sh_log_count 'Configuration applied')
+        n=$(it_gw_log_count 'Configuration applied')
         kill -HUP "$GATEWAYD_PID"
-        sh_wait_log 'Configuration applied' $((n + 1)) 10
+        it_gw_log_wait 10 'Configuration applied' $((n + 1))
 }
-tunnel2_works() { sh_sa_installed azure2 && it_ping "$ONPREM_HOST" 203.0.113.10; }
+tunnel2_works() { it_sa_installed gw azure2 && it_ping "$ONPREM_HOST" 203.0.113.10; }
 sh_tunnel2_file "$SH_ETC"
 reload_and_wait
 it_wait_for 20 tunnel2_works || { sh_dump_state; it_fail "g: the second tunnel did not come up"; }
 grep -q 'dst 203.0.113.0/25' <<<"$(sh_policies)" || it_fail "g: no shield for the second tunnel"
 rm "$SH_ETC/tunnels.d/azure2.conf"
 reload_and_wait
-it_wait_for 10 sh_no_sa azure2 || it_fail "g: the removed tunnel's SA stayed"
+it_wait_for 10 it_sa_gone gw azure2 || it_fail "g: the removed tunnel's SA stayed"
 [ "$(sh_policies)" = "$pol1" ] || { sh_policies >&2; it_fail "g: removing the second tunnel left the shield different"; }
 sleep 1
 sh_tunnel2_file "$SH_ETC"
@@ -195,7 +196,7 @@ wait "$mon" 2>/dev/null || true
 grep -q '^Deleted src 0.0.0.0/0 dst 203.0.113.0/25' "$IT_DIR/g.monitor" ||
         { cat "$IT_DIR/g.monitor" >&2; it_fail "g: ip xfrm monitor did not report the removed shield"; }
 sh_phase_end g-reload-other-tunnel
-n2=$(sh_count "$IT_DIR/phase-g-reload-other-tunnel.pcap" "dst net $VNET2_4")
+n2=$(it_pcap_count "$IT_DIR/phase-g-reload-other-tunnel.pcap" "dst net $VNET2_4")
 it_log "g: plaintext toward the second site: $n2 (only pings while it was up)"
 
 # --- i: WAN link down and up ---------------------------------------------
@@ -214,9 +215,9 @@ sh_phase_end i-wan-down-up
 sh_phase_begin h-peer-gone
 kill -9 "${IT_CHARON[az]}"
 wait "${IT_CHARON[az]}" 2>/dev/null || true
-t0=$(sh_ms)
-it_wait_for 30 sh_no_sa azure || { sh_dump_state; it_fail "h: DPD did not declare the peer dead"; }
-it_log "h: DPD declared the peer dead after $(( $(sh_ms) - t0 )) ms"
+t0=$(it_ms)
+it_wait_for 30 it_sa_gone gw azure || { sh_dump_state; it_fail "h: DPD did not declare the peer dead"; }
+it_log "h: DPD declared the peer dead after $(( $(it_ms) - t0 )) ms"
 b0=$(sh_blocked)
 sleep 1.5
 [ "$(sh_blocked)" -gt "$b0" ] || { sh_dump_state; it_fail "h: nothing blocked while the peer was dead"; }
@@ -224,29 +225,29 @@ sh_azure_peer az "$SH_PSK" aes256gcm16-prfsha384-ecp384 aes256gcm16-ecp384 \
         "rekey_time = 10s" "rekey_time = 5s
                 life_time = 30s
                 rand_time = 1s"
-t0=$(sh_ms)
+t0=$(it_ms)
 sh_phase_end h-peer-gone 1
-it_log "h: tunnel back $(( $(sh_ms) - t0 )) ms after the peer restarted"
+it_log "h: tunnel back $(( $(it_ms) - t0 )) ms after the peer restarted"
 
 # --- j: rapid rekeys ------------------------------------------------------
 sh_phase_begin j-rapid-rekeys
-c0=$(sh_log_count "tunnel 'azure': child-rekey")
-k0=$(sh_log_count "tunnel 'azure': ike-rekey")
+c0=$(it_gw_log_count "tunnel 'azure': child-rekey")
+k0=$(it_gw_log_count "tunnel 'azure': ike-rekey")
 sleep 20
-c1=$(( $(sh_log_count "tunnel 'azure': child-rekey") - c0 ))
-k1=$(( $(sh_log_count "tunnel 'azure': ike-rekey") - k0 ))
+c1=$(( $(it_gw_log_count "tunnel 'azure': child-rekey") - c0 ))
+k1=$(( $(it_gw_log_count "tunnel 'azure': ike-rekey") - k0 ))
 sh_phase_end j-rapid-rekeys
 it_log "j: $c1 child-rekey and $k1 ike-rekey events in 20 s"
 [ "$c1" -ge 3 ] || it_fail "j: only $c1 child rekeys in 20 s"
 [ "$k1" -ge 1 ] || it_fail "j: no IKE rekey in 20 s"
 
 # --- the whole run -------------------------------------------------------
-sh_capture_stop all
-total=$(sh_count "$IT_DIR/all.pcap" "$SH_PLAIN")
-esp=$(sh_count "$IT_DIR/all.pcap" "$SH_ESP")
+it_capture_stop all
+total=$(it_pcap_count "$IT_DIR/all.pcap" "$SH_PLAIN")
+esp=$(it_pcap_count "$IT_DIR/all.pcap" "$SH_ESP")
 sent4=$(grep -c 'bytes from' "$IT_DIR/ping4.out" || true)
 sent6=$(grep -c 'bytes from' "$IT_DIR/ping6.out" || true)
 sh_summary
-it_log "whole run: plaintext=$total esp=$esp replies v4=$sent4 v6=$sent6, $(( ($(sh_ms) - T_START) / 1000 )) s"
+it_log "whole run: plaintext=$total esp=$esp replies v4=$sent4 v6=$sent6, $(( ($(it_ms) - T_START) / 1000 )) s"
 [ "$total" -eq 0 ] || it_fail "$total plaintext packets toward the VNet over the whole run"
 echo "PASS: zero plaintext toward the VNet through every phase"

@@ -13,8 +13,8 @@ set -euo pipefail
 it_init shield-inbound
 
 sh_setup_common yes
-sh_start_charon gw "$ONPREM_GW"
-sh_start_gatewayd "$SH_ETC"
+it_start_charon gw "$ONPREM_GW"
+it_start_gatewayd_wait "$SH_ETC"
 sh_tunnel_works 30 || { sh_dump_state; it_fail "the tunnel did not come up"; }
 
 # --- spoofed plaintext from the VNet's addresses, on the WAN ------------
@@ -46,14 +46,14 @@ it_ping "$VNET_HOST" 2001:db8:a::10 || it_fail "the VNet host cannot reach the o
 PORT=8080
 sh_tcp_listen "$VNET_HOST" $PORT
 it_wait_for 5 sh_tcp_connect "$ONPREM_HOST" 198.51.100.140 $PORT || it_fail "no TCP listener on the VNet host"
-sh_capture_start mss-host "$ONPREM_HOST" lan "tcp port $PORT"
-sh_capture_start mss-vnet "$VNET_HOST" lan "tcp port $PORT"
-sh_capture_start mss-wan "$ONPREM_GW" wan "tcp port $PORT"
+it_capture_start mss-host "$ONPREM_HOST" lan "tcp port $PORT"
+it_capture_start mss-vnet "$VNET_HOST" lan "tcp port $PORT"
+it_capture_start mss-wan "$ONPREM_GW" wan "tcp port $PORT"
 sh_tcp_connect "$ONPREM_HOST" 198.51.100.140 $PORT || it_fail "TCP over IPv4 through the tunnel failed"
 sh_tcp_connect "$ONPREM_HOST" 2001:db8:b::140 $PORT || it_fail "TCP over IPv6 through the tunnel failed"
 sleep 0.3
-for c in mss-host mss-vnet mss-wan; do sh_capture_stop $c; done
-[ "$(sh_count "$IT_DIR/mss-wan.pcap" tcp)" -eq 0 ] || it_fail "TCP toward the VNet on the WAN in plaintext"
+for c in mss-host mss-vnet mss-wan; do it_capture_stop $c; done
+[ "$(it_pcap_count "$IT_DIR/mss-wan.pcap" tcp)" -eq 0 ] || it_fail "TCP toward the VNet on the WAN in plaintext"
 for fam in 4 6; do
         if [ $fam = 4 ]; then dst=198.51.100.140 host_mss=1460; else dst=2001:db8:b::140 host_mss=1440; fi
         tcpdump -nr "$IT_DIR/mss-host.pcap" "dst host $dst" -w "$IT_DIR/mss-host$fam.pcap" 2>/dev/null

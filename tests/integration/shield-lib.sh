@@ -2,8 +2,8 @@
 # Helpers for the fail-closed ("shield") integration tests: continuous
 # traffic toward the VNet, WAN captures per phase, plaintext/ESP/blocked
 # counts, a second VNet site, an Azure peer with fast rekeys, spoofed
-# plaintext from the WAN, TCP MSS checks. Sources lib.sh (which stays
-# untouched: variants of its helpers live here).
+# plaintext from the WAN, TCP MSS checks. Sources lib.sh, whose helpers
+# (captures, log waits, charon, the Azure peer) it uses as they are.
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 # shellcheck source=tests/integration/lib.sh
@@ -17,10 +17,7 @@ SH_PLAIN="dst net $VNET4 or dst net $VNET6"
 SH_ESP="udp port 4500 and udp[8:4] != 0"
 SH_PHASES=()
 SH_PSK=
-declare -A SH_CAP=()
 declare -A SH_BLOCK0=()
-
-sh_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
 # sh_gw CMD...: CMD in the on-prem gateway's namespace. Never background
 # this function (or any): `f &` forks a subshell, $! is the subshell's PID,
@@ -59,33 +56,8 @@ sh_nft() {
                 sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/; s/ # handle [0-9]+//'
 }
 
-# sh_capture_start NAME NETNS IFACE [TCPDUMP ARGS...]: captures into
-# $IT_DIR/NAME.pcap; returns once tcpdump is listening.
-sh_capture_start() {
-        local name=$1 ns=$2 ifc=$3
-        shift 3
-        ip netns exec "$ns" tcpdump -ni "$ifc" -U --immediate-mode -s 200 "$@" -w "$IT_DIR/$name.pcap" \
-                2>"$IT_DIR/$name.tcpdump" &
-        SH_CAP[$name]=$!
-        IT_PIDS+=("$!")
-        it_wait_for 10 grep -q 'listening on' "$IT_DIR/$name.tcpdump" ||
-                it_fail "tcpdump $name did not start: $(cat "$IT_DIR/$name.tcpdump")"
-}
-
-# sh_capture_stop NAME: ends that tcpdump and waits until its file is complete.
-sh_capture_stop() {
-        local pid=${SH_CAP[$1]}
-        kill -INT "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-}
-
-# sh_count PCAP FILTER: packets of PCAP matching FILTER.
-sh_count() {
-        tcpdump -nr "$1" "$2" 2>/dev/null | wc -l
-}
-
 # sh_wan_capture NAME: outbound WAN capture on the on-prem gateway.
-sh_wan_capture() { sh_capture_start "$1" "$ONPREM_GW" wan -Q out; }
+sh_wan_capture() { it_capture_start "$1" "$ONPREM_GW" wan -Q out; }
 
 # sh_pingers_start: the on-prem host sends to the VNet continuously, IPv4
 # and IPv6, until the test ends.
@@ -100,7 +72,7 @@ sh_pingers_start() {
 # ping passes only through the tunnel: the Azure side drops plaintext).
 sh_tunnel_works() {
         local t=${1:-30}
-        it_wait_for "$t" sh_sa_installed azure || return 1
+        it_wait_for "$t" it_sa_installed gw azure || return 1
         it_wait_for "$t" it_ping "$ONPREM_HOST" 198.51.100.140 || return 1
         it_wait_for "$t" it_ping "$ONPREM_HOST" 2001:db8:b::140 || return 1
         # The gateway's own traffic too (the shield must not shadow it).
@@ -127,18 +99,9 @@ while True:
         IT_PIDS+=("$!")
 }
 
-# sh_sa_installed TUNNEL: it_sa_installed for charon gw without a pipe into
-# grep -q (under pipefail an early grep exit can fail the pipeline, which
-# would make "no SA" true by mistake).
-sh_sa_installed() {
-        grep -q INSTALLED <<<"$(swanctl --list-sas --ike "$1" --uri "unix://$IT_DIR/gw/charon.vici" 2>/dev/null)"
-}
-# sh_no_sa TUNNEL: true when charon gw has no installed child SA of TUNNEL.
-sh_no_sa() { ! sh_sa_installed "$1"; }
-
 # sh_own_plain PCAP: plaintext toward the VNet from the gateway itself.
 sh_own_plain() {
-        sh_count "$1" "($SH_PLAIN) and (src host 192.0.2.1 or src host 2001:db8:ffff::1 or src host 198.51.100.1 or src host 2001:db8:a::1)"
+        it_pcap_count "$1" "($SH_PLAIN) and (src host 192.0.2.1 or src host 2001:db8:ffff::1 or src host 198.51.100.1 or src host 2001:db8:a::1)"
 }
 
 # sh_nft6_out: packets the IPv6 outbound rules (forward + output) of
@@ -156,7 +119,7 @@ sh_phase_begin() {
         it_log "phase $1: begin"
         SH_BLOCK0[$1]=$(sh_blocked)
         SH_NFT6_0=$(sh_nft6_out)
-        SH_T0=$(sh_ms)
+        SH_T0=$(it_ms)
         sh_wan_capture "phase-$1"
 }
 
@@ -168,9 +131,9 @@ sh_phase_begin() {
 sh_phase_end() {
         local name=$1 min_blocked=${2:-0} min_blocked6=${3:-${2:-0}} pcap="$IT_DIR/phase-$1.pcap"
         sh_tunnel_works 40 || { sh_dump_state; it_fail "phase $name: the tunnel did not come back"; }
-        sh_capture_stop "phase-$name"
-        SH_N_PLAIN=$(sh_count "$pcap" "$SH_PLAIN")
-        SH_N_ESP=$(sh_count "$pcap" "$SH_ESP")
+        it_capture_stop "phase-$name"
+        SH_N_PLAIN=$(it_pcap_count "$pcap" "$SH_PLAIN")
+        SH_N_ESP=$(it_pcap_count "$pcap" "$SH_ESP")
         SH_N_BLOCKED=$(( $(sh_blocked) - ${SH_BLOCK0[$name]} ))
         # gatewayd replaces its table (counters at 0) when ipsec0 comes or
         # goes: then the end value is a lower bound.
@@ -178,7 +141,7 @@ sh_phase_end() {
         n6=$(sh_nft6_out)
         SH_N_NFT6=$(( n6 >= SH_NFT6_0 ? n6 - SH_NFT6_0 : n6 ))
         local line t1 r4 r6
-        t1=$(sh_ms)
+        t1=$(it_ms)
         r4=$(sh_replies "$IT_DIR/ping4.out" "$SH_T0" "$t1")
         r6=$(sh_replies "$IT_DIR/ping6.out" "$SH_T0" "$t1")
         line=$(printf 'phase %-26s plaintext=%-3s esp=%-5s blocked xfrm4=%-4s nft6>=%-4s replies v4/v6=%s/%s in %d ms' \
@@ -216,39 +179,6 @@ sh_dump_state() {
         } >&2 || true
 }
 
-# sh_gatewayd_log_count PATTERN: lines of gatewayd's log matching PATTERN.
-sh_log_count() {
-        local n
-        n=$(grep -c -- "$1" "$IT_DIR/gatewayd.log" 2>/dev/null) || true
-        echo "${n:-0}"
-}
-
-# sh_wait_log PATTERN N [SECONDS]: until PATTERN occurs at least N times.
-sh_log_ge() { [ "$(sh_log_count "$1")" -ge "$2" ]; }
-sh_wait_log() {
-        it_wait_for "${3:-20}" sh_log_ge "$1" "$2" || {
-                sh_dump_state
-                it_fail "gatewayd did not log '$1' (${2}x)"
-        }
-}
-
-# sh_start_gatewayd ETC: it_start_gatewayd, then waits until it runs (the
-# shield is applied before "Started with").
-sh_start_gatewayd() {
-        local n
-        n=$(sh_log_count 'Started with')
-        it_start_gatewayd "$1"
-        sh_wait_log 'Started with' $((n + 1)) 20
-}
-
-# sh_start_charon NAME NETNS: it_start_charon, also after a charon that was
-# killed: its stale VICI socket file would satisfy it_start_charon's wait
-# before the new charon listens.
-sh_start_charon() {
-        rm -f "$IT_DIR/$1/charon.vici"
-        it_start_charon "$1" "$2"
-}
-
 # sh_second_site: addresses for the second VNet site (203.0.113.0/25): the
 # Azure gateway needs an address inside its local traffic selector.
 sh_second_site() {
@@ -256,42 +186,15 @@ sh_second_site() {
         ip -n "$VNET_HOST" addr add 203.0.113.10/25 dev lan
 }
 
-# sh_azure_peer NAME PSK IKE ESP [IKE_EXTRA] [CHILD_EXTRA]: it_azure_peer's
-# variant: the same "Azure" connection, extra swanctl lines for the IKE SA
-# and the child (e.g. fast rekeys), and a second connection "onprem2" (own
-# identities) for the second VNet site.
+# sh_azure_peer NAME PSK IKE ESP [IKE_EXTRA] [CHILD_EXTRA]: it_azure_peer
+# with a second connection "onprem2" (own identities) for the second VNet
+# site.
 sh_azure_peer() {
-        local name=$1 psk=$2 ike=$3 esp=$4
-        sh_start_charon "$name" "$AZURE_GW"
-        {
-                echo "connections {"
-                it_azure_conn onprem 192.0.2.2 192.0.2.1 "$VNET4, $VNET6" "$ONPREM_LAN4, $ONPREM_LAN6" "$ike" "$esp" \
-                        "${5:-}" "${6:-}"
-                it_azure_conn onprem2 az2.example onprem2.example "$VNET2_4" "$ONPREM_LAN4" "$ike" "$esp"
-                echo "}"
-                echo "secrets {"
-                it_azure_secret onprem 192.0.2.1 "$psk"
-                it_azure_secret onprem2 onprem2.example "$psk"
-                echo "}"
-        } > "$IT_DIR/$name/swanctl.conf"
-        it_swanctl "$name" --load-all --file "$IT_DIR/$name/swanctl.conf" >"$IT_DIR/$name/load.out" 2>&1 ||
-                it_fail "azure peer: swanctl --load-all"
+        it_azure_peer "$1" "$2" "$3" "$4" "${5:-}" "${6:-}" "onprem2 az2.example onprem2.example $VNET2_4 $ONPREM_LAN4"
 }
 
 # sh_tunnel2_file ETC: the second tunnel's file (to the second VNet site).
-sh_tunnel2_file() {
-        cat > "$1/tunnels.d/azure2.conf" <<EOT
-[Tunnel]
-RemoteAddress=192.0.2.2
-LocalAddress=192.0.2.1
-LocalId=onprem2.example
-RemoteId=az2.example
-PreSharedKeyFile=psk/azure
-LocalPrefixes=$ONPREM_LAN4
-RemotePrefixes=$VNET2_4
-DpdTimeoutSeconds=9
-EOT
-}
+sh_tunnel2_file() { it_peer_tunnel "$1" azure2 onprem2.example az2.example "$VNET2_4" DpdTimeoutSeconds=9; }
 
 # sh_setup FAILCLOSED: topology, Azure peer (az), charon gw, config tree in
 # $IT_DIR/etc with DpdTimeoutSeconds=9. Sets SH_ETC and SH_PSK. Nothing is
@@ -398,17 +301,17 @@ sh_nft_drops() {
 SH_SPOOF_PORT=47001
 sh_spoof_round() {
         local name=$1 count=$2 f="udp dst port $SH_SPOOF_PORT"
-        sh_capture_start "$name-wan" "$ONPREM_GW" wan -Q in "$f"
-        sh_capture_start "$name-host" "$ONPREM_HOST" lan -Q in "$f"
+        it_capture_start "$name-wan" "$ONPREM_GW" wan -Q in "$f"
+        it_capture_start "$name-host" "$ONPREM_HOST" lan -Q in "$f"
         sh_spoof "$AZURE_GW" wan 198.51.100.140 198.51.100.10 $SH_SPOOF_PORT "$count" ||
                 it_fail "spoof: the IPv4 sender failed"
         sh_spoof "$AZURE_GW" wan 2001:db8:b::140 2001:db8:a::10 $SH_SPOOF_PORT "$count" ||
                 it_fail "spoof: the IPv6 sender failed"
         # Let the last ones travel (two hops, no queue).
         sleep 0.5
-        sh_capture_stop "$name-wan"
-        sh_capture_stop "$name-host"
-        SH_SPOOF_WAN=$(sh_count "$IT_DIR/$name-wan.pcap" "$f and (src host 198.51.100.140 or src host 2001:db8:b::140)")
-        SH_SPOOF_HOST=$(sh_count "$IT_DIR/$name-host.pcap" "$f and (src host 198.51.100.140 or src host 2001:db8:b::140)")
+        it_capture_stop "$name-wan"
+        it_capture_stop "$name-host"
+        SH_SPOOF_WAN=$(it_pcap_count "$IT_DIR/$name-wan.pcap" "$f and (src host 198.51.100.140 or src host 2001:db8:b::140)")
+        SH_SPOOF_HOST=$(it_pcap_count "$IT_DIR/$name-host.pcap" "$f and (src host 198.51.100.140 or src host 2001:db8:b::140)")
         it_log "spoof $name: sent $count+$count, arrived on the WAN: $SH_SPOOF_WAN, reached the host: $SH_SPOOF_HOST"
 }

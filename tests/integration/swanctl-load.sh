@@ -69,7 +69,8 @@ for tree in "$t1" "$t2"; do
                 { cat "$IT_DIR/$name.load.txt"; it_fail "$name: swanctl --load-all failed"; }
         # swanctl looks for credential folders beside the file; their absence
         # is not a problem of the rendering.
-        if grep -v '^opening directory' "$IT_DIR/$name.load.txt" | grep -Eiq 'fail|error|invalid|unknown'; then
+        problems=$(grep -v '^opening directory' "$IT_DIR/$name.load.txt") || true
+        if grep -Eiq 'fail|error|invalid|unknown' <<<"$problems"; then
                 cat "$IT_DIR/$name.load.txt"
                 it_fail "$name: swanctl reported a problem"
         fi
@@ -92,7 +93,7 @@ conns=$(cat "$IT_DIR/all.conns.txt")
 for want in "^fips-cbc: IKEv2, no reauthentication, rekeying every 25920s, dpd delay 24s" \
             "^  fips-cbc: TUNNEL, rekeying every 24300s or 94371840000 bytes" \
             "^    remote: 198.51.100.128/26 2001:db8:12::/48"; do
-        printf '%s\n' "$conns" | grep -q "$want" || { echo "$conns"; it_fail "charon lacks: $want"; }
+        grep -q "$want" <<<"$conns" || { echo "$conns"; it_fail "charon lacks: $want"; }
 done
 # The secrets arrived: charon took every one.
 out=$(it_swanctl gw --load-creds --clear --file "$IT_DIR/all.real.conf" 2>&1)

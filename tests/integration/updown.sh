@@ -19,7 +19,7 @@ ip netns exec "$ONPREM_HOST" ping -6 -c 1 -W 1 2001:db8:b::140 >/dev/null 2>&1 &
 # namespace, as on the device).
 out=$(ip netns exec "$ONPREM_GW" "$GATEWAYCTL" --config-dir "$etc" shield) || it_fail "gatewayctl shield failed"
 echo "$out"
-echo "$out" | grep -Eq '^azure +yes +([1-9][0-9]*)/\1 +[0-9]+s ago$' || it_fail "shield line for azure: installed and dropped"
+grep -Eq '^azure +yes +([1-9][0-9]*)/\1 +[0-9]+s ago$' <<<"$out" || it_fail "shield line for azure: installed and dropped"
 blocked=$(echo "$out" | sed -n 's/.*XfrmOutPolBlock=\([0-9]*\).*/\1/p')
 nftd=$(echo "$out" | sed -n 's/.*nftables drops=\([0-9]*\).*/\1/p')
 [ "${blocked:-0}" -gt 0 ] || it_fail "XfrmOutPolBlock not counted"
@@ -34,5 +34,5 @@ set +e
 err=$("$GATEWAYCTL" --config-dir "$etc" up nosuch 2>&1)
 rc=$?
 set -e
-[ $rc -eq 1 ] && echo "$err" | grep -q "no tunnel 'nosuch'" || it_fail "unknown tunnel: rc=$rc $err"
+[ $rc -eq 1 ] && grep -q "no tunnel 'nosuch'" <<<"$err" || it_fail "unknown tunnel: rc=$rc $err"
 echo "PASS: gatewayctl down/up"

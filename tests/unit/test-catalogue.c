@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The algorithm catalogue against an independent expectation table: every
- * Azure value of DESIGN.md's [Profile] table, its strongSwan keyword
- * (strongSwan's proposal_keywords_static.txt) and the tier we decided. */
+ * value Azure's custom IPsec/IKE policy (New-AzIpsecPolicy) takes for the six
+ * algorithm keys of [Profile], its strongSwan keyword (strongSwan's
+ * proposal_keywords_static.txt) and the tier we decided. */
 
 #include "testhelp.h"
 
@@ -110,7 +111,7 @@ static void test_every_value(void **state) {
 }
 
 /* The catalogue holds exactly the expected entries, each once, grouped by key
- * in DESIGN.md's order. */
+ * in the order of the table above. */
 static void test_catalogue_is_complete(void **state) {
         size_t n;
         const AlgInfo *cat = ikepolicy_catalogue(&n);
@@ -126,7 +127,7 @@ static void test_catalogue_is_complete(void **state) {
 }
 
 static void test_reasons(void **state) {
-        /* DESIGN.md quotes this one verbatim. */
+        /* The README quotes this one verbatim. */
         assert_string_equal(ikepolicy_lookup(PROFILE_IKE_ENCRYPTION, "DES3")->reason,
                             "3DES is disallowed for encryption after 2023, NIST SP 800-131A Rev. 2");
         assert_string_equal(ikepolicy_lookup(PROFILE_IPSEC_ENCRYPTION, "DES3")->reason,
@@ -153,7 +154,7 @@ static void test_unknown_values(void **state) {
                 { IE, "None" },
                 { IE, "" },
                 { II, "SHA512" },
-                { II, "GCMAES256" },    /* REST enum only, not in DESIGN.md */
+                { II, "GCMAES256" },    /* in Azure's REST enum, not among our IkeIntegrity values */
                 { DH, "DHGroup5" },
                 { DH, "PFS2048" },      /* a PfsGroup value */
                 { EE, "CHACHA20" },

@@ -154,7 +154,7 @@ typedef struct Row {
 #define GCM_OK "GCMAES256", "SHA384", "ECP384", "GCMAES256", "GCMAES256", "ECP384"
 
 static const Row rows[] = {
-        { "DESIGN.md's example, exact", true,
+        { "the README's example, exact", true,
           { "DES3", "SHA256", "DHGroup14", "AES256", "SHA256", "PFS2048" }, -EINVAL, 1, 0,
           { { DIAG_ERROR, LINE(IE),
               "IkeEncryption=DES3 is legacy (3DES is disallowed for encryption after 2023, NIST SP 800-131A Rev. 2); use GCMAES256 or AES256, or set FipsMode=no" } } },
@@ -295,7 +295,7 @@ static void test_rows(void **state) {
         }
 }
 
-/* The full line as printed, for DESIGN.md's example. */
+/* The full line as printed, for the README's example. */
 static void test_format(void **state) {
         const char *v[] = { "DES3", "SHA256", "DHGroup14", "AES256", "SHA256", "PFS2048" };
         Profile p = make_profile(v);

@@ -40,7 +40,7 @@ typedef struct ProposalRow {
 } ProposalRow;
 
 static const ProposalRow proposal_rows[] = {
-        /* The built-in profiles (DESIGN.md). */
+        /* The built-in profiles fips-gcm256 and fips-cbc (conf/builtin.c). */
         { { "GCMAES256", "SHA384", "ECP384", "GCMAES256", "GCMAES256", "ECP384" }, 0,
           "aes256gcm16-prfsha384-ecp384", "aes256gcm16-ecp384" },
         { { "AES256", "SHA256", "DHGroup14", "AES256", "SHA256", "PFS2048" }, 0,
