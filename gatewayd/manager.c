@@ -10,6 +10,7 @@
 #include "guard.h"
 #include "log.h"
 #include "manager.h"
+#include "retry.h"
 #include "vici-client.h"
 
 #define RECONNECT_MIN_USEC (100 * 1000ULL)
@@ -21,23 +22,6 @@
  * in its log; see on_vici_event. */
 static const char *const vici_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey", "log",
                                             "list-sa" };
-
-/* A tunnel that failed to come up is initiated again after this backoff
- * (doubling): charon gives up on an IKE_SA_INIT answered with an error
- * notify (NO_PROPOSAL_CHOSEN from a peer that is still loading its config,
- * AUTHENTICATION_FAILED while keys are being changed) despite keyingtries=0. */
-#define RETRY_MIN_USEC (2 * 1000 * 1000ULL)
-#define RETRY_MAX_USEC (60 * 1000 * 1000ULL)
-#define MAX_RETRIES 4096
-
-typedef struct Retry {
-        Manager *m;
-        char *name;
-        sd_event_source *timer;
-        uint64_t backoff_usec;
-        bool checking;          /* list-sas of this tunnel in flight */
-        bool found;             /* ... and it listed an IKE SA */
-} Retry;
 
 struct Manager {
         sd_event *event;
@@ -62,8 +46,7 @@ struct Manager {
         size_t n_watch;
         sd_event_source *cred_timer;
 
-        Retry *retries[MAX_RETRIES];
-        size_t n_retries;
+        RetryList *retries;
 };
 
 static uint64_t now_usec(void) {
@@ -167,95 +150,18 @@ static const char *event_sa_name(const SettingsNode *msg) {
         return NULL;
 }
 
-static Retry *retry_find(Manager *m, const char *name) {
-        for (size_t i = 0; i < m->n_retries; i++)
-                if (streq(m->retries[i]->name, name))
-                        return m->retries[i];
-        return NULL;
+/* The retry list's view of the manager. */
+static bool retry_connected(void *userdata) {
+        Manager *m = userdata;
+
+        return m->vici_up;
 }
 
-static void retry_drop(Manager *m, const char *name) {
-        for (size_t i = 0; i < m->n_retries; i++)
-                if (streq(m->retries[i]->name, name)) {
-                        Retry *r = m->retries[i];
-                        /* A list-sas in flight still points at it: let the
-                         * answer free it. */
-                        r->timer = sd_event_source_disable_unref(r->timer);
-                        m->retries[i] = m->retries[--m->n_retries];
-                        if (r->checking)
-                                r->m = NULL;
-                        else {
-                                free(r->name);
-                                free(r);
-                        }
-                        return;
-                }
-}
+static bool retry_wanted(void *userdata, const char *name) {
+        Manager *m = userdata;
+        const Tunnel *t = config_find_tunnel(m->config, name);
 
-static void on_retry_listed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
-        Retry *r = userdata;
-        _cleanup_(settings_freep) SettingsNode *msg = NULL;
-        Manager *m = r->m;
-        const Tunnel *t;
-
-        r->checking = false;
-        if (!m) { /* dropped meanwhile */
-                free(r->name);
-                free(r);
-                return;
-        }
-        t = config_find_tunnel(m->config, r->name);
-        if (error < 0 || r->found || !t || !t->enabled)
-                return;
-        /* Still nothing: initiate (timeout -1: do not wait for the result;
-         * ike-updown tells). */
-        log_info("tunnel '%s': not up; initiating again", r->name);
-        msg = settings_new(NULL);
-        if (!msg || settings_set(msg, "ike", r->name, 0) < 0 || settings_set(msg, "child", r->name, 0) < 0 ||
-            settings_set(msg, "timeout", "-1", 0) < 0 || apply_call(&m->apply, "initiate", msg, NULL, NULL) < 0)
-                log_error("tunnel '%s': failed to queue initiate", r->name);
-}
-
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Retry *r = userdata;
-        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
-
-        r->timer = sd_event_source_disable_unref(r->timer);
-        if (!r->m->vici_up || r->checking)
-                return 0; /* a reconnect re-applies everything anyway */
-        /* Only initiate if charon has no IKE SA of the tunnel at all (its own
-         * restart logic may be at work): list-sas streams list-sa events. */
-        r->found = false;
-        if (!msg || settings_set(msg, "ike", r->name, 0) < 0 || settings_set(msg, "noblock", "yes", 0) < 0 ||
-            apply_call(&r->m->apply, "list-sas", msg, on_retry_listed, r) < 0)
-                return 0;
-        r->checking = true;
-        return 0;
-}
-
-static void retry_schedule(Manager *m, const char *name) {
-        Retry *r = retry_find(m, name);
-
-        if (!r) {
-                if (m->n_retries >= MAX_RETRIES)
-                        return;
-                r = calloc(1, sizeof(Retry));
-                if (!r || !(r->name = strdup(name))) {
-                        free(r);
-                        return;
-                }
-                r->m = m;
-                m->retries[m->n_retries++] = r;
-        }
-        if (r->timer)
-                return;
-        r->backoff_usec = r->backoff_usec ? r->backoff_usec * 2 : RETRY_MIN_USEC;
-        if (r->backoff_usec > RETRY_MAX_USEC)
-                r->backoff_usec = RETRY_MAX_USEC;
-        log_info("tunnel '%s': failed to come up; trying again in %llu s", name,
-                 (unsigned long long) (r->backoff_usec / 1000000));
-        (void) sd_event_add_time_relative(m->event, &r->timer, CLOCK_MONOTONIC, r->backoff_usec, 100 * 1000,
-                                          on_retry_timer, r);
+        return t && t->enabled;
 }
 
 static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *msg, void *userdata) {
@@ -276,9 +182,7 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         if (!name)
                 return;
         if (streq(event, "list-sa")) {
-                Retry *r = retry_find(m, name);
-                if (r && r->checking)
-                        r->found = true;
+                retry_list_sa_listed(m->retries, name);
                 return;
         }
         if (streq(event, "ike-updown") || streq(event, "child-updown"))
@@ -290,13 +194,13 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
                 const Tunnel *t = config_find_tunnel(m->config, name);
 
                 if (up && streq(up, "yes"))
-                        retry_drop(m, name);
+                        retry_list_drop(m->retries, name);
                 /* Only a failed establishment: an established SA that goes
                  * away (gatewayctl down, peer delete, DPD) is charon's to
                  * restart or the operator's choice. */
                 else if (t && t->enabled && t->connection_mode != CONNECTION_MODE_RESPONDER_ONLY && state &&
                          streq(state, "CONNECTING"))
-                        retry_schedule(m, name);
+                        retry_list_schedule(m->retries, name);
         }
 }
 
@@ -543,6 +447,11 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
+static const RetryHooks retry_hooks = {
+        .connected = retry_connected,
+        .wanted = retry_wanted,
+};
+
 int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -570,6 +479,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
         vici_client_set_handlers(m->vici, on_vici_state, on_vici_event, m);
         m->apply = (ApplyContext) { .vici = m->vici, .opts = &m->opts, .done = apply_done, .userdata = m };
+        r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -610,8 +522,7 @@ Manager *manager_free(Manager *m) {
         watch_clear(m);
         sd_event_source_disable_unref(m->cred_timer);
         sd_event_source_disable_unref(m->reconnect);
-        while (m->n_retries > 0)
-                retry_drop(m, m->retries[0]->name);
+        retry_list_free(m->retries);
         vici_client_free(m->vici);
         guard_free(m->guard);
         config_free(m->config);

@@ -13,6 +13,7 @@ UNIT_TESTS = \
 	tests/unit/test-azure \
 	tests/unit/test-vici-wire \
 	tests/unit/test-vici-client \
+	tests/unit/test-retry \
 	tests/unit/test-reload \
 	tests/unit/test-shield \
 	tests/unit/test-xfrm-msg \
@@ -71,6 +72,9 @@ tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_client_SOURCES = tests/unit/test-vici-client.c
 tests_unit_test_vici_client_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_vici_client_LDADD = $(UNIT_LDADD)
+tests_unit_test_retry_SOURCES = tests/unit/test-retry.c
+tests_unit_test_retry_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_retry_LDADD = $(UNIT_LDADD)
 tests_unit_test_reload_SOURCES = tests/unit/test-reload.c
 tests_unit_test_reload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_reload_LDADD = $(UNIT_LDADD)
