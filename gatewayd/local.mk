@@ -11,6 +11,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/vici-client.c gatewayd/vici-client.h \
 	gatewayd/apply.c gatewayd/apply.h \
 	gatewayd/retry.c gatewayd/retry.h \
+	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
 	gatewayd/guard.c gatewayd/guard.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)

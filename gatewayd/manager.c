@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
 #include "check.h"
+#include "credwatch.h"
 #include "guard.h"
 #include "log.h"
 #include "manager.h"
@@ -15,8 +14,6 @@
 
 #define RECONNECT_MIN_USEC (100 * 1000ULL)
 #define RECONNECT_MAX_USEC (5 * 1000 * 1000ULL)
-#define CRED_DEBOUNCE_USEC (300 * 1000ULL)
-#define MAX_WATCHES 256
 
 /* "log": charon names why an SA failed (a notify error from the peer) only
  * in its log; see on_vici_event. */
@@ -41,10 +38,7 @@ struct Manager {
         const char *apply_what;       /* "apply" or "reload", for the log */
 
         sd_event_source *sig[3];
-        sd_event_source *watch[MAX_WATCHES];
-        char *watch_dir[MAX_WATCHES];
-        size_t n_watch;
-        sd_event_source *cred_timer;
+        CredWatch *creds;
 
         RetryList *retries;
 };
@@ -260,70 +254,11 @@ static int schedule_reconnect(Manager *m) {
 
 /* --- reload --- */
 
-static void watch_clear(Manager *m) {
-        for (size_t i = 0; i < m->n_watch; i++) {
-                m->watch[i] = sd_event_source_disable_unref(m->watch[i]);
-                free(m->watch_dir[i]);
-                m->watch_dir[i] = NULL;
-        }
-        m->n_watch = 0;
-}
-
-static int on_cred_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_cred_change(void *userdata) {
         Manager *m = userdata;
 
-        m->cred_timer = sd_event_source_disable_unref(m->cred_timer);
         log_info("A credential file changed; reloading");
         (void) manager_reload(m);
-        return 0;
-}
-
-static int on_cred_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
-        Manager *m = userdata;
-
-        /* Renewals write several files (and often rename): wait until quiet. */
-        if (m->cred_timer)
-                return sd_event_source_set_time_relative(m->cred_timer, CRED_DEBOUNCE_USEC);
-        return sd_event_add_time_relative(m->event, &m->cred_timer, CLOCK_MONOTONIC, CRED_DEBOUNCE_USEC, 10 * 1000,
-                                          on_cred_timer, m);
-}
-
-static void watch_dir_of(Manager *m, const char *path) {
-        _cleanup_free_ char *copy = path ? strdup(path) : NULL;
-        const char *dir;
-
-        if (!copy || m->n_watch >= MAX_WATCHES)
-                return;
-        dir = dirname(copy);
-        for (size_t i = 0; i < m->n_watch; i++)
-                if (streq(m->watch_dir[i], dir))
-                        return;
-        m->watch_dir[m->n_watch] = strdup(dir);
-        if (!m->watch_dir[m->n_watch])
-                return;
-        if (sd_event_add_inotify(m->event, &m->watch[m->n_watch], dir,
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB, on_cred_change,
-                                 m) >= 0)
-                m->n_watch++;
-        else {
-                free(m->watch_dir[m->n_watch]);
-                m->watch_dir[m->n_watch] = NULL;
-        }
-}
-
-/* Credential files live outside the config files and change on their own
- * (renewal): watch their directories. */
-static void watch_credentials(Manager *m) {
-        watch_clear(m);
-        for (size_t i = 0; i < m->config->n_tunnels; i++) {
-                const Tunnel *t = m->config->tunnels[i];
-                if (!t->enabled)
-                        continue;
-                watch_dir_of(m, t->psk_file);
-                watch_dir_of(m, t->certificate);
-                watch_dir_of(m, t->private_key);
-                watch_dir_of(m, t->ca_certificate);
-        }
 }
 
 static void log_diagnostics(const DiagList *d) {
@@ -425,7 +360,7 @@ int manager_reload(Manager *m) {
         m->config = TAKE_PTR(c);
         free(m->fp);
         m->fp = TAKE_PTR(fp);
-        watch_credentials(m);
+        cred_watch_update(m->creds, m->config);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
         (void) malloc_trim(0);
@@ -471,6 +406,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = config_fingerprints(m->config, &m->fp);
         if (r < 0)
                 return r;
+        r = cred_watch_new(e, on_cred_change, m, &m->creds);
+        if (r < 0)
+                return r;
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
@@ -504,7 +442,7 @@ int manager_start(Manager *m) {
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). */
         (void) guard_apply(m->guard, m->config);
-        watch_credentials(m);
+        cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to charon: %m");
@@ -519,8 +457,7 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         for (size_t i = 0; i < ELEMENTSOF(m->sig); i++)
                 sd_event_source_disable_unref(m->sig[i]);
-        watch_clear(m);
-        sd_event_source_disable_unref(m->cred_timer);
+        cred_watch_free(m->creds);
         sd_event_source_disable_unref(m->reconnect);
         retry_list_free(m->retries);
         vici_client_free(m->vici);
