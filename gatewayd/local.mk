@@ -13,7 +13,8 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/retry.c gatewayd/retry.h \
 	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
-	gatewayd/guard.c gatewayd/guard.h
+	gatewayd/guard.c gatewayd/guard.h \
+	gatewayd/bootshield.c gatewayd/bootshield.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

@@ -14,6 +14,7 @@ UNIT_TESTS = \
 	tests/unit/test-vici-wire \
 	tests/unit/test-vici-client \
 	tests/unit/test-retry \
+	tests/unit/test-bootshield \
 	tests/unit/test-reload \
 	tests/unit/test-shield \
 	tests/unit/test-xfrm-msg \
@@ -75,6 +76,9 @@ tests_unit_test_vici_client_LDADD = $(UNIT_LDADD)
 tests_unit_test_retry_SOURCES = tests/unit/test-retry.c
 tests_unit_test_retry_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_retry_LDADD = $(UNIT_LDADD)
+tests_unit_test_bootshield_SOURCES = tests/unit/test-bootshield.c
+tests_unit_test_bootshield_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bootshield_LDADD = $(UNIT_LDADD)
 tests_unit_test_reload_SOURCES = tests/unit/test-reload.c
 tests_unit_test_reload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_reload_LDADD = $(UNIT_LDADD)
