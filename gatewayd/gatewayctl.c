@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "check.h"
+#include "counters.h"
 #include "nft.h"
 #include "shield.h"
 #include "xfrm-kernel.h"

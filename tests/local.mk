@@ -17,6 +17,7 @@ UNIT_TESTS = \
 	tests/unit/test-bootshield \
 	tests/unit/test-reload \
 	tests/unit/test-shield \
+	tests/unit/test-counters \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel
 
@@ -85,6 +86,9 @@ tests_unit_test_reload_LDADD = $(UNIT_LDADD)
 tests_unit_test_shield_SOURCES = tests/unit/test-shield.c
 tests_unit_test_shield_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shield_LDADD = $(UNIT_LDADD)
+tests_unit_test_counters_SOURCES = tests/unit/test-counters.c
+tests_unit_test_counters_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_counters_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_msg_SOURCES = tests/unit/test-xfrm-msg.c
 tests_unit_test_xfrm_msg_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
