@@ -7,6 +7,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
 	gatewayd/check.c gatewayd/check.h \
 	gatewayd/vici-wire.c gatewayd/vici-wire.h \
+	gatewayd/charon-log.c gatewayd/charon-log.h \
 	gatewayd/reload.c gatewayd/reload.h \
 	gatewayd/vici-client.c gatewayd/vici-client.h \
 	gatewayd/apply.c gatewayd/apply.h \

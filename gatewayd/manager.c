@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "charon-log.h"
 #include "check.h"
 #include "credwatch.h"
 #include "guard.h"
@@ -167,7 +168,7 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         const char *reason;
 
         if (streq(event, "log")) {
-                reason = vici_log_failure_reason(msg, &name);
+                reason = charon_log_failure_reason(msg, &name);
                 if (reason && name && config_find_tunnel(m->config, name))
                         log_warning("tunnel '%s': failed: %s (charon: %s)", name, reason,
                                     vici_get_string(msg, "msg"));

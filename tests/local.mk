@@ -12,6 +12,7 @@ UNIT_TESTS = \
 	tests/unit/test-render \
 	tests/unit/test-azure \
 	tests/unit/test-vici-wire \
+	tests/unit/test-charon-log \
 	tests/unit/test-vici-client \
 	tests/unit/test-retry \
 	tests/unit/test-bootshield \
@@ -71,6 +72,9 @@ tests_unit_test_azure_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_wire_SOURCES = tests/unit/test-vici-wire.c
 tests_unit_test_vici_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_charon_log_SOURCES = tests/unit/test-charon-log.c
+tests_unit_test_charon_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_charon_log_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_client_SOURCES = tests/unit/test-vici-client.c
 tests_unit_test_vici_client_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_vici_client_LDADD = $(UNIT_LDADD)
