@@ -33,4 +33,4 @@ size_t bootshield_drop_broken(Config *c, const DiagList *d);
  * installs the shield of every tunnel left by bootshield_drop_broken().
  * Returns the load's error (-EINVAL for errors in the tree) after installing
  * the rest, the install's error, or 0. */
-int bootshield_install(const char *dir, FILE *f);
+int bootshield_install(const char *dir, FILE *f) _warn_unused_result_;

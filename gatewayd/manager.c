@@ -134,7 +134,7 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
                     apply_call(&m->apply, "unload-conn", msg, NULL, NULL) < 0)
                         log_error("Failed to queue unload of '%s'", conns->items[i]);
         }
-        (void) apply_all(m);
+        (void) apply_all(m); /* logged there */
 }
 
 static const char *event_sa_name(const SettingsNode *msg) {
@@ -289,7 +289,7 @@ int manager_reload(Manager *m) {
         TunnelDiff diff = {};
         bool creds_changed = false;
         uint64_t t0 = now_usec(), t_check, t_diff;
-        int r;
+        int r, q;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
         r = check_tree(m, &c);
@@ -309,10 +309,12 @@ int manager_reload(Manager *m) {
                 return log_error_errno(r, "Failed to compare configurations: %m");
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
-         * removed tunnels (or FailClosed=no) go. A failure is logged and the
-         * tunnels are still applied: a tunnel never leaks, a gap in the shield
-         * only matters while it is down. */
-        (void) guard_apply(m->guard, c);
+         * removed tunnels (or FailClosed=no) go. A failure (logged with the
+         * kernel's reason) does not hold the tunnels back: a tunnel never
+         * leaks, a gap in the shield only matters while it is down. */
+        q = guard_apply(m->guard, c);
+        if (q < 0)
+                log_warning("Applying the configuration without a complete shield");
 
         if (m->vici_up) {
                 batch_begin(m, "reload");
@@ -326,8 +328,12 @@ int manager_reload(Manager *m) {
                 }
                 /* charon cannot unload one certificate: reload them all, which
                  * leaves connections and SAs alone. */
-                if (creds_changed)
-                        (void) apply_reload_all_creds(&m->apply, c);
+                if (creds_changed) {
+                        q = apply_reload_all_creds(&m->apply, c);
+                        if (q < 0)
+                                log_error_errno(q, "Failed to queue the credentials; charon may lack some "
+                                                "until the next reload: %m");
+                }
                 for (size_t i = 0; i < diff.n && r >= 0; i++) {
                         const TunnelDiffEntry *e = &diff.entries[i];
 
@@ -441,8 +447,11 @@ int manager_start(Manager *m) {
                         return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
-         * plaintext while charon is being configured (or is not there). */
-        (void) guard_apply(m->guard, m->config);
+         * plaintext while charon is being configured (or is not there). A
+         * failure does not hold the tunnels back (see manager_reload). */
+        r = guard_apply(m->guard, m->config);
+        if (r < 0)
+                log_warning("Starting the tunnels without a complete shield");
         cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)

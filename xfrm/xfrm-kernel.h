@@ -21,25 +21,25 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
 
 /* Opens a NETLINK_XFRM socket: CLOEXEC, NETLINK_EXT_ACK and NETLINK_CAP_ACK
  * on. Free with nl_socket_free(). -errno. */
-int xfrm_socket_open(struct nl_sock **ret);
+int xfrm_socket_open(struct nl_sock **ret) _warn_unused_result_;
 
 /* Sends msg (completing its sequence number and port) and waits for its ACK.
  * msg stays the caller's. 0 or the kernel's -errno (+ extack). */
-int xfrm_kernel_transact(struct nl_sock *sk, struct nl_msg *msg, char **ret_extack);
+int xfrm_kernel_transact(struct nl_sock *sk, struct nl_msg *msg, char **ret_extack) _warn_unused_result_;
 
 /* Add (exclusive), update (replace in place) and delete (by index) one
  * policy. They refuse, with -EPERM and nothing sent, a policy that is not
  * ours (shield_policy_is_ours()): gatewayd never creates a policy it could not
  * recognise later, nor touches anyone else's. delete: -ENOENT if gone. */
-int xfrm_kernel_add_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
-int xfrm_kernel_update_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
-int xfrm_kernel_delete_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
+int xfrm_kernel_add_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack) _warn_unused_result_;
+int xfrm_kernel_update_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack) _warn_unused_result_;
+int xfrm_kernel_delete_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack) _warn_unused_result_;
 
 /* Dumps every policy of the namespace. ret_ours (sorted) gets ours; if
  * ret_all is not NULL it gets every policy we could parse (ours and foreign);
  * ret_n_foreign (optional) counts the policies that are not ours. */
 int xfrm_shield_dump(struct nl_sock *sk, ShieldPolicySet *ret_ours, ShieldPolicySet *ret_all,
-                     size_t *ret_n_foreign, char **ret_extack);
+                     size_t *ret_n_foreign, char **ret_extack) _warn_unused_result_;
 
 typedef struct XfrmApplyStats {
         size_t added;
@@ -57,10 +57,10 @@ typedef struct XfrmApplyStats {
  * done so far. Every policy in want must be ours in shape (-EPERM). An add
  * whose index is already used by any policy gets the next free one. */
 int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
-                      char **ret_extack);
+                      char **ret_extack) _warn_unused_result_;
 
 /* Deletes all of our policies and nothing else. ret_removed optional. */
-int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack);
+int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack) _warn_unused_result_;
 
 /* Reads the calling thread's namespace's /proc/net/xfrm_stat. -errno;
  * -EOPNOTSUPP if the kernel has no XFRM statistics. */
