@@ -40,7 +40,6 @@ struct Manager {
 
         sd_event_source *sig[3];
         CredWatch *creds;
-
         RetryList *retries;
 };
 
