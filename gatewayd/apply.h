@@ -31,14 +31,15 @@ int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret
 /* Queues what puts t into charon: its credentials (with_creds; certificate
  * tunnels' credentials are loaded by apply_load_all_creds instead when
  * creds_global is set) and its connection. */
-int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds);
+int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds) _warn_unused_result_;
 /* Queues unload-conn (and unload-shared for a PSK tunnel). */
-int apply_tunnel_unload(ApplyContext *a, const Tunnel *t);
+int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) _warn_unused_result_;
 /* Queues the credentials of one tunnel. */
-int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t);
+int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) _warn_unused_result_;
 /* Queues clear-creds and then the credentials of every enabled tunnel of c:
  * used when a certificate or key changed (charon has no unload-cert). */
-int apply_reload_all_creds(ApplyContext *a, const Config *c);
+int apply_reload_all_creds(ApplyContext *a, const Config *c) _warn_unused_result_;
 /* Queues one command with a message built by the caller (get-conns,
  * initiate, terminate ...); the response goes to cb. */
-int apply_call(ApplyContext *a, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata);
+int apply_call(ApplyContext *a, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb,
+               void *userdata) _warn_unused_result_;

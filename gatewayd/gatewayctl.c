@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "check.h"
+#include "counters.h"
 #include "nft.h"
 #include "shield.h"
 #include "xfrm-kernel.h"
@@ -20,25 +21,6 @@ static const char *arg_config_dir = CONF_DEFAULT_DIR;
 static bool arg_explain;
 static const char *arg_resource_group;
 static const char *arg_connection;
-
-static void help(void) {
-        printf("Usage: gatewayctl [--config-dir DIR] COMMAND [ARGS]\n\n"
-               "Commands:\n"
-               "  check [--explain]         validate the config; --explain prints the\n"
-               "                            algorithm table with tiers and reasons\n"
-               "  genpsk                    print a new random pre-shared key (%d characters)\n"
-               "  shield                    the fail-closed shield: policies in the kernel per\n"
-               "                            tunnel, when each last dropped, drop counters\n"
-               "  up NAME                   bring tunnel NAME up (charon initiates it)\n"
-               "  down NAME                 take tunnel NAME down (its SAs are deleted)\n"
-               "  azure-policy PROFILE      print the Azure CLI and PowerShell commands that\n"
-               "      [--resource-group RG] give the Azure connection the same policy\n"
-               "      [--connection NAME]\n"
-               "\nOptions:\n"
-               "  --config-dir DIR          the config tree (default %s)\n"
-               "  --help                    show this help\n",
-               PSK_GENERATED_LEN, CONF_DEFAULT_DIR);
-}
 
 static void print_explain(void) {
         const AlgInfo *cat;
@@ -54,7 +36,7 @@ static void print_explain(void) {
                "forbidden: never accepted.\n");
 }
 
-static int verb_check(void) {
+static int verb_check(char *const *args) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(diag_list_clear) DiagList d = {};
         const ConfOptions o = { .secret_owner = 0, .check_files = true };
@@ -72,7 +54,7 @@ static int verb_check(void) {
         return r;
 }
 
-static int verb_genpsk(void) {
+static int verb_genpsk(char *const *args) {
         char key[PSK_GENERATED_LEN + 1];
         int r;
 
@@ -104,7 +86,8 @@ static int load_tree(Config **ret) {
         return 0;
 }
 
-static int verb_azure_policy(const char *name) {
+static int verb_azure_policy(char *const *args) {
+        const char *name = args[0];
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_free_ char *text = NULL;
@@ -147,7 +130,7 @@ static uint64_t nft_drops(void) {
         return sum;
 }
 
-static int verb_shield(void) {
+static int verb_shield(char *const *args) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {};
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
@@ -233,14 +216,13 @@ static void on_call_state(VICIClient *c, bool connected, int error, void *userda
         }
 }
 
-static int verb_up_down(const char *verb, const char *name) {
+static int up_down(bool up, const char *name) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(vici_client_freep) VICIClient *v = NULL;
         _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
         CallState s = {};
         const Tunnel *t;
-        bool up = streq(verb, "up");
         int r;
 
         r = load_tree(&c);
@@ -296,6 +278,77 @@ static int verb_up_down(const char *verb, const char *name) {
         return 0;
 }
 
+static int verb_up(char *const *args) {
+        return up_down(true, args[0]);
+}
+
+static int verb_down(char *const *args) {
+        return up_down(false, args[0]);
+}
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* The commands, as wireguard-tools' wg.c lists its subcommands: one row per
+ * verb, its exact number of arguments (args[] holds them), and its help:
+ * usage and text in two columns, '\n' starting a new line in each. */
+typedef struct Verb {
+        const char *name;
+        size_t n_args;
+        int (*run)(char *const *args);
+        const char *usage;
+        const char *help;
+} Verb;
+
+static const Verb verbs[] = {
+        { "check", 0, verb_check, "check [--explain]",
+          "validate the config; --explain prints the\nalgorithm table with tiers and reasons" },
+        { "genpsk", 0, verb_genpsk, "genpsk",
+          "print a new random pre-shared key (" STRINGIFY(PSK_GENERATED_LEN) " characters)" },
+        { "shield", 0, verb_shield, "shield",
+          "the fail-closed shield: policies in the kernel per\ntunnel, when each last dropped, drop counters" },
+        { "up", 1, verb_up, "up NAME", "bring tunnel NAME up (charon initiates it)" },
+        { "down", 1, verb_down, "down NAME", "take tunnel NAME down (its SAs are deleted)" },
+        { "azure-policy", 1, verb_azure_policy,
+          "azure-policy PROFILE\n    [--resource-group RG]\n    [--connection NAME]",
+          "print the Azure CLI and PowerShell commands that\ngive the Azure connection the same policy" },
+};
+
+/* Prints usage and text side by side, line by line. */
+static void print_columns(const char *usage, const char *text) {
+        while (*usage || *text) {
+                int nu = (int) strcspn(usage, "\n"), nt = (int) strcspn(text, "\n");
+
+                if (nt > 0)
+                        printf("  %-25.*s %.*s\n", nu, usage, nt, text);
+                else
+                        printf("  %.*s\n", nu, usage);
+                usage += nu + (usage[nu] == '\n');
+                text += nt + (text[nt] == '\n');
+        }
+}
+
+static void help(void) {
+        printf("Usage: gatewayctl [--config-dir DIR] COMMAND [ARGS]\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                print_columns(verbs[i].usage, verbs[i].help);
+        printf("\nOptions:\n");
+        print_columns("--config-dir DIR", "the config tree (default " CONF_DEFAULT_DIR ")");
+        print_columns("--help", "show this help");
+}
+
+/* Runs the verb named argv[0] with the rest as its arguments. Returns its
+ * result, or -EINVAL (logged) for an unknown verb or a wrong number of
+ * arguments: a usage error. */
+static int dispatch(int argc, char *const *argv, bool *ret_usage_error) {
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, argv[0]) && (size_t) argc - 1 == verbs[i].n_args)
+                        return verbs[i].run(argv + 1);
+        log_error("unknown command or wrong arguments: '%s'; see --help", argv[0]);
+        *ret_usage_error = true;
+        return -EINVAL;
+}
+
 int main(int argc, char *argv[]) {
         enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION };
         static const struct option options[] = {
@@ -306,8 +359,8 @@ int main(int argc, char *argv[]) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        const char *verb;
-        int c, r, nargs;
+        bool usage_error = false;
+        int c, r;
 
         log_set_program("gatewayctl");
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
@@ -334,22 +387,8 @@ int main(int argc, char *argv[]) {
                 help();
                 return 2;
         }
-        verb = argv[optind];
-        nargs = argc - optind - 1;
-
-        if (streq(verb, "check") && nargs == 0)
-                r = verb_check();
-        else if (streq(verb, "genpsk") && nargs == 0)
-                r = verb_genpsk();
-        else if (streq(verb, "shield") && nargs == 0)
-                r = verb_shield();
-        else if ((streq(verb, "up") || streq(verb, "down")) && nargs == 1)
-                r = verb_up_down(verb, argv[optind + 1]);
-        else if (streq(verb, "azure-policy") && nargs == 1)
-                r = verb_azure_policy(argv[optind + 1]);
-        else {
-                log_error("unknown command or wrong arguments: '%s'; see --help", verb);
+        r = dispatch(argc - optind, argv + optind, &usage_error);
+        if (usage_error)
                 return 2;
-        }
         return r < 0 ? 1 : 0;
 }

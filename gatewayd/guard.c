@@ -77,7 +77,11 @@ static int on_link(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         if (g->config && tun_ifindex(g->config) != g->tun_ifindex) {
                 log_info("Tunnel device %s %s; updating the shield", SHIELD_DEFAULT_TUN_NAME,
                          tun_ifindex(g->config) ? "appeared" : "disappeared");
-                (void) guard_apply(g, g->config);
+                /* A failure is logged by guard_apply and leaves the shield
+                 * erring on blocking (allows missing for a new device, or
+                 * left for a gone one); the next change or reload retries. */
+                if (guard_apply(g, g->config) < 0)
+                        return 0;
         }
         return 0;
 }

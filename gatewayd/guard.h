@@ -15,11 +15,11 @@
 typedef struct Guard Guard;
 
 /* e may be NULL (one-shot use, e.g. --shield-only: no link monitor). */
-int guard_new(sd_event *e, Guard **ret);
+int guard_new(sd_event *e, Guard **ret) _warn_unused_result_;
 Guard *guard_free(Guard *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Guard *, guard_free);
 
 /* Makes the kernel match c (c must outlive the next guard_apply or
  * guard_free: the link monitor re-applies it). Logs what it did and the
  * kernel's own message on failure. Returns 0 or -errno. */
-int guard_apply(Guard *g, const Config *c);
+int guard_apply(Guard *g, const Config *c) _warn_unused_result_;

@@ -7,11 +7,15 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
 	gatewayd/check.c gatewayd/check.h \
 	gatewayd/vici-wire.c gatewayd/vici-wire.h \
+	gatewayd/charon-log.c gatewayd/charon-log.h \
 	gatewayd/reload.c gatewayd/reload.h \
 	gatewayd/vici-client.c gatewayd/vici-client.h \
 	gatewayd/apply.c gatewayd/apply.h \
+	gatewayd/retry.c gatewayd/retry.h \
+	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
-	gatewayd/guard.c gatewayd/guard.h
+	gatewayd/guard.c gatewayd/guard.h \
+	gatewayd/bootshield.c gatewayd/bootshield.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

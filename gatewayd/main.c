@@ -3,8 +3,8 @@
 
 #include <systemd/sd-event.h>
 
+#include "bootshield.h"
 #include "check.h"
-#include "guard.h"
 #include "ikepolicy.h"
 #include "log.h"
 #include "manager.h"
@@ -89,7 +89,6 @@ static int print_swanctl(const Config *c) {
         return 0;
 }
 
-
 static int run_daemon(const ConfOptions *o) {
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(manager_freep) Manager *m = NULL;
@@ -110,54 +109,6 @@ static int run_daemon(const ConfOptions *o) {
         return 0;
 }
 
-/* Leaves out every tunnel whose file has an error: its prefixes may be what
- * was refused (a 0/0, a typo). */
-static void drop_broken_tunnels(Config *c, const DiagList *d) {
-        size_t k = 0;
-
-        for (size_t i = 0; i < c->n_tunnels; i++) {
-                Tunnel *t = c->tunnels[i];
-                bool broken = false;
-
-                for (size_t j = 0; j < d->n && !broken; j++)
-                        broken = d->items[j].level == DIAG_ERROR && streq_ptr(d->items[j].path, t->path);
-                if (broken) {
-                        log_warning("tunnel '%s' has errors: no shield for it", t->name);
-                        tunnel_free(t);
-                } else
-                        c->tunnels[k++] = t;
-        }
-        c->n_tunnels = k;
-}
-
-/* The boot mode. A config with errors must still shield what it can (at boot
- * nothing else protects VNet-bound traffic; over-blocking is safe, a gap is
- * not): the shield needs only the tunnels' prefixes, so secret files,
- * certificates and algorithm strength are not judged here, and tunnels whose
- * own file is broken are left out. Exit 1 if anything was wrong, after
- * installing the rest. */
-static int shield_only(void) {
-        const ConfOptions o = { .secret_owner = 0, .check_files = false };
-        _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(diag_list_clear) DiagList d = {};
-        _cleanup_(guard_freep) Guard *g = NULL;
-        int r, q;
-
-        q = conf_load(arg_config_dir, &o, &d, &c);
-        diag_sort(&d);
-        gw_print_diagnostics(&d, stderr);
-        if (!c)
-                return q;
-        drop_broken_tunnels(c, &d);
-        r = guard_new(NULL, &g);
-        if (r < 0)
-                return r;
-        r = guard_apply(g, c);
-        if (r < 0)
-                return r;
-        return q;
-}
-
 static int run(int argc, char *argv[]) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(diag_list_clear) DiagList d = {};
@@ -171,7 +122,7 @@ static int run(int argc, char *argv[]) {
         if (arg_action == ACTION_RUN)
                 return run_daemon(&o);
         if (arg_action == ACTION_SHIELD_ONLY)
-                return shield_only();
+                return bootshield_install(arg_config_dir, stderr);
 
         r = gw_check(arg_config_dir, &o, time(NULL), &d, &c);
         gw_print_diagnostics(&d, stderr);

@@ -1,43 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
-#include <sys/inotify.h>
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
+#include "charon-log.h"
 #include "check.h"
+#include "credwatch.h"
 #include "guard.h"
 #include "log.h"
 #include "manager.h"
+#include "retry.h"
 #include "vici-client.h"
 
 #define RECONNECT_MIN_USEC (100 * 1000ULL)
 #define RECONNECT_MAX_USEC (5 * 1000 * 1000ULL)
-#define CRED_DEBOUNCE_USEC (300 * 1000ULL)
-#define MAX_WATCHES 256
 
 /* "log": charon names why an SA failed (a notify error from the peer) only
  * in its log; see on_vici_event. */
 static const char *const vici_events[] = { "ike-updown", "child-updown", "ike-rekey", "child-rekey", "log",
                                             "list-sa" };
-
-/* A tunnel that failed to come up is initiated again after this backoff
- * (doubling): charon gives up on an IKE_SA_INIT answered with an error
- * notify (NO_PROPOSAL_CHOSEN from a peer that is still loading its config,
- * AUTHENTICATION_FAILED while keys are being changed) despite keyingtries=0. */
-#define RETRY_MIN_USEC (2 * 1000 * 1000ULL)
-#define RETRY_MAX_USEC (60 * 1000 * 1000ULL)
-#define MAX_RETRIES 4096
-
-typedef struct Retry {
-        Manager *m;
-        char *name;
-        sd_event_source *timer;
-        uint64_t backoff_usec;
-        bool checking;          /* list-sas of this tunnel in flight */
-        bool found;             /* ... and it listed an IKE SA */
-} Retry;
 
 struct Manager {
         sd_event *event;
@@ -57,13 +39,8 @@ struct Manager {
         const char *apply_what;       /* "apply" or "reload", for the log */
 
         sd_event_source *sig[3];
-        sd_event_source *watch[MAX_WATCHES];
-        char *watch_dir[MAX_WATCHES];
-        size_t n_watch;
-        sd_event_source *cred_timer;
-
-        Retry *retries[MAX_RETRIES];
-        size_t n_retries;
+        CredWatch *creds;
+        RetryList *retries;
 };
 
 static uint64_t now_usec(void) {
@@ -156,7 +133,7 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
                     apply_call(&m->apply, "unload-conn", msg, NULL, NULL) < 0)
                         log_error("Failed to queue unload of '%s'", conns->items[i]);
         }
-        (void) apply_all(m);
+        (void) apply_all(m); /* logged there */
 }
 
 static const char *event_sa_name(const SettingsNode *msg) {
@@ -167,95 +144,18 @@ static const char *event_sa_name(const SettingsNode *msg) {
         return NULL;
 }
 
-static Retry *retry_find(Manager *m, const char *name) {
-        for (size_t i = 0; i < m->n_retries; i++)
-                if (streq(m->retries[i]->name, name))
-                        return m->retries[i];
-        return NULL;
+/* The retry list's view of the manager. */
+static bool retry_connected(void *userdata) {
+        Manager *m = userdata;
+
+        return m->vici_up;
 }
 
-static void retry_drop(Manager *m, const char *name) {
-        for (size_t i = 0; i < m->n_retries; i++)
-                if (streq(m->retries[i]->name, name)) {
-                        Retry *r = m->retries[i];
-                        /* A list-sas in flight still points at it: let the
-                         * answer free it. */
-                        r->timer = sd_event_source_disable_unref(r->timer);
-                        m->retries[i] = m->retries[--m->n_retries];
-                        if (r->checking)
-                                r->m = NULL;
-                        else {
-                                free(r->name);
-                                free(r);
-                        }
-                        return;
-                }
-}
+static bool retry_wanted(void *userdata, const char *name) {
+        Manager *m = userdata;
+        const Tunnel *t = config_find_tunnel(m->config, name);
 
-static void on_retry_listed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
-        Retry *r = userdata;
-        _cleanup_(settings_freep) SettingsNode *msg = NULL;
-        Manager *m = r->m;
-        const Tunnel *t;
-
-        r->checking = false;
-        if (!m) { /* dropped meanwhile */
-                free(r->name);
-                free(r);
-                return;
-        }
-        t = config_find_tunnel(m->config, r->name);
-        if (error < 0 || r->found || !t || !t->enabled)
-                return;
-        /* Still nothing: initiate (timeout -1: do not wait for the result;
-         * ike-updown tells). */
-        log_info("tunnel '%s': not up; initiating again", r->name);
-        msg = settings_new(NULL);
-        if (!msg || settings_set(msg, "ike", r->name, 0) < 0 || settings_set(msg, "child", r->name, 0) < 0 ||
-            settings_set(msg, "timeout", "-1", 0) < 0 || apply_call(&m->apply, "initiate", msg, NULL, NULL) < 0)
-                log_error("tunnel '%s': failed to queue initiate", r->name);
-}
-
-static int on_retry_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        Retry *r = userdata;
-        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
-
-        r->timer = sd_event_source_disable_unref(r->timer);
-        if (!r->m->vici_up || r->checking)
-                return 0; /* a reconnect re-applies everything anyway */
-        /* Only initiate if charon has no IKE SA of the tunnel at all (its own
-         * restart logic may be at work): list-sas streams list-sa events. */
-        r->found = false;
-        if (!msg || settings_set(msg, "ike", r->name, 0) < 0 || settings_set(msg, "noblock", "yes", 0) < 0 ||
-            apply_call(&r->m->apply, "list-sas", msg, on_retry_listed, r) < 0)
-                return 0;
-        r->checking = true;
-        return 0;
-}
-
-static void retry_schedule(Manager *m, const char *name) {
-        Retry *r = retry_find(m, name);
-
-        if (!r) {
-                if (m->n_retries >= MAX_RETRIES)
-                        return;
-                r = calloc(1, sizeof(Retry));
-                if (!r || !(r->name = strdup(name))) {
-                        free(r);
-                        return;
-                }
-                r->m = m;
-                m->retries[m->n_retries++] = r;
-        }
-        if (r->timer)
-                return;
-        r->backoff_usec = r->backoff_usec ? r->backoff_usec * 2 : RETRY_MIN_USEC;
-        if (r->backoff_usec > RETRY_MAX_USEC)
-                r->backoff_usec = RETRY_MAX_USEC;
-        log_info("tunnel '%s': failed to come up; trying again in %llu s", name,
-                 (unsigned long long) (r->backoff_usec / 1000000));
-        (void) sd_event_add_time_relative(m->event, &r->timer, CLOCK_MONOTONIC, r->backoff_usec, 100 * 1000,
-                                          on_retry_timer, r);
+        return t && t->enabled;
 }
 
 static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *msg, void *userdata) {
@@ -267,7 +167,7 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         const char *reason;
 
         if (streq(event, "log")) {
-                reason = vici_log_failure_reason(msg, &name);
+                reason = charon_log_failure_reason(msg, &name);
                 if (reason && name && config_find_tunnel(m->config, name))
                         log_warning("tunnel '%s': failed: %s (charon: %s)", name, reason,
                                     vici_get_string(msg, "msg"));
@@ -276,9 +176,7 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         if (!name)
                 return;
         if (streq(event, "list-sa")) {
-                Retry *r = retry_find(m, name);
-                if (r && r->checking)
-                        r->found = true;
+                retry_list_sa_listed(m->retries, name);
                 return;
         }
         if (streq(event, "ike-updown") || streq(event, "child-updown"))
@@ -290,13 +188,13 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
                 const Tunnel *t = config_find_tunnel(m->config, name);
 
                 if (up && streq(up, "yes"))
-                        retry_drop(m, name);
+                        retry_list_drop(m->retries, name);
                 /* Only a failed establishment: an established SA that goes
                  * away (gatewayctl down, peer delete, DPD) is charon's to
                  * restart or the operator's choice. */
                 else if (t && t->enabled && t->connection_mode != CONNECTION_MODE_RESPONDER_ONLY && state &&
                          streq(state, "CONNECTING"))
-                        retry_schedule(m, name);
+                        retry_list_schedule(m->retries, name);
         }
 }
 
@@ -356,70 +254,11 @@ static int schedule_reconnect(Manager *m) {
 
 /* --- reload --- */
 
-static void watch_clear(Manager *m) {
-        for (size_t i = 0; i < m->n_watch; i++) {
-                m->watch[i] = sd_event_source_disable_unref(m->watch[i]);
-                free(m->watch_dir[i]);
-                m->watch_dir[i] = NULL;
-        }
-        m->n_watch = 0;
-}
-
-static int on_cred_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+static void on_cred_change(void *userdata) {
         Manager *m = userdata;
 
-        m->cred_timer = sd_event_source_disable_unref(m->cred_timer);
         log_info("A credential file changed; reloading");
         (void) manager_reload(m);
-        return 0;
-}
-
-static int on_cred_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
-        Manager *m = userdata;
-
-        /* Renewals write several files (and often rename): wait until quiet. */
-        if (m->cred_timer)
-                return sd_event_source_set_time_relative(m->cred_timer, CRED_DEBOUNCE_USEC);
-        return sd_event_add_time_relative(m->event, &m->cred_timer, CLOCK_MONOTONIC, CRED_DEBOUNCE_USEC, 10 * 1000,
-                                          on_cred_timer, m);
-}
-
-static void watch_dir_of(Manager *m, const char *path) {
-        _cleanup_free_ char *copy = path ? strdup(path) : NULL;
-        const char *dir;
-
-        if (!copy || m->n_watch >= MAX_WATCHES)
-                return;
-        dir = dirname(copy);
-        for (size_t i = 0; i < m->n_watch; i++)
-                if (streq(m->watch_dir[i], dir))
-                        return;
-        m->watch_dir[m->n_watch] = strdup(dir);
-        if (!m->watch_dir[m->n_watch])
-                return;
-        if (sd_event_add_inotify(m->event, &m->watch[m->n_watch], dir,
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB, on_cred_change,
-                                 m) >= 0)
-                m->n_watch++;
-        else {
-                free(m->watch_dir[m->n_watch]);
-                m->watch_dir[m->n_watch] = NULL;
-        }
-}
-
-/* Credential files live outside the config files and change on their own
- * (renewal): watch their directories. */
-static void watch_credentials(Manager *m) {
-        watch_clear(m);
-        for (size_t i = 0; i < m->config->n_tunnels; i++) {
-                const Tunnel *t = m->config->tunnels[i];
-                if (!t->enabled)
-                        continue;
-                watch_dir_of(m, t->psk_file);
-                watch_dir_of(m, t->certificate);
-                watch_dir_of(m, t->private_key);
-                watch_dir_of(m, t->ca_certificate);
-        }
 }
 
 static void log_diagnostics(const DiagList *d) {
@@ -449,7 +288,7 @@ int manager_reload(Manager *m) {
         TunnelDiff diff = {};
         bool creds_changed = false;
         uint64_t t0 = now_usec(), t_check, t_diff;
-        int r;
+        int r, q;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
         r = check_tree(m, &c);
@@ -469,10 +308,12 @@ int manager_reload(Manager *m) {
                 return log_error_errno(r, "Failed to compare configurations: %m");
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
-         * removed tunnels (or FailClosed=no) go. A failure is logged and the
-         * tunnels are still applied: a tunnel never leaks, a gap in the shield
-         * only matters while it is down. */
-        (void) guard_apply(m->guard, c);
+         * removed tunnels (or FailClosed=no) go. A failure (logged with the
+         * kernel's reason) does not hold the tunnels back: a tunnel never
+         * leaks, a gap in the shield only matters while it is down. */
+        q = guard_apply(m->guard, c);
+        if (q < 0)
+                log_warning("Applying the configuration without a complete shield");
 
         if (m->vici_up) {
                 batch_begin(m, "reload");
@@ -486,8 +327,12 @@ int manager_reload(Manager *m) {
                 }
                 /* charon cannot unload one certificate: reload them all, which
                  * leaves connections and SAs alone. */
-                if (creds_changed)
-                        (void) apply_reload_all_creds(&m->apply, c);
+                if (creds_changed) {
+                        q = apply_reload_all_creds(&m->apply, c);
+                        if (q < 0)
+                                log_error_errno(q, "Failed to queue the credentials; charon may lack some "
+                                                "until the next reload: %m");
+                }
                 for (size_t i = 0; i < diff.n && r >= 0; i++) {
                         const TunnelDiffEntry *e = &diff.entries[i];
 
@@ -521,7 +366,7 @@ int manager_reload(Manager *m) {
         m->config = TAKE_PTR(c);
         free(m->fp);
         m->fp = TAKE_PTR(fp);
-        watch_credentials(m);
+        cred_watch_update(m->creds, m->config);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
         (void) malloc_trim(0);
@@ -543,6 +388,11 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         return sd_event_exit(m->event, 0);
 }
 
+static const RetryHooks retry_hooks = {
+        .connected = retry_connected,
+        .wanted = retry_wanted,
+};
+
 int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -562,6 +412,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = config_fingerprints(m->config, &m->fp);
         if (r < 0)
                 return r;
+        r = cred_watch_new(e, on_cred_change, m, &m->creds);
+        if (r < 0)
+                return r;
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
@@ -570,6 +423,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
         vici_client_set_handlers(m->vici, on_vici_state, on_vici_event, m);
         m->apply = (ApplyContext) { .vici = m->vici, .opts = &m->opts, .done = apply_done, .userdata = m };
+        r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
+        if (r < 0)
+                return r;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -590,9 +446,12 @@ int manager_start(Manager *m) {
                         return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
-         * plaintext while charon is being configured (or is not there). */
-        (void) guard_apply(m->guard, m->config);
-        watch_credentials(m);
+         * plaintext while charon is being configured (or is not there). A
+         * failure does not hold the tunnels back (see manager_reload). */
+        r = guard_apply(m->guard, m->config);
+        if (r < 0)
+                log_warning("Starting the tunnels without a complete shield");
+        cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to charon: %m");
@@ -607,11 +466,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
         for (size_t i = 0; i < ELEMENTSOF(m->sig); i++)
                 sd_event_source_disable_unref(m->sig[i]);
-        watch_clear(m);
-        sd_event_source_disable_unref(m->cred_timer);
+        cred_watch_free(m->creds);
         sd_event_source_disable_unref(m->reconnect);
-        while (m->n_retries > 0)
-                retry_drop(m, m->retries[0]->name);
+        retry_list_free(m->retries);
         vici_client_free(m->vici);
         guard_free(m->guard);
         config_free(m->config);

@@ -46,6 +46,7 @@ static VICIRequest *request_free(VICIRequest *r) {
         free(r);
         return NULL;
 }
+DEFINE_TRIVIAL_CLEANUP_FUNC(VICIRequest *, request_free);
 
 int vici_client_new(sd_event *e, const char *uri, VICILoadFile load_file, void *load_userdata, VICIClient **ret) {
         _cleanup_(vici_client_freep) VICIClient *c = NULL;
@@ -321,14 +322,30 @@ int vici_client_connect(VICIClient *c) {
         return 0;
 }
 
+/* Appends req to the queue. On success the queue owns it; on failure it is
+ * unlinked again and stays the caller's. */
 static int enqueue(VICIClient *c, VICIRequest *req) {
-        if (!c->tail)
-                c->head = c->tail = req;
+        VICIRequest *old_tail = c->tail;
+        int r;
+
+        if (old_tail)
+                old_tail->next = req;
         else
-                c->tail = c->tail->next = req;
+                c->head = req;
+        c->tail = req;
         c->n_queued++;
-        if (c->connected)
-                return update_events(c);
+        if (!c->connected)
+                return 0;
+        r = update_events(c);
+        if (r < 0) {
+                if (old_tail)
+                        old_tail->next = NULL;
+                else
+                        c->head = NULL;
+                c->tail = old_tail;
+                c->n_queued--;
+                return r;
+        }
         return 0;
 }
 
@@ -349,32 +366,30 @@ static int request_new(VICIClient *c, VICIResponseHandler cb, void *userdata, VI
         return 0;
 }
 
-int vici_client_call(VICIClient *c, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata) {
-        VICIRequest *req;
+/* Encodes one named packet (a command or an event registration) into a new
+ * request and queues it. On failure nothing is queued: cb is never called. */
+static int queue(VICIClient *c, VICIPacketType type, const char *name, const SettingsNode *msg,
+                 VICIResponseHandler cb, void *userdata) {
+        _cleanup_(request_freep) VICIRequest *req = NULL;
         int r;
 
         r = request_new(c, cb, userdata, &req);
         if (r < 0)
                 return r;
-        r = vici_encode_request(&req->out, cmd, msg, c->load_file, c->load_userdata);
-        if (r < 0) {
-                request_free(req);
+        r = vici_encode_packet(&req->out, type, name, msg, c->load_file, c->load_userdata);
+        if (r < 0)
                 return r;
-        }
-        return enqueue(c, req);
+        r = enqueue(c, req);
+        if (r < 0)
+                return r;
+        TAKE_PTR(req);
+        return 0;
+}
+
+int vici_client_call(VICIClient *c, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata) {
+        return queue(c, VICI_CMD_REQUEST, cmd, msg, cb, userdata);
 }
 
 int vici_client_register(VICIClient *c, const char *event, VICIResponseHandler cb, void *userdata) {
-        VICIRequest *req;
-        int r;
-
-        r = request_new(c, cb, userdata, &req);
-        if (r < 0)
-                return r;
-        r = vici_encode_event_register(&req->out, event);
-        if (r < 0) {
-                request_free(req);
-                return r;
-        }
-        return enqueue(c, req);
+        return queue(c, VICI_EVENT_REGISTER, event, NULL, cb, userdata);
 }

@@ -44,9 +44,11 @@ bool vici_client_is_connected(const VICIClient *c);
 
 /* Queues command cmd with msg (NULL = empty). The message is encoded now, so
  * the caller keeps ownership of msg. -ENOBUFS when the queue is full,
- * -ENOTCONN when not connected. */
+ * -ENOTCONN when not connected, or the encoder's error. cb is called exactly
+ * once if and only if this returns 0. */
 int vici_client_call(VICIClient *c, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata);
-/* Queues an event registration; cb gets error 0 on EVENT_CONFIRM. */
+/* Queues an event registration; cb gets error 0 on EVENT_CONFIRM. Errors
+ * and cb as for vici_client_call(). */
 int vici_client_register(VICIClient *c, const char *event, VICIResponseHandler cb, void *userdata);
 /* Number of queued and in-flight commands. */
 size_t vici_client_pending(const VICIClient *c);

@@ -163,14 +163,6 @@ int vici_get_bool(const SettingsNode *s, const char *key, bool *ret);
  * not a plain decimal number, -ERANGE if it does not fit. */
 int vici_get_u64(const SettingsNode *s, const char *key, uint64_t *ret);
 
-/* charon's "log" event (group, level, ikesa-name, msg ...): when the message
- * is charon reporting an IKEv2 notify error it received from the peer (the
- * reason an IKE or child SA could not be set up: "received NO_PROPOSAL_CHOSEN
- * notify error", "received TS_UNACCEPTABLE notify, no CHILD_SA built"),
- * returns the notify's name (a static string) and sets *ret_sa to the IKE_SA's
- * name (owned by msg; NULL when charon named none). Otherwise NULL. */
-const char *vici_log_failure_reason(const SettingsNode *msg, const char **ret_sa);
-
 /* Renders a message on one line for debug logs, e.g.
  *     load-shared { id=psk-weu type=IKE data=<masked> owners=[gw, 192.0.2.2] }
  * name is the packet's name (NULL for unnamed types). Never shows a secret:

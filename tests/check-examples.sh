@@ -69,4 +69,18 @@ set +e
 rc=$?
 set -e
 [ $rc -eq 2 ] || it_fail "usage error: exit $rc, want 2"
+# gatewayctl: an unknown verb, a wrong number of arguments, an unknown option
+# or no verb at all is a usage error too; --help lists every verb.
+for args in "bogus" "up" "down a b" "check extra" "azure-policy" "--bogus-option check" ""; do
+        set +e
+        # shellcheck disable=SC2086 # word splitting of args is intended
+        "$GATEWAYCTL" --config-dir "$d" $args >/dev/null 2>&1
+        rc=$?
+        set -e
+        [ $rc -eq 2 ] || it_fail "gatewayctl $args: exit $rc, want 2"
+done
+out=$("$GATEWAYCTL" --help)
+for verb in check genpsk shield up down azure-policy; do
+        grep -Eq "^  $verb( |$)" <<<"$out" || it_fail "gatewayctl --help does not list $verb"
+done
 echo "PASS: examples check; broken tree reported"

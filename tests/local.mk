@@ -13,9 +13,13 @@ UNIT_TESTS = \
 	tests/unit/test-render \
 	tests/unit/test-azure \
 	tests/unit/test-vici-wire \
+	tests/unit/test-charon-log \
 	tests/unit/test-vici-client \
+	tests/unit/test-retry \
+	tests/unit/test-bootshield \
 	tests/unit/test-reload \
 	tests/unit/test-shield \
+	tests/unit/test-counters \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-fileio
@@ -73,15 +77,27 @@ tests_unit_test_azure_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_wire_SOURCES = tests/unit/test-vici-wire.c
 tests_unit_test_vici_wire_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_vici_wire_LDADD = $(UNIT_LDADD)
+tests_unit_test_charon_log_SOURCES = tests/unit/test-charon-log.c
+tests_unit_test_charon_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_charon_log_LDADD = $(UNIT_LDADD)
 tests_unit_test_vici_client_SOURCES = tests/unit/test-vici-client.c
 tests_unit_test_vici_client_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_vici_client_LDADD = $(UNIT_LDADD)
+tests_unit_test_retry_SOURCES = tests/unit/test-retry.c
+tests_unit_test_retry_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_retry_LDADD = $(UNIT_LDADD)
+tests_unit_test_bootshield_SOURCES = tests/unit/test-bootshield.c
+tests_unit_test_bootshield_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bootshield_LDADD = $(UNIT_LDADD)
 tests_unit_test_reload_SOURCES = tests/unit/test-reload.c
 tests_unit_test_reload_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_reload_LDADD = $(UNIT_LDADD)
 tests_unit_test_shield_SOURCES = tests/unit/test-shield.c
 tests_unit_test_shield_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_shield_LDADD = $(UNIT_LDADD)
+tests_unit_test_counters_SOURCES = tests/unit/test-counters.c
+tests_unit_test_counters_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_counters_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_msg_SOURCES = tests/unit/test-xfrm-msg.c
 tests_unit_test_xfrm_msg_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)

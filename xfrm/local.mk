@@ -1,6 +1,7 @@
 noinst_LIBRARIES += xfrm/libxfrm.a
 xfrm_libxfrm_a_SOURCES = \
 	xfrm/shield.c xfrm/shield.h \
+	xfrm/counters.c xfrm/counters.h \
 	xfrm/xfrm-msg.c xfrm/xfrm-msg.h \
 	xfrm/xfrm-kernel.c xfrm/xfrm-kernel.h \
 	xfrm/nft.c xfrm/nft.h

@@ -37,8 +37,8 @@ int nft_gatewayd_transaction(const char *table_text, char **ret);
 /* Runs nft_gatewayd_transaction(table_text) through libnftables. On failure
  * returns -EIO (libnftables gives no errno; -ENOMEM if it could not even
  * start) and sets *ret_error (optional) to nft's own message, malloc'd. */
-int nft_gatewayd_apply(const char *table_text, char **ret_error);
+int nft_gatewayd_apply(const char *table_text, char **ret_error) _warn_unused_result_;
 /* Deletes the table; no error if it is absent. */
-int nft_gatewayd_remove(char **ret_error);
+int nft_gatewayd_remove(char **ret_error) _warn_unused_result_;
 /* `nft list table inet gatewayd` into *ret_text. -ENOENT when absent. */
 int nft_gatewayd_list(char **ret_text, char **ret_error);

@@ -105,7 +105,7 @@ typedef struct ShieldPolicySet {
 
 void shield_policy_set_clear(ShieldPolicySet *s);
 /* Appends a copy. -ENOMEM. */
-int shield_policy_set_add(ShieldPolicySet *s, const ShieldPolicy *p);
+int shield_policy_set_add(ShieldPolicySet *s, const ShieldPolicy *p) _warn_unused_result_;
 /* Sorts by identity then attributes, and drops entries whose identity repeats
  * (the first one stays). */
 void shield_policy_set_normalize(ShieldPolicySet *s);
@@ -148,9 +148,9 @@ bool shield_index_is_ours(uint32_t index, ShieldDir dir);
  * Errors: -EINVAL for a RemotePrefix of length 0 (a 0/0 shield would lock the
  * device out) or an invalid data plane; -ENOMEM. *ret is replaced on success. */
 int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane,
-                 int tun_ifindex, ShieldPolicySet *ret);
+                 int tun_ifindex, ShieldPolicySet *ret) _warn_unused_result_;
 /* The same for a whole config, with its Gateway.data_plane. */
-int shield_build_config(const Config *c, int tun_ifindex, ShieldPolicySet *ret);
+int shield_build_config(const Config *c, int tun_ifindex, ShieldPolicySet *ret) _warn_unused_result_;
 
 typedef struct ShieldDiff {
         ShieldPolicySet add;     /* in want, identity absent from have */
@@ -165,7 +165,7 @@ void shield_diff_clear(ShieldDiff *d);
  * is an atomic in-kernel replace. add entries keep want's index; the sender
  * re-picks it if the kernel already uses it. del entries are have's (with the
  * kernel's index), update entries are want's with have's index. -ENOMEM. */
-int shield_diff(const ShieldPolicySet *want, const ShieldPolicySet *have, ShieldDiff *ret);
+int shield_diff(const ShieldPolicySet *want, const ShieldPolicySet *have, ShieldDiff *ret) _warn_unused_result_;
 
 /* Formats a policy like `ip xfrm policy` would, for logs and test failures. */
 const char *shield_policy_to_string(const ShieldPolicy *p, char *buf, size_t size);

@@ -14,31 +14,32 @@
 #include <netlink/socket.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "shield.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_socket_free);
 
 /* Opens a NETLINK_XFRM socket: CLOEXEC, NETLINK_EXT_ACK and NETLINK_CAP_ACK
  * on. Free with nl_socket_free(). -errno. */
-int xfrm_socket_open(struct nl_sock **ret);
+int xfrm_socket_open(struct nl_sock **ret) _warn_unused_result_;
 
 /* Sends msg (completing its sequence number and port) and waits for its ACK.
  * msg stays the caller's. 0 or the kernel's -errno (+ extack). */
-int xfrm_kernel_transact(struct nl_sock *sk, struct nl_msg *msg, char **ret_extack);
+int xfrm_kernel_transact(struct nl_sock *sk, struct nl_msg *msg, char **ret_extack) _warn_unused_result_;
 
 /* Add (exclusive), update (replace in place) and delete (by index) one
  * policy. They refuse, with -EPERM and nothing sent, a policy that is not
  * ours (shield_policy_is_ours()): gatewayd never creates a policy it could not
  * recognise later, nor touches anyone else's. delete: -ENOENT if gone. */
-int xfrm_kernel_add_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
-int xfrm_kernel_update_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
-int xfrm_kernel_delete_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack);
+int xfrm_kernel_add_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack) _warn_unused_result_;
+int xfrm_kernel_update_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack) _warn_unused_result_;
+int xfrm_kernel_delete_policy(struct nl_sock *sk, const ShieldPolicy *p, char **ret_extack) _warn_unused_result_;
 
 /* Dumps every policy of the namespace. ret_ours (sorted) gets ours; if
  * ret_all is not NULL it gets every policy we could parse (ours and foreign);
  * ret_n_foreign (optional) counts the policies that are not ours. */
 int xfrm_shield_dump(struct nl_sock *sk, ShieldPolicySet *ret_ours, ShieldPolicySet *ret_all,
-                     size_t *ret_n_foreign, char **ret_extack);
+                     size_t *ret_n_foreign, char **ret_extack) _warn_unused_result_;
 
 typedef struct XfrmApplyStats {
         size_t added;
@@ -56,35 +57,11 @@ typedef struct XfrmApplyStats {
  * done so far. Every policy in want must be ours in shape (-EPERM). An add
  * whose index is already used by any policy gets the next free one. */
 int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
-                      char **ret_extack);
+                      char **ret_extack) _warn_unused_result_;
 
 /* Deletes all of our policies and nothing else. ret_removed optional. */
-int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack);
+int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack) _warn_unused_result_;
 
-/* Drop counters of the namespace, from /proc/net/xfrm_stat. Locally generated
- * and forwarded egress hit by an out block count in out_pol_block, inbound
- * hit by an in or fwd block in in_pol_block; fwd_hdr_error counts forwarded
- * packets the kernel could not even decode for the lookup. */
-typedef struct ShieldCounters {
-        uint64_t out_pol_block;   /* XfrmOutPolBlock */
-        uint64_t out_pol_error;   /* XfrmOutPolError */
-        uint64_t out_no_states;   /* XfrmOutNoStates: charon's policy without SA */
-        uint64_t in_pol_block;    /* XfrmInPolBlock */
-        uint64_t in_no_pols;      /* XfrmInNoPols */
-        uint64_t in_tmpl_mismatch;/* XfrmInTmplMismatch: plaintext hit charon's in policy */
-        uint64_t fwd_hdr_error;   /* XfrmFwdHdrError */
-} ShieldCounters;
-
-/* Parses the text of /proc/net/xfrm_stat ("Name <spaces> value" lines;
- * unknown names are skipped). -EBADMSG if a known counter has no number. */
-int shield_counters_parse(const char *text, ShieldCounters *ret);
 /* Reads the calling thread's namespace's /proc/net/xfrm_stat. -errno;
  * -EOPNOTSUPP if the kernel has no XFRM statistics. */
 int xfrm_shield_read_counters(ShieldCounters *ret);
-
-/* The most recent use (seconds since the epoch, 0 = never) of any of our block
- * policies for tunnel's prefixes, matched through want (which knows the
- * tunnel names) against have (a dump, which knows the use times): "this
- * tunnel's shield dropped something at T". */
-uint64_t shield_last_block_use(const ShieldPolicySet *want, const ShieldPolicySet *have,
-                               const char *tunnel);

@@ -607,46 +607,6 @@ static void test_getters(void **state) {
         assert_null(vici_get_string(m, "missing"));
 }
 
-/* charon's "log" events that carry the reason an SA failed. */
-static void test_log_failure_reason(void **state) {
-        static const struct {
-                const char *msg;
-                const char *ikesa;
-                const char *expect;
-        } rows[] = {
-                { "received NO_PROPOSAL_CHOSEN notify error", "azure", "NO_PROPOSAL_CHOSEN" },
-                { "received AUTHENTICATION_FAILED notify error", "azure", "AUTHENTICATION_FAILED" },
-                { "received TS_UNACCEPTABLE notify, no CHILD_SA built", "weu", "TS_UNACCEPTABLE" },
-                { "received NO_PROPOSAL_CHOSEN notify error", NULL, "NO_PROPOSAL_CHOSEN" },
-                /* what charon sends or says about other things */
-                { "received proposals unacceptable", "azure", NULL },
-                { "generating IKE_SA_INIT response 0 [ N(NO_PROP) ]", "azure", NULL },
-                { "received INVALID_KE_PAYLOAD notify", "azure", NULL },
-                { "received NO_PROPOSAL_CHOSENX notify error", "azure", NULL },
-                { "sending NO_PROPOSAL_CHOSEN notify", "azure", NULL },
-                { "received NO_PROPOSAL_CHOSEN", "azure", NULL },
-                { "", "azure", NULL },
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
-                _cleanup_(settings_freep) SettingsNode *m = settings_new(NULL);
-                const char *sa = "untouched", *r;
-
-                assert_int_equal(settings_set(m, "group", "IKE", 0), 0);
-                assert_int_equal(settings_set(m, "level", "1", 0), 0);
-                if (rows[i].ikesa)
-                        assert_int_equal(settings_set(m, "ikesa-name", rows[i].ikesa, 0), 0);
-                assert_int_equal(settings_set(m, "msg", rows[i].msg, 0), 0);
-                r = vici_log_failure_reason(m, &sa);
-                assert_true(streq_ptr(r, rows[i].expect));
-                if (r)
-                        assert_true(streq_ptr(sa, rows[i].ikesa));
-                else
-                        assert_string_equal(sa, "untouched");
-        }
-        assert_null(vici_log_failure_reason(NULL, NULL));
-}
-
 static void test_format_masks(void **state) {
         static const struct {
                 const char *cmd;
@@ -698,7 +658,6 @@ int main(void) {
                 cmocka_unit_test(test_decode_caps),
                 cmocka_unit_test(test_response_success),
                 cmocka_unit_test(test_getters),
-                cmocka_unit_test(test_log_failure_reason),
                 cmocka_unit_test(test_format_masks),
                 cmocka_unit_test(test_packet_type_strings),
         };
