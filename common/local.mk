@@ -3,4 +3,5 @@ common_libcommon_a_SOURCES = \
 	common/macro.h \
 	common/diag.c common/diag.h \
 	common/prefix.c common/prefix.h \
-	common/settings.c common/settings.h
+	common/settings.c common/settings.h \
+	common/strutil.c common/strutil.h

@@ -11,9 +11,8 @@
 #include "conf.h"
 #include "ini.h"
 #include "secret.h"
+#include "strutil.h"
 
-/* How much of a value a diagnostic quotes. */
-#define VALUE_QUOTE_MAX 64
 /* Sane ceiling for every counter in seconds or kilobytes. */
 #define CONF_UINT_MAX INT32_MAX
 
@@ -75,23 +74,6 @@ static int conf_error(ConfParser *p, unsigned line, const char *fmt, ...) {
         return r < 0 ? r : -EINVAL;
 }
 
-/* "%.*s%s" arguments quoting at most VALUE_QUOTE_MAX bytes of s, without
- * splitting a UTF-8 sequence. */
-static int qlen(const char *s) {
-        size_t n = strlen(s);
-
-        if (n <= VALUE_QUOTE_MAX)
-                return (int) n;
-        n = VALUE_QUOTE_MAX;
-        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
-                n--;
-        return (int) n;
-}
-static const char *qell(const char *s) {
-        return strlen(s) > VALUE_QUOTE_MAX ? "..." : "";
-}
-#define Q(s) qlen(s), (s), qell(s)
-
 bool conf_name_is_valid(const char *s) {
         size_t n = 0;
 
@@ -109,70 +91,12 @@ bool conf_name_is_valid(const char *s) {
         return n > 0;
 }
 
-/* A copy of a name with everything outside printable ASCII replaced by '?',
- * so that hostile file names cannot put escape sequences into diagnostics. */
-static char *name_sanitized(const char *s) {
-        char *t = strndup(s, 128);
+/* Case-insensitive edit distance that still counts as a typo of s: a third
+ * of its length, at least 2. */
+static unsigned typo_distance(const char *s) {
+        size_t n = strlen(s) / 3;
 
-        if (!t)
-                return NULL;
-        for (char *i = t; *i; i++)
-                if (*i < 0x20 || *i > 0x7e)
-                        *i = '?';
-        return t;
-}
-
-static char ascii_lower(char ch) {
-        return ch >= 'A' && ch <= 'Z' ? (char) (ch - 'A' + 'a') : ch;
-}
-
-/* Case-insensitive Levenshtein distance, for "did you mean" hints. Strings
- * longer than 64 bytes get no hint (returns a large number). */
-static unsigned edit_distance(const char *a, const char *b) {
-        unsigned row[65];
-        size_t la = strlen(a), lb = strlen(b);
-
-        if (la > 64 || lb > 64)
-                return UINT32_MAX;
-        for (size_t j = 0; j <= lb; j++)
-                row[j] = (unsigned) j;
-        for (size_t i = 1; i <= la; i++) {
-                unsigned diag = row[0];
-
-                row[0] = (unsigned) i;
-                for (size_t j = 1; j <= lb; j++) {
-                        unsigned up = row[j], best;
-                        bool same = ascii_lower(a[i - 1]) == ascii_lower(b[j - 1]);
-
-                        best = diag + (same ? 0 : 1);
-                        if (up + 1 < best)
-                                best = up + 1;
-                        if (row[j - 1] + 1 < best)
-                                best = row[j - 1] + 1;
-                        diag = up;
-                        row[j] = best;
-                }
-        }
-        return row[lb];
-}
-
-/* The closest of n names to s if it is close enough to be a likely typo. */
-static const char *closest(const char *s, const char *const *names, size_t n) {
-        const char *best = NULL;
-        unsigned best_d = UINT32_MAX, limit;
-
-        limit = strlen(s) / 3;
-        if (limit < 2)
-                limit = 2;
-        for (size_t i = 0; i < n; i++) {
-                unsigned dd = edit_distance(s, names[i]);
-
-                if (dd < best_d) {
-                        best_d = dd;
-                        best = names[i];
-                }
-        }
-        return best_d <= limit ? best : NULL;
+        return n < 2 ? 2 : (unsigned) n;
 }
 
 /* ---- value parsers ---------------------------------------------------- */
@@ -193,7 +117,7 @@ static int parse_bool(ConfParser *p, const ConfKey *k, const char *value, unsign
         int b = parse_bool_value(value);
 
         if (b < 0)
-                return conf_error(p, line, "%s: '%.*s%s' is not a boolean; use yes or no", k->name, Q(value));
+                return conf_error(p, line, "%s: '%.*s%s' is not a boolean; use yes or no", k->name, QUOTED(value));
         *(bool *) field = b;
         return 0;
 }
@@ -210,7 +134,7 @@ static int parse_number(ConfParser *p, const ConfKey *k, const char *value, unsi
                 if (*s < '0' || *s > '9')
                         return conf_error(p, line, "%s: '%.*s%s' is not a number; use decimal digits (%" PRIu64
                                           "..%" PRIu64 ")",
-                                          k->name, Q(value), k->min, k->max);
+                                          k->name, QUOTED(value), k->min, k->max);
                 if (v > (UINT64_MAX - (uint64_t) (*s - '0')) / 10)
                         over = true;
                 else
@@ -218,7 +142,7 @@ static int parse_number(ConfParser *p, const ConfKey *k, const char *value, unsi
         }
         if (over || v < k->min || v > k->max)
                 return conf_error(p, line, "%s: '%.*s%s' is out of range; use %" PRIu64 "..%" PRIu64, k->name,
-                                  Q(value), k->min, k->max);
+                                  QUOTED(value), k->min, k->max);
         *ret = v;
         return 0;
 }
@@ -257,7 +181,7 @@ static int parse_mss(ConfParser *p, const ConfKey *k, const char *value, unsigne
                 return r;
         if (v != 0 && v < 536)
                 return conf_error(p, line, "%s: '%.*s%s' is out of range; use 0 (off) or 536..1460 (Azure requires 1350)",
-                                  k->name, Q(value));
+                                  k->name, QUOTED(value));
         *(unsigned *) field = (unsigned) v;
         return 0;
 }
@@ -284,14 +208,14 @@ static int parse_identity(ConfParser *p, const ConfKey *k, const char *value, un
 
         if (bad)
                 return conf_error(p, line, "%s: '%.*s%s' contains '%c'; write the identity without quotes or backslashes",
-                                  k->name, Q(value), *bad);
+                                  k->name, QUOTED(value), *bad);
         return set_string(field, value);
 }
 
 static int parse_name(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         if (!conf_name_is_valid(value))
                 return conf_error(p, line, "%s: '%.*s%s' is not a valid name; use 1-%d characters of A-Z a-z 0-9 _ -",
-                                  k->name, Q(value), NAME_MAX_LEN);
+                                  k->name, QUOTED(value), NAME_MAX_LEN);
         return set_string(field, value);
 }
 
@@ -299,14 +223,14 @@ static int parse_vici(ConfParser *p, const ConfKey *k, const char *value, unsign
         /* A local socket only: VICI over TCP has no authentication. */
         if (strncmp(value, "unix://", 7) != 0 || value[7] != '/' || strpbrk(value, " \t"))
                 return conf_error(p, line, "%s: '%.*s%s' is not a unix:// socket URI; use e.g. unix:///run/charon.vici",
-                                  k->name, Q(value));
+                                  k->name, QUOTED(value));
         return set_string(field, value);
 }
 
 static int parse_abs_path(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         if (value[0] != '/')
                 return conf_error(p, line, "%s: '%.*s%s' is not an absolute path; write a path starting with '/'",
-                                  k->name, Q(value));
+                                  k->name, QUOTED(value));
         return set_string(field, value);
 }
 
@@ -320,14 +244,14 @@ static int parse_file_path(ConfParser *p, const ConfKey *k, const char *value, u
 
         if (value[strlen(value) - 1] == '/')
                 return conf_error(p, line, "%s: '%.*s%s' names a directory; give the path of a file", k->name,
-                                  Q(value));
+                                  QUOTED(value));
         if (value[0] == '/')
                 return set_string(field, value);
         if (dir[0] != '/') {
                 cwd = getcwd(NULL, 0);
                 if (!cwd)
                         return conf_error(p, line, "%s: cannot resolve relative path '%.*s%s' (%s); use an absolute path",
-                                          k->name, Q(value), strerror(errno));
+                                          k->name, QUOTED(value), strerror(errno));
         }
         r = asprintf(&s, "%s%s%s/%s", cwd ? cwd : "", cwd ? "/" : "", dir, value);
         if (r < 0)
@@ -342,7 +266,7 @@ static int parse_file_path(ConfParser *p, const ConfKey *k, const char *value, u
                 type v = from_string(value);                                                           \
                 if ((int) v < 0)                                                                       \
                         return conf_error(p, line, "%s: '%.*s%s' is not valid; use " allowed, k->name,  \
-                                          Q(value));                                                   \
+                                          QUOTED(value));                                              \
                 *(type *) field = v;                                                                   \
                 return 0;                                                                              \
         }
@@ -358,9 +282,9 @@ static int parse_address(ConfParser *p, const ConfKey *k, const char *value, uns
         if (address_parse(value, field) < 0) {
                 if (prefix_parse(value, &pf) >= 0 || strchr(value, '/'))
                         return conf_error(p, line, "%s: '%.*s%s' is a prefix, not an address; give one IP address",
-                                          k->name, Q(value));
+                                          k->name, QUOTED(value));
                 return conf_error(p, line, "%s: '%.*s%s' is not an IP address; give an IPv4 or IPv6 address",
-                                  k->name, Q(value));
+                                  k->name, QUOTED(value));
         }
         return 0;
 }
@@ -398,7 +322,7 @@ static int parse_prefixes(ConfParser *p, const ConfKey *k, const char *value, un
                         r = conf_error(p, line,
                                        "%s: '%.*s%s' has no prefix length; write '%.*s/%u' for one host or the "
                                        "network's CIDR",
-                                       k->name, Q(tok), qlen(tok), tok, address_bits(a.family));
+                                       k->name, QUOTED(tok), quote_len(tok), tok, address_bits(a.family));
                 } else if (r == -EADDRNOTAVAIL) {
                         Prefix m = {};
 
@@ -410,13 +334,13 @@ static int parse_prefixes(ConfParser *p, const ConfKey *k, const char *value, un
                         m.len = (unsigned) atoi(slash + 1);
                         *slash = '/';
                         m = prefix_masked(&m);
-                        r = conf_error(p, line, "%s: '%.*s%s' has host bits set; use '%s'", k->name, Q(tok),
+                        r = conf_error(p, line, "%s: '%.*s%s' has host bits set; use '%s'", k->name, QUOTED(tok),
                                        prefix_to_string(&m, buf));
                 } else if (r < 0)
                         r = conf_error(p, line,
                                        "%s: '%.*s%s' is not a CIDR prefix; write ADDRESS/LENGTH, e.g. "
                                        "198.51.100.0/24 or 2001:db8::/48",
-                                       k->name, Q(tok));
+                                       k->name, QUOTED(tok));
                 else if (l.n >= CONF_MAX_PREFIXES) {
                         r = conf_error(p, line, "%s: more than %d prefixes; merge adjacent ranges", k->name,
                                        CONF_MAX_PREFIXES);
@@ -539,10 +463,10 @@ static int on_section(ConfParser *p, const IniEntry *e) {
                         return conf_error(p, e->line, "section [%s] does not belong in this file; put it in %s",
                                           sections[i].name, sections[i].where);
         }
-        hint = closest(e->section, names, ELEMENTSOF(names));
+        hint = closest_match(e->section, names, ELEMENTSOF(names), typo_distance(e->section));
         if (hint && streq(hint, p->sec->name))
-                return conf_error(p, e->line, "unknown section [%.*s%s]; did you mean [%s]?", Q(e->section), hint);
-        return conf_error(p, e->line, "unknown section [%.*s%s]; this file holds one [%s] section", Q(e->section),
+                return conf_error(p, e->line, "unknown section [%.*s%s]; did you mean [%s]?", QUOTED(e->section), hint);
+        return conf_error(p, e->line, "unknown section [%.*s%s]; this file holds one [%s] section", QUOTED(e->section),
                           p->sec->name);
 }
 
@@ -551,16 +475,16 @@ static int on_unknown_key(ConfParser *p, const IniEntry *e) {
 
         for (size_t i = 0; i < p->sec->n_keys; i++)
                 names[i] = p->sec->keys[i].name;
-        hint = closest(e->key, names, p->sec->n_keys);
+        hint = closest_match(e->key, names, p->sec->n_keys, typo_distance(e->key));
         if (hint)
-                return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; did you mean '%s'?", Q(e->key),
+                return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; did you mean '%s'?", QUOTED(e->key),
                                   p->sec->name, hint);
         for (size_t s = 0; s < _SECTION_KIND_MAX; s++)
                 for (size_t i = 0; i < sections[s].n_keys; i++)
                         if (streq(e->key, sections[s].keys[i].name))
                                 return conf_error(p, e->line, "key '%s' belongs in [%s] (%s), not [%s]; move it",
                                                   e->key, sections[s].name, sections[s].where, p->sec->name);
-        return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; remove it or check its spelling", Q(e->key),
+        return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; remove it or check its spelling", QUOTED(e->key),
                           p->sec->name);
 }
 
@@ -640,7 +564,7 @@ static int check_object_name(ConfParser *p, const char *kind, const char *name) 
 
         if (conf_name_is_valid(name))
                 return 0;
-        s = name_sanitized(name);
+        s = strdup_printable(name, 128);
         if (!s)
                 return -ENOMEM;
         return conf_error(p, 0, "invalid %s name '%s' (the file name without .conf); rename the file to 1-%d "
@@ -994,22 +918,8 @@ static int add_builtin_profiles(Config *c, DiagList *d) {
         return 0;
 }
 
-static const char *closest_profile(const Config *c, const char *name) {
-        const char *best = NULL;
-        unsigned best_d = UINT32_MAX;
-
-        for (size_t i = 0; i < c->n_profiles; i++) {
-                unsigned dd = edit_distance(name, c->profiles[i]->name);
-
-                if (dd < best_d) {
-                        best_d = dd;
-                        best = c->profiles[i]->name;
-                }
-        }
-        return best_d <= 2 ? best : NULL;
-}
-
 static int resolve_profiles(Config *c, DiagList *d) {
+        _cleanup_free_ const char **names = NULL;
         int r;
 
         for (size_t i = 0; i < c->n_tunnels; i++) {
@@ -1029,7 +939,14 @@ static int resolve_profiles(Config *c, DiagList *d) {
                         fprintf(f, "%s%s", j > 0 ? ", " : "", c->profiles[j]->name);
                 if (fclose(f) != 0 || !list)
                         return -ENOMEM;
-                hint = closest_profile(c, t->profile_name);
+                if (!names) {
+                        names = reallocarray(NULL, c->n_profiles + 1, sizeof(char *));
+                        if (!names)
+                                return -ENOMEM;
+                        for (size_t j = 0; j < c->n_profiles; j++)
+                                names[j] = c->profiles[j]->name;
+                }
+                hint = closest_match(t->profile_name, names, c->n_profiles, 2);
                 if (hint)
                         r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PROFILE),
                                        "unknown profile '%s'; did you mean '%s'? (available: %s)", t->profile_name,
@@ -1418,7 +1335,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                 size_t len = 0;
 
                 name = strndup(names[i], strlen(names[i]) - 5);
-                safe = name_sanitized(names[i]);
+                safe = strdup_printable(names[i], 128);
                 if (!name || !safe || asprintf(&display, "%s/%s", subdir, safe) < 0) {
                         r = -ENOMEM;
                         break;

@@ -4,10 +4,7 @@
 
 #include "conf.h"
 #include "ini.h"
-
-/* What a diagnostic may quote of a bad line: enough to find it, short enough
- * to keep one diagnostic on one terminal line. */
-#define QUOTE_MAX 40
+#include "strutil.h"
 
 typedef struct IniParser {
         const char *path;
@@ -112,23 +109,6 @@ static int check_bytes(IniParser *p, unsigned line, const char *s, size_t n) {
         return 0;
 }
 
-/* Length of s cut to at most QUOTE_MAX bytes without splitting a UTF-8
- * sequence (s passed check_bytes). */
-static int quote_len(const char *s) {
-        size_t n = strlen(s);
-
-        if (n <= QUOTE_MAX)
-                return (int) n;
-        n = QUOTE_MAX;
-        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
-                n--;
-        return (int) n;
-}
-
-static const char *quote_ellipsis(const char *s) {
-        return strlen(s) > QUOTE_MAX ? "..." : "";
-}
-
 static int handle_section(IniParser *p, unsigned line, char *s) {
         size_t n = strlen(s);
         char *name;
@@ -140,16 +120,14 @@ static int handle_section(IniParser *p, unsigned line, char *s) {
 
                 if (close)
                         return ini_error(p, line, "text after section header ('%.*s%s'); put nothing after ']'",
-                                         quote_len(s), s, quote_ellipsis(s));
-                return ini_error(p, line, "section header without closing ']' ('%.*s%s'); write [Name]",
-                                 quote_len(s), s, quote_ellipsis(s));
+                                         QUOTED(s));
+                return ini_error(p, line, "section header without closing ']' ('%.*s%s'); write [Name]", QUOTED(s));
         }
         s[n - 1] = 0;
         name = s + 1;
         if (strpbrk(name, "[]")) {
                 s[n - 1] = ']';
-                return ini_error(p, line, "malformed section header ('%.*s%s'); write [Name]",
-                                 quote_len(s), s, quote_ellipsis(s));
+                return ini_error(p, line, "malformed section header ('%.*s%s'); write [Name]", QUOTED(s));
         }
         if (isempty(strip(name)))
                 return ini_error(p, line, "empty section name ('[]'); write [Name]");
@@ -177,16 +155,15 @@ static int handle_assignment(IniParser *p, unsigned line, char *s) {
                 return ini_error(p, line,
                                  "not a section, comment or Key=Value line ('%.*s%s'); "
                                  "write Key=Value, [Section] or start a comment with '#'",
-                                 quote_len(s), s, quote_ellipsis(s));
+                                 QUOTED(s));
         *eq = 0;
         key = strip(s);
         value = strip(eq + 1);
         if (isempty(key))
-                return ini_error(p, line, "empty key name ('=%.*s%s'); write Key=Value",
-                                 quote_len(value), value, quote_ellipsis(value));
+                return ini_error(p, line, "empty key name ('=%.*s%s'); write Key=Value", QUOTED(value));
         if (!p->section)
                 return ini_error(p, line, "key '%.*s%s' before any section; put it below a [Section] line",
-                                 quote_len(key), key, quote_ellipsis(key));
+                                 QUOTED(key));
 
         e = (IniEntry) {
                 .type = INI_ASSIGNMENT,

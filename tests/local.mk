@@ -1,6 +1,7 @@
 # Unit tests: cmocka, TAP through automake's driver. One program per topic.
 UNIT_TESTS = \
 	tests/unit/test-diag \
+	tests/unit/test-strutil \
 	tests/unit/test-prefix \
 	tests/unit/test-settings \
 	tests/unit/test-ini \
@@ -35,6 +36,9 @@ tests_unit_libtesthelp_a_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_diag_SOURCES = tests/unit/test-diag.c
 tests_unit_test_diag_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_diag_LDADD = $(UNIT_LDADD)
+tests_unit_test_strutil_SOURCES = tests/unit/test-strutil.c
+tests_unit_test_strutil_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_strutil_LDADD = $(UNIT_LDADD)
 tests_unit_test_prefix_SOURCES = tests/unit/test-prefix.c
 tests_unit_test_prefix_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_prefix_LDADD = $(UNIT_LDADD)

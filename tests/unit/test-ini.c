@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "conf.h"
 #include "ini.h"
+#include "strutil.h"
 #include "testhelp.h"
 
 #define P "t.conf"
@@ -158,6 +159,10 @@ static void test_long_quote_truncated(void **state) {
         assert_int_equal(d.n, 1);
         assert_non_null(strstr(d.items[0].message, "...')"));
         assert_true(strlen(d.items[0].message) < 200);
+        /* The one cap of every diagnostic (strutil.h): QUOTE_MAX bytes. */
+        assert_int_equal(QUOTE_MAX, 64);
+        snprintf(in, sizeof(in), "('%064d...')", 0);
+        assert_non_null(strstr(d.items[0].message, in));
 }
 
 static void test_file_size_cap(void **state) {
