@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What the files of conf/ share, and nothing outside conf/ uses: the state of
- * the table-driven parser (parse.c), which the per-tunnel checks (verify.c)
- * read, and the profile builder that conf_finish (finish.c) reuses for the
- * built-in profiles (conf.c). */
+/* What the files of conf/ share, and nothing outside conf/ uses (but its unit
+ * tests): the state of the table-driven parser (parse.c), which the
+ * per-tunnel checks (verify.c) read, and the profile builder that conf_finish
+ * (finish.c) reuses for the built-in profiles (conf.c).
+ *
+ * One rule for config errors, as networkd's handlers after log_syntax(): a
+ * function that finds a problem in the config adds an error to the DiagList
+ * and returns 0. Whether something was wrong is whether d->n_errors grew. A
+ * negative return is a failure to do the work (-ENOMEM), never "already
+ * reported". */
 
 #include <stdint.h>
 
@@ -13,8 +19,10 @@
 typedef struct ConfParser ConfParser;
 typedef struct ConfKey ConfKey;
 
-/* Parses value into field (the object's storage for the key). Returns 0, or
- * -EINVAL after reporting the problem, or -ENOMEM. */
+/* Parses value into field (the object's storage for the key). A bad value is
+ * reported (conf_error) and leaves field as it was; the return is still 0.
+ * Returns -ENOMEM, or another -errno for a failure it did not report, which
+ * the caller turns into an error at the line (fail closed). */
 typedef int (*conf_value_parser)(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field);
 
 /* One row per key, as systemd's gperf tables, as a plain array. */
@@ -57,15 +65,22 @@ struct ConfParser {
         bool key_ok[MAX_KEYS];   /* its value parsed */
 };
 
+/* Adds an error at p->path:line. Returns 0, or -ENOMEM. */
 int conf_error(ConfParser *p, unsigned line, const char *fmt, ...) _printf_(3, 4);
 
-/* Runs the tokenizer with the table of kind over text into p->object.
- * Afterwards reports a missing section and missing required keys. */
-int conf_parse_object(ConfParser *p, SectionKind kind, const char *text, size_t len);
+/* The key table of each kind of file. */
+extern const ConfSection conf_sections[_SECTION_KIND_MAX];
 
-/* The [Tunnel] rules between keys of one file (verify.c), after parsing. */
+/* Runs the tokenizer over text with sec's keys into p->object (unit tests
+ * pass tables of their own), then reports a missing section and missing
+ * required keys. Returns 0 (problems are in p->d) or -ENOMEM. */
+int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len);
+
+/* The [Tunnel] rules between keys of one file (verify.c), after parsing.
+ * Returns 0 or -ENOMEM. */
 int conf_verify_tunnel(ConfParser *p, Tunnel *t);
 
-/* Parses a profile's text and adds it to c, also when it has errors. */
+/* Parses a profile's text and adds it to c, also when it has errors.
+ * Returns 0 or -ENOMEM. */
 int conf_add_profile(Config *c, const char *name, const char *path, const char *text, size_t len, bool builtin,
                      DiagList *d);

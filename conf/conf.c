@@ -21,12 +21,6 @@ bool conf_name_is_valid(const char *s) {
         return n > 0;
 }
 
-static int errors_since(const DiagList *d, size_t before, int r) {
-        if (r < 0)
-                return r;
-        return d->n_errors > before ? -EINVAL : 0;
-}
-
 static int check_object_name(ConfParser *p, const char *kind, const char *name) {
         _cleanup_free_ char *s = NULL;
 
@@ -64,11 +58,8 @@ Config *config_new(const char *dir) {
 
 int conf_parse_gateway(Config *c, const char *path, const char *text, size_t len, DiagList *d) {
         ConfParser p = { .c = c, .d = d, .path = path, .object = &c->gateway };
-        size_t before = d->n_errors;
-        int r;
 
-        r = conf_parse_object(&p, SECTION_GATEWAY, text, len);
-        return errors_since(d, before, r);
+        return conf_parse_object(&p, &conf_sections[SECTION_GATEWAY], text, len);
 }
 
 /* ---- [Profile] --------------------------------------------------------- */
@@ -80,12 +71,10 @@ int conf_add_profile(Config *c, const char *name, const char *path, const char *
         Profile **n;
         int r;
 
-        if (c->n_profiles >= CONF_MAX_TUNNELS) {
-                r = conf_error(&p, 0, "too many profiles (at most %d); remove unused ones", CONF_MAX_TUNNELS);
-                return r == -EINVAL ? 0 : r;
-        }
+        if (c->n_profiles >= CONF_MAX_TUNNELS)
+                return conf_error(&p, 0, "too many profiles (at most %d); remove unused ones", CONF_MAX_TUNNELS);
         r = check_object_name(&p, "profile", name);
-        if (r < 0 && r != -EINVAL)
+        if (r < 0)
                 return r;
 
         pr = calloc(1, sizeof(Profile));
@@ -101,7 +90,7 @@ int conf_add_profile(Config *c, const char *name, const char *path, const char *
         pr->ike_lifetime_sec = PROFILE_DEFAULT_IKE_LIFETIME_SEC;
         p.object = pr;
 
-        r = conf_parse_object(&p, SECTION_PROFILE, text, len);
+        r = conf_parse_object(&p, &conf_sections[SECTION_PROFILE], text, len);
         if (r < 0)
                 return r;
         pr->section_line = p.section_line;
@@ -117,9 +106,7 @@ int conf_add_profile(Config *c, const char *name, const char *path, const char *
 }
 
 int conf_parse_profile(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d) {
-        size_t before = d->n_errors;
-
-        return errors_since(d, before, conf_add_profile(c, name, path, text, len, false, d));
+        return conf_add_profile(c, name, path, text, len, false, d);
 }
 
 /* ---- [Tunnel] ---------------------------------------------------------- */
@@ -127,16 +114,13 @@ int conf_parse_profile(Config *c, const char *name, const char *path, const char
 int conf_parse_tunnel(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d) {
         _cleanup_(tunnel_freep) Tunnel *t = NULL;
         ConfParser p = { .c = c, .d = d, .path = path };
-        size_t before = d->n_errors;
         Tunnel **n;
         int r;
 
-        if (c->n_tunnels >= CONF_MAX_TUNNELS) {
-                r = conf_error(&p, 0, "too many tunnels (at most %d); remove unused ones", CONF_MAX_TUNNELS);
-                return r;
-        }
+        if (c->n_tunnels >= CONF_MAX_TUNNELS)
+                return conf_error(&p, 0, "too many tunnels (at most %d); remove unused ones", CONF_MAX_TUNNELS);
         r = check_object_name(&p, "tunnel", name);
-        if (r < 0 && r != -EINVAL)
+        if (r < 0)
                 return r;
 
         t = calloc(1, sizeof(Tunnel));
@@ -155,7 +139,7 @@ int conf_parse_tunnel(Config *c, const char *name, const char *path, const char 
         t->enabled = true;
         p.object = t;
 
-        r = conf_parse_object(&p, SECTION_TUNNEL, text, len);
+        r = conf_parse_object(&p, &conf_sections[SECTION_TUNNEL], text, len);
         if (r < 0)
                 return r;
         t->section_line = p.section_line;
@@ -170,6 +154,6 @@ int conf_parse_tunnel(Config *c, const char *name, const char *path, const char 
                 return -ENOMEM;
         c->tunnels = n;
         c->tunnels[c->n_tunnels++] = TAKE_PTR(t);
-        return errors_since(d, before, 0);
+        return 0;
 }
 

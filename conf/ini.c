@@ -13,7 +13,6 @@ typedef struct IniParser {
         void *userdata;
         char *section;          /* current section name, NULL before the first */
         unsigned section_line;
-        bool failed;            /* a lexical error was reported */
 } IniParser;
 
 static bool is_blank(char c) {
@@ -37,7 +36,6 @@ static int ini_error(IniParser *p, unsigned line, const char *fmt, ...) {
         va_list ap;
         int r;
 
-        p->failed = true;
         va_start(ap, fmt);
         r = diag_addv(p->d, DIAG_ERROR, p->path, line, fmt, ap);
         va_end(ap);
@@ -78,8 +76,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t n) {
         return len;
 }
 
-/* Checks the bytes of one line (without its newline). Reports the first bad
- * byte and returns -EINVAL, or 0. */
+/* Checks the bytes of one line (without its newline) and reports the first
+ * bad byte. Returns 0 or -ENOMEM. */
 static int check_bytes(IniParser *p, unsigned line, const char *s, size_t n) {
         const unsigned char *u = (const unsigned char *) s;
         int r;
@@ -104,7 +102,7 @@ static int check_bytes(IniParser *p, unsigned line, const char *s, size_t n) {
                                       "save the file as ASCII or UTF-8",
                                       u[i], i + 1);
                 }
-                return r < 0 ? r : -EINVAL;
+                return r;
         }
         return 0;
 }
@@ -188,11 +186,9 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
         size_t pos = 0;
         int r = 0;
 
-        if (len > CONF_MAX_FILE_SIZE) {
-                r = diag_error(d, path, 0, "file too large (%zu bytes, at most %d); split it or remove unused text",
-                               len, CONF_MAX_FILE_SIZE);
-                return r < 0 ? r : -EFBIG;
-        }
+        if (len > CONF_MAX_FILE_SIZE)
+                return diag_error(d, path, 0, "file too large (%zu bytes, at most %d); split it or remove unused text",
+                                  len, CONF_MAX_FILE_SIZE);
 
         buf = malloc(CONF_MAX_LINE + 1);
         if (!buf)
@@ -200,7 +196,7 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
 
         while (pos < len) {
                 const char *start = text + pos, *nl;
-                size_t n;
+                size_t n, n_errors = d->n_errors;
                 char *s;
 
                 nl = memchr(start, '\n', len - pos);
@@ -219,10 +215,10 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
                         continue;
                 }
                 r = check_bytes(&p, line, start, n);
-                if (r == -EINVAL)
-                        continue;
                 if (r < 0)
                         break;
+                if (d->n_errors > n_errors)
+                        continue; /* a bad byte: the line is skipped */
 
                 memcpy(buf, start, n);
                 buf[n] = 0;
@@ -238,7 +234,5 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
         }
 
         free(p.section);
-        if (r < 0)
-                return r;
-        return p.failed ? -EINVAL : 0;
+        return r < 0 ? r : 0;
 }

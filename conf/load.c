@@ -11,8 +11,9 @@
 #include "strutil.h"
 
 /* Reads a whole config file relative to dfd into a malloc'd buffer. Files
- * over the cap are refused (reported). Returns 0, -ENOENT (not reported),
- * -EINVAL (reported) or -ENOMEM. */
+ * over the cap are refused. Returns 0 with *ret set; 0 without after
+ * reporting why the file cannot be read (d->n_errors grew); -ENOENT (not
+ * reported) or -ENOMEM. */
 static int read_config_file(int dfd, const char *rel, const char *display, DiagList *d, char **ret, size_t *ret_len) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
@@ -25,16 +26,16 @@ static int read_config_file(int dfd, const char *rel, const char *display, DiagL
                 if (errno == ENOENT)
                         return -ENOENT;
                 r = diag_error(d, display, 0, "cannot open: %s; fix its permissions", strerror(errno));
-                return r < 0 ? r : -EINVAL;
+                return r;
         }
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 r = diag_error(d, display, 0, "not a regular file; remove it or rename it without .conf");
-                return r < 0 ? r : -EINVAL;
+                return r;
         }
         if (st.st_size > CONF_MAX_FILE_SIZE) {
                 r = diag_error(d, display, 0, "file too large (%lld bytes, at most %d); split it or remove unused text",
                                (long long) st.st_size, CONF_MAX_FILE_SIZE);
-                return r < 0 ? r : -EINVAL;
+                return r;
         }
         /* One byte more than the cap, to notice a file that grew. */
         buf = malloc(CONF_MAX_FILE_SIZE + 2);
@@ -47,7 +48,7 @@ static int read_config_file(int dfd, const char *rel, const char *display, DiagL
                         continue;
                 if (k < 0) {
                         r = diag_error(d, display, 0, "cannot read: %s", strerror(errno));
-                        return r < 0 ? r : -EINVAL;
+                        return r;
                 }
                 if (k == 0 || (n += (size_t) k) > CONF_MAX_FILE_SIZE)
                         break;
@@ -138,7 +139,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *name = NULL, *display = NULL, *text = NULL, *safe = NULL;
-                size_t len = 0;
+                size_t len = 0, n_errors;
 
                 name = strndup(names[i], strlen(names[i]) - 5);
                 safe = strdup_printable(names[i], 128);
@@ -156,6 +157,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                                        safe, NAME_MAX_LEN);
                         continue;
                 }
+                n_errors = d->n_errors;
                 r = read_config_file(sfd, names[i], display, d, &text, &len);
                 if (r == -ENOENT) {
                         /* Gone since readdir (or a dangling symlink). */
@@ -163,18 +165,14 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                                        strerror(ENOENT));
                         continue;
                 }
-                if (r == -EINVAL) {
-                        r = 0;
-                        continue;
-                }
                 if (r < 0)
                         break;
+                if (d->n_errors > n_errors)
+                        continue; /* unreadable: said so */
                 if (kind == SECTION_PROFILE)
                         r = conf_parse_profile(c, name, display, text, len, d);
                 else
                         r = conf_parse_tunnel(c, name, display, text, len, d);
-                if (r == -EINVAL)
-                        r = 0;
         }
         strv_free(names, n);
         return r < 0 ? r : 0;
@@ -184,7 +182,7 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_close_ int dfd = -EBADF;
         _cleanup_free_ char *text = NULL;
-        size_t before = d->n_errors, len = 0;
+        size_t n_errors, len = 0;
         int r;
 
         c = config_new(dir);
@@ -202,11 +200,15 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
         }
 
         /* gatewayd.conf is optional: every key has a default. */
+        n_errors = d->n_errors;
         r = read_config_file(dfd, "gatewayd.conf", "gatewayd.conf", d, &text, &len);
-        if (r == 0)
-                r = conf_parse_gateway(c, "gatewayd.conf", text, len, d);
-        if (r < 0 && r != -ENOENT && r != -EINVAL)
+        if (r < 0 && r != -ENOENT)
                 return r;
+        if (r == 0 && d->n_errors == n_errors) {
+                r = conf_parse_gateway(c, "gatewayd.conf", text, len, d);
+                if (r < 0)
+                        return r;
+        }
 
         r = load_subdir(c, dfd, SECTION_PROFILE, "profiles.d", CONF_MAX_TUNNELS, d);
         if (r < 0)
@@ -215,9 +217,9 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
         if (r < 0)
                 return r;
         r = conf_finish(c, o, d);
-        if (r < 0 && r != -EINVAL)
+        if (r < 0)
                 return r;
 
         *ret = TAKE_PTR(c);
-        return d->n_errors > before ? -EINVAL : 0;
+        return 0;
 }

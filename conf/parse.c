@@ -21,7 +21,7 @@ int conf_error(ConfParser *p, unsigned line, const char *fmt, ...) {
         va_start(ap, fmt);
         r = diag_addv(p->d, DIAG_ERROR, p->path, line, fmt, ap);
         va_end(ap);
-        return r < 0 ? r : -EINVAL;
+        return r;
 }
 
 /* Case-insensitive edit distance that still counts as a typo of s: a third
@@ -56,46 +56,56 @@ static int parse_bool(ConfParser *p, const ConfKey *k, const char *value, unsign
 }
 
 /* Decimal digits only (no sign, no blanks, no hex), checked against
- * [min, max] without overflow. */
-static int parse_number(ConfParser *p, const ConfKey *k, const char *value, unsigned line, uint64_t *ret) {
+ * [min, max] without overflow. Returns 0, -ENODATA (empty), -EINVAL (not
+ * such a number) or -ERANGE. Reports nothing: see report_number(). */
+static int number_parse(const char *value, uint64_t min, uint64_t max, uint64_t *ret) {
         uint64_t v = 0;
         bool over = false;
 
         if (!*value)
-                return conf_error(p, line, "%s: empty number; give a value", k->name);
+                return -ENODATA;
         for (const char *s = value; *s; s++) {
                 if (*s < '0' || *s > '9')
-                        return conf_error(p, line, "%s: '%.*s%s' is not a number; use decimal digits (%" PRIu64
-                                          "..%" PRIu64 ")",
-                                          k->name, QUOTED(value), k->min, k->max);
+                        return -EINVAL;
                 if (v > (UINT64_MAX - (uint64_t) (*s - '0')) / 10)
                         over = true;
                 else
                         v = v * 10 + (uint64_t) (*s - '0');
         }
-        if (over || v < k->min || v > k->max)
-                return conf_error(p, line, "%s: '%.*s%s' is out of range; use %" PRIu64 "..%" PRIu64, k->name,
-                                  QUOTED(value), k->min, k->max);
+        if (over || v < min || v > max)
+                return -ERANGE;
         *ret = v;
         return 0;
 }
 
+/* Says why number_parse() refused value with error e. */
+static int report_number(ConfParser *p, const ConfKey *k, const char *value, unsigned line, uint64_t min,
+                         uint64_t max, int e) {
+        if (e == -ENODATA)
+                return conf_error(p, line, "%s: empty number; give a value", k->name);
+        if (e == -ERANGE)
+                return conf_error(p, line, "%s: '%.*s%s' is out of range; use %" PRIu64 "..%" PRIu64, k->name,
+                                  QUOTED(value), min, max);
+        return conf_error(p, line, "%s: '%.*s%s' is not a number; use decimal digits (%" PRIu64 "..%" PRIu64 ")",
+                          k->name, QUOTED(value), min, max);
+}
+
 static int parse_unsigned(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         uint64_t v;
-        int r = parse_number(p, k, value, line, &v);
+        int r = number_parse(value, k->min, k->max, &v);
 
         if (r < 0)
-                return r;
+                return report_number(p, k, value, line, k->min, k->max, r);
         *(unsigned *) field = (unsigned) v; /* max ≤ INT32_MAX */
         return 0;
 }
 
 static int parse_u64(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         uint64_t v;
-        int r = parse_number(p, k, value, line, &v);
+        int r = number_parse(value, k->min, k->max, &v);
 
         if (r < 0)
-                return r;
+                return report_number(p, k, value, line, k->min, k->max, r);
         *(uint64_t *) field = v;
         return 0;
 }
@@ -103,15 +113,12 @@ static int parse_u64(ConfParser *p, const ConfKey *k, const char *value, unsigne
 /* TcpMssClamp: 0 (off) or 536..1460 — 536 is IPv4's minimum MSS (RFC 879),
  * 1460 a full 1500-byte frame without any tunnel overhead. */
 static int parse_mss(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
-        ConfKey wide = *k;
         uint64_t v;
         int r;
 
-        wide.min = 0;
-        wide.max = 1460;
-        r = parse_number(p, &wide, value, line, &v);
+        r = number_parse(value, 0, 1460, &v);
         if (r < 0)
-                return r;
+                return report_number(p, k, value, line, 0, 1460, r);
         if (v != 0 && v < 536)
                 return conf_error(p, line, "%s: '%.*s%s' is out of range; use 0 (off) or 536..1460 (Azure requires 1350)",
                                   k->name, QUOTED(value));
@@ -209,42 +216,62 @@ DEFINE_ENUM_PARSER(parse_auth, AuthMethod, auth_method_from_string, "psk or cert
 DEFINE_ENUM_PARSER(parse_connection_mode, ConnectionMode, connection_mode_from_string,
                    "Default, InitiatorOnly or ResponderOnly")
 
-static int parse_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+/* Says why value, which address_parse() refused, is not an address. */
+static int report_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line) {
         Prefix pf;
 
-        if (address_parse(value, field) < 0) {
-                if (prefix_parse(value, &pf) >= 0 || strchr(value, '/'))
-                        return conf_error(p, line, "%s: '%.*s%s' is a prefix, not an address; give one IP address",
-                                          k->name, QUOTED(value));
-                return conf_error(p, line, "%s: '%.*s%s' is not an IP address; give an IPv4 or IPv6 address",
-                                  k->name, QUOTED(value));
-        }
+        if (prefix_parse(value, &pf) >= 0 || strchr(value, '/'))
+                return conf_error(p, line, "%s: '%.*s%s' is a prefix, not an address; give one IP address", k->name,
+                                  QUOTED(value));
+        return conf_error(p, line, "%s: '%.*s%s' is not an IP address; give an IPv4 or IPv6 address", k->name,
+                          QUOTED(value));
+}
+
+static int parse_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        if (address_parse(value, field) < 0)
+                return report_address(p, k, value, line);
         return 0;
 }
 
 static int parse_local_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         Tunnel *t = p->object;
-        int r = parse_address(p, k, value, line, field);
 
-        if (r < 0)
-                return r;
+        if (address_parse(value, field) < 0)
+                return report_address(p, k, value, line);
         t->has_local_address = true;
         return 0;
+}
+
+/* Appends pf to l, or reports the first item of l that it repeats or
+ * overlaps. */
+static int prefix_add(ConfParser *p, const ConfKey *k, unsigned line, PrefixList *l, const Prefix *pf) {
+        char buf[PREFIX_STRLEN], buf2[PREFIX_STRLEN];
+
+        for (size_t i = 0; i < l->n; i++) {
+                if (prefix_equal(&l->items[i], pf))
+                        return conf_error(p, line, "%s: '%s' is listed twice; remove one", k->name,
+                                          prefix_to_string(pf, buf));
+                if (prefix_overlaps(&l->items[i], pf))
+                        return conf_error(p, line, "%s: '%s' overlaps '%s'; remove the smaller one", k->name,
+                                          prefix_to_string(pf, buf), prefix_to_string(&l->items[i], buf2));
+        }
+        return prefix_list_append(l, pf);
 }
 
 /* A list of CIDR prefixes separated by commas and/or blanks. Every bad item
  * is reported; duplicates and overlaps inside the list are errors. */
 static int parse_prefixes(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         _cleanup_free_ char *copy = strdup(value);
-        PrefixList l = {}, *out = field;
-        bool bad = false;
+        _cleanup_(prefix_list_clear) PrefixList l = {};
+        PrefixList *out = field;
+        size_t n_errors = p->d->n_errors;
         char *save = NULL;
         int r;
 
         if (!copy)
                 return -ENOMEM;
         for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-                char buf[PREFIX_STRLEN], buf2[PREFIX_STRLEN];
+                char buf[PREFIX_STRLEN];
                 Prefix pf;
 
                 r = prefix_parse(tok, &pf);
@@ -277,41 +304,23 @@ static int parse_prefixes(ConfParser *p, const ConfKey *k, const char *value, un
                 else if (l.n >= CONF_MAX_PREFIXES) {
                         r = conf_error(p, line, "%s: more than %d prefixes; merge adjacent ranges", k->name,
                                        CONF_MAX_PREFIXES);
-                        bad = true;
+                        if (r < 0)
+                                return r;
                         break;
-                } else {
-                        r = 0;
-                        for (size_t i = 0; i < l.n && r == 0; i++) {
-                                if (prefix_equal(&l.items[i], &pf))
-                                        r = conf_error(p, line, "%s: '%s' is listed twice; remove one", k->name,
-                                                       prefix_to_string(&pf, buf));
-                                else if (prefix_overlaps(&l.items[i], &pf))
-                                        r = conf_error(p, line, "%s: '%s' overlaps '%s'; remove the smaller one",
-                                                       k->name, prefix_to_string(&pf, buf),
-                                                       prefix_to_string(&l.items[i], buf2));
-                        }
-                        if (r == 0)
-                                r = prefix_list_append(&l, &pf);
-                }
-                if (r == -EINVAL) {
-                        bad = true;
-                        continue;
-                }
-                if (r < 0) {
-                        prefix_list_clear(&l);
+                } else
+                        r = prefix_add(p, k, line, &l, &pf);
+                if (r < 0)
                         return r;
-                }
         }
-        if (!bad && l.n == 0)
-                r = conf_error(p, line, "empty value for '%s'; give a value or remove the line", k->name);
-        else
-                r = bad ? -EINVAL : 0;
-        if (r < 0) {
-                prefix_list_clear(&l);
-                return r;
-        }
+        /* Any bad item leaves the key as it was: half a list of selectors is
+         * a different tunnel. */
+        if (p->d->n_errors > n_errors)
+                return 0;
+        if (l.n == 0)
+                return conf_error(p, line, "empty value for '%s'; give a value or remove the line", k->name);
         prefix_list_clear(out);
         *out = l;
+        l = (PrefixList) {}; /* handed over */
         return 0;
 }
 
@@ -364,7 +373,7 @@ static const ConfKey tunnel_keys[] = {
         [TUNNEL_ENABLED] = { "Enabled", parse_bool, TU(enabled), TU_LINE(TUNNEL_ENABLED) },
 };
 
-static const ConfSection sections[_SECTION_KIND_MAX] = {
+const ConfSection conf_sections[_SECTION_KIND_MAX] = {
         [SECTION_GATEWAY] = { "Gateway", "gatewayd.conf", gateway_keys, ELEMENTSOF(gateway_keys) },
         [SECTION_PROFILE] = { "Profile", "profiles.d/NAME.conf", profile_keys, ELEMENTSOF(profile_keys) },
         [SECTION_TUNNEL] = { "Tunnel", "tunnels.d/NAME.conf", tunnel_keys, ELEMENTSOF(tunnel_keys) },
@@ -391,10 +400,10 @@ static int on_section(ConfParser *p, const IniEntry *e) {
 
         p->in_section = false;
         for (size_t i = 0; i < _SECTION_KIND_MAX; i++) {
-                names[i] = sections[i].name;
-                if (streq(e->section, sections[i].name))
+                names[i] = conf_sections[i].name;
+                if (streq(e->section, conf_sections[i].name))
                         return conf_error(p, e->line, "section [%s] does not belong in this file; put it in %s",
-                                          sections[i].name, sections[i].where);
+                                          conf_sections[i].name, conf_sections[i].where);
         }
         hint = closest_match(e->section, names, ELEMENTSOF(names), typo_distance(e->section));
         if (hint && streq(hint, p->sec->name))
@@ -413,76 +422,86 @@ static int on_unknown_key(ConfParser *p, const IniEntry *e) {
                 return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; did you mean '%s'?", QUOTED(e->key),
                                   p->sec->name, hint);
         for (size_t s = 0; s < _SECTION_KIND_MAX; s++)
-                for (size_t i = 0; i < sections[s].n_keys; i++)
-                        if (streq(e->key, sections[s].keys[i].name))
+                for (size_t i = 0; i < conf_sections[s].n_keys; i++)
+                        if (streq(e->key, conf_sections[s].keys[i].name))
                                 return conf_error(p, e->line, "key '%s' belongs in [%s] (%s), not [%s]; move it",
-                                                  e->key, sections[s].name, sections[s].where, p->sec->name);
+                                                  e->key, conf_sections[s].name, conf_sections[s].where, p->sec->name);
         return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; remove it or check its spelling", QUOTED(e->key),
                           p->sec->name);
 }
 
+/* A Key=Value line of the expected section. The key counts as set (key_ok,
+ * its line slot) only when its parser returned 0 and reported nothing. */
+static int on_assignment(ConfParser *p, const IniEntry *e) {
+        size_t n_errors = p->d->n_errors, idx;
+        const ConfKey *k = NULL;
+        int r;
+
+        for (idx = 0; idx < p->sec->n_keys; idx++)
+                if (streq(p->sec->keys[idx].name, e->key)) {
+                        k = &p->sec->keys[idx];
+                        break;
+                }
+        if (!k)
+                return on_unknown_key(p, e);
+        if (p->key_line[idx] > 0)
+                return conf_error(p, e->line, "duplicate key '%s' (first set at line %u); remove one", k->name,
+                                  p->key_line[idx]);
+        p->key_line[idx] = e->line;
+        if (isempty(e->value))
+                return conf_error(p, e->line, "empty value for '%s'; give a value or remove the line", k->name);
+        r = k->parse(p, k, e->value, e->line, (uint8_t *) p->object + k->offset);
+        if (r < 0 || p->d->n_errors > n_errors)
+                return r;
+        p->key_ok[idx] = true;
+        if (k->line_offset != NO_LINE)
+                *(unsigned *) ((uint8_t *) p->object + k->line_offset) = e->line;
+        return 0;
+}
+
 static int on_entry(const IniEntry *e, void *userdata) {
         ConfParser *p = userdata;
-        const ConfKey *k = NULL;
-        size_t idx = 0;
         int r;
 
         if (e->type == INI_SECTION)
                 r = on_section(p, e);
         else if (!p->in_section)
-                r = 0; /* the section header was reported */
-        else {
-                for (idx = 0; idx < p->sec->n_keys; idx++)
-                        if (streq(p->sec->keys[idx].name, e->key)) {
-                                k = &p->sec->keys[idx];
-                                break;
-                        }
-                if (!k)
-                        r = on_unknown_key(p, e);
-                else if (p->key_line[idx] > 0)
-                        r = conf_error(p, e->line, "duplicate key '%s' (first set at line %u); remove one", k->name,
-                                       p->key_line[idx]);
-                else {
-                        p->key_line[idx] = e->line;
-                        if (isempty(e->value))
-                                r = conf_error(p, e->line, "empty value for '%s'; give a value or remove the line",
-                                               k->name);
-                        else
-                                r = k->parse(p, k, e->value, e->line, (uint8_t *) p->object + k->offset);
-                        if (r == 0) {
-                                p->key_ok[idx] = true;
-                                if (k->line_offset != NO_LINE)
-                                        *(unsigned *) ((uint8_t *) p->object + k->line_offset) = e->line;
-                        }
-                }
-        }
-        /* Config errors are already in the list; only OOM stops the parse. */
-        return r == -EINVAL ? 0 : r;
+                return 0; /* the section header was reported */
+        else
+                r = on_assignment(p, e);
+        if (r >= 0 || r == -ENOMEM)
+                return r;
+        /* Handlers report what is wrong with the config and return 0; out of
+         * memory stops the parse. Any other errno is a failure nobody
+         * reported: fail closed, with an error at this line, so that a key
+         * never silently keeps its default. */
+        if (e->type == INI_SECTION)
+                return conf_error(p, e->line, "section [%.*s%s]: internal error (%s); please report this bug",
+                                  QUOTED(e->section), strerror(-r));
+        return conf_error(p, e->line, "%.*s%s: internal error parsing '%.*s%s' (%s); please report this bug",
+                          QUOTED(e->key), QUOTED(e->value), strerror(-r));
 }
 
-/* Runs the tokenizer with the table of kind over text. Afterwards reports a
- * missing section and missing required keys. Returns 0, -ENOMEM (errors are
- * in d; callers compare counts). */
-int conf_parse_object(ConfParser *p, SectionKind kind, const char *text, size_t len) {
+int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len) {
         int r;
 
-        p->sec = &sections[kind];
+        p->sec = sec;
         r = ini_parse(text, len, p->path, p->d, on_entry, p);
-        if (r < 0 && r != -EINVAL && r != -EFBIG)
+        if (r < 0)
                 return r;
-        if (r == -EFBIG)
+        /* A file over the cap was refused as a whole (ini_parse said so):
+         * nothing of it was read, so nothing is missing either. */
+        if (len > CONF_MAX_FILE_SIZE)
                 return 0;
-        if (p->section_line == 0) {
-                r = conf_error(p, 0, "no [%s] section; start the file with a [%s] line", p->sec->name, p->sec->name);
-                return r == -EINVAL ? 0 : r;
-        }
+        if (p->section_line == 0)
+                return conf_error(p, 0, "no [%s] section; start the file with a [%s] line", p->sec->name,
+                                  p->sec->name);
         for (size_t i = 0; i < p->sec->n_keys; i++)
                 if (p->sec->keys[i].required && p->key_line[i] == 0) {
                         r = conf_error(p, p->section_line, "missing required key '%s' in [%s]; add %s=VALUE",
                                        p->sec->keys[i].name, p->sec->name, p->sec->keys[i].name);
-                        if (r != -EINVAL)
+                        if (r < 0)
                                 return r;
                 }
         return 0;
 }
-

@@ -23,7 +23,7 @@ static int check_foreign_keys(ConfParser *p, const TunnelKey *keys, size_t n, co
                 r = conf_error(p, p->key_line[keys[i]], "%s is not used with Authentication=%s; remove it%s",
                                tunnel_key_to_string(keys[i]), method,
                                streq(method, "psk") ? " or set Authentication=certificate" : "");
-                if (r != -EINVAL)
+                if (r < 0)
                         return r;
         }
         return 0;
@@ -37,7 +37,7 @@ static int check_required_for(ConfParser *p, const TunnelKey *keys, size_t n, co
                         continue;
                 r = conf_error(p, p->section_line, "missing required key '%s' in [Tunnel] for Authentication=%s; add %s=VALUE",
                                tunnel_key_to_string(keys[i]), method, tunnel_key_to_string(keys[i]));
-                if (r != -EINVAL)
+                if (r < 0)
                         return r;
         }
         return 0;
@@ -94,7 +94,7 @@ static int check_prefixes(ConfParser *p, Tunnel *t) {
                                                "address space (forced tunnelling is LocalPrefixes=%s)",
                                                prefix_to_string(rp, buf),
                                                rp->addr.family == AF_INET6 ? "::/0" : "0.0.0.0/0");
-                                if (r != -EINVAL)
+                                if (r < 0)
                                         return r;
                         }
                 }
@@ -111,7 +111,7 @@ static int check_prefixes(ConfParser *p, Tunnel *t) {
                                        "RemoteAddress '%s' lies inside RemotePrefixes '%s' (line %u); the peer's "
                                        "public address must be outside the VNet's address space",
                                        address_to_string(&t->remote_address, buf), prefix_to_string(rp, buf2), rl);
-                        if (r != -EINVAL)
+                        if (r < 0)
                                 return r;
                 }
         }
@@ -138,7 +138,7 @@ static int check_prefixes(ConfParser *p, Tunnel *t) {
                                        family_name(families[f]));
                 else
                         r = 0;
-                if (r < 0 && r != -EINVAL)
+                if (r < 0)
                         return r;
         }
 
@@ -157,7 +157,7 @@ static int check_prefixes(ConfParser *p, Tunnel *t) {
                         r = conf_error(p, ll, "LocalPrefixes: '%s' overlaps RemotePrefixes '%s' (line %u); "
                                        "on-premises and VNet ranges must be disjoint",
                                        prefix_to_string(lp, buf), prefix_to_string(rp, buf2), rl);
-                        if (r != -EINVAL)
+                        if (r < 0)
                                 return r;
                         break;
                 }
@@ -175,7 +175,7 @@ int conf_verify_tunnel(ConfParser *p, Tunnel *t) {
                                "LocalAddress: '%s' is %s but RemoteAddress '%s' is %s; use addresses of one family",
                                address_to_string(&t->local_address, buf), family_name(t->local_address.family),
                                address_to_string(&t->remote_address, buf2), family_name(t->remote_address.family));
-                if (r != -EINVAL)
+                if (r < 0)
                         return r;
         }
         r = check_auth(p, t);

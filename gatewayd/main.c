@@ -144,6 +144,8 @@ static int shield_only(void) {
         int r, q;
 
         q = conf_load(arg_config_dir, &o, &d, &c);
+        if (q >= 0 && d.n_errors > 0)
+                q = -EINVAL; /* errors in the tree: exit 1, after shielding the rest */
         diag_sort(&d);
         gw_print_diagnostics(&d, stderr);
         if (!c)
