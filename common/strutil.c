@@ -78,3 +78,12 @@ char *strdup_printable(const char *s, size_t max) {
                         *i = '?';
         return t;
 }
+
+char **strv_free(char **l) {
+        if (!l)
+                return NULL;
+        for (char **i = l; *i; i++)
+                free(*i);
+        free(l);
+        return NULL;
+}

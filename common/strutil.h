@@ -2,7 +2,7 @@
 #pragma once
 
 /* String helpers for diagnostics, one of each: quoting a value, "did you
- * mean", making a hostile name printable. */
+ * mean", making a hostile name printable; and NULL-terminated string arrays. */
 
 #include "macro.h"
 
@@ -27,3 +27,9 @@ const char *closest_match(const char *s, const char *const *names, size_t n, uns
  * replaced by '?', so that a hostile name cannot put escape sequences into a
  * diagnostic. NULL when out of memory. */
 char *strdup_printable(const char *s, size_t max);
+
+/* Frees a NULL-terminated array of malloc'd strings and the array; takes and
+ * returns NULL. */
+char **strv_free(char **l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+#define _cleanup_strv_free_ _cleanup_(strv_freep)

@@ -63,19 +63,15 @@ static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-static void strv_free(char **v, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(v[i]);
-        free(v);
-}
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
 /* Loads every NAME.conf of subdir in sorted order with parse. A missing
  * subdir is an empty one. */
 static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, DiagList *d) {
+        _cleanup_strv_free_ char **names = NULL; /* NULL-terminated */
+        _cleanup_(closedirp) DIR *dir = NULL;
         _cleanup_close_ int sfd = -EBADF;
-        DIR *dir;
         struct dirent *de;
-        char **names = NULL;
         size_t n = 0;
         bool capped = false;
         int r = 0;
@@ -84,19 +80,16 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
         if (sfd < 0) {
                 if (errno == ENOENT)
                         return 0;
-                r = diag_error(d, subdir, 0, "cannot open directory: %s; fix its permissions", strerror(errno));
-                return r < 0 ? r : 0;
+                return diag_error(d, subdir, 0, "cannot open directory: %s; fix its permissions", strerror(errno));
         }
         dir = fdopendir(sfd);
         if (!dir)
                 return -errno;
-        /* The DIR owns sfd now; keep a second fd for openat(). */
+        (void) TAKE_FD(sfd); /* the DIR owns it now */
+        /* A second fd for openat(). */
         sfd = fcntl(dirfd(dir), F_DUPFD_CLOEXEC, 3);
-        if (sfd < 0) {
-                r = -errno;
-                closedir(dir);
-                return r;
-        }
+        if (sfd < 0)
+                return -errno;
         while ((errno = 0, de = readdir(dir))) {
                 size_t l = strlen(de->d_name);
                 char **nn;
@@ -109,30 +102,20 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                         capped = true;
                         continue;
                 }
-                nn = reallocarray(names, n + 1, sizeof(char *));
-                if (!nn) {
-                        r = -ENOMEM;
-                        break;
-                }
+                nn = reallocarray(names, n + 2, sizeof(char *));
+                if (!nn)
+                        return -ENOMEM;
                 names = nn;
                 names[n] = strdup(de->d_name);
-                if (!names[n]) {
-                        r = -ENOMEM;
-                        break;
-                }
+                names[n + 1] = NULL;
+                if (!names[n])
+                        return -ENOMEM;
                 n++;
-        }
-        closedir(dir);
-        if (r < 0) {
-                strv_free(names, n);
-                return r;
         }
         if (capped) {
                 r = diag_error(d, subdir, 0, "more than %zu files; at most %zu are read, remove unused ones", max, max);
-                if (r < 0) {
-                        strv_free(names, n);
+                if (r < 0)
                         return r;
-                }
         }
         if (n > 1)
                 qsort(names, n, sizeof(char *), name_cmp);
@@ -174,7 +157,6 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                 else
                         r = conf_parse_tunnel(c, name, display, text, len, d);
         }
-        strv_free(names, n);
         return r < 0 ? r : 0;
 }
 

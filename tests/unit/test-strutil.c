@@ -70,11 +70,23 @@ static void test_strdup_printable(void **state) {
         assert_string_equal(b, "abc");
 }
 
+static void test_strv_free(void **state) {
+        _cleanup_strv_free_ char **none = NULL;
+        char **l = calloc(3, sizeof(char *));
+
+        assert_non_null(l);
+        l[0] = strdup("a");
+        l[1] = strdup("b");
+        assert_null(strv_free(l)); /* LeakSanitizer checks the strings */
+        assert_null(strv_free(NULL));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_quote),
                 cmocka_unit_test(test_closest_match),
                 cmocka_unit_test(test_strdup_printable),
+                cmocka_unit_test(test_strv_free),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
