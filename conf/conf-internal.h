@@ -12,6 +12,7 @@
  * negative return is a failure to do the work (-ENOMEM), never "already
  * reported". */
 
+#include <dirent.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -84,3 +85,7 @@ int conf_verify_tunnel(ConfParser *p, Tunnel *t);
  * Returns 0 or -ENOMEM. */
 int conf_add_profile(Config *c, const char *name, const char *path, const char *text, size_t len, bool builtin,
                      DiagList *d);
+
+/* Tests only: replaces readdir() for conf_load (NULL puts it back), so that a
+ * unit test can make a directory fail half-way through being read. */
+void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir));

@@ -65,6 +65,12 @@ static int name_cmp(const void *a, const void *b) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
+static struct dirent *(*readdir_fn)(DIR *dir) = readdir;
+
+void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir)) {
+        readdir_fn = fn ? fn : readdir;
+}
+
 /* Loads every NAME.conf of subdir in sorted order with parse. A missing
  * subdir is an empty one. */
 static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, DiagList *d) {
@@ -90,7 +96,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
         sfd = fcntl(dirfd(dir), F_DUPFD_CLOEXEC, 3);
         if (sfd < 0)
                 return -errno;
-        while ((errno = 0, de = readdir(dir))) {
+        while ((errno = 0, de = readdir_fn(dir))) {
                 size_t l = strlen(de->d_name);
                 char **nn;
 
@@ -111,6 +117,16 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                 if (!names[n])
                         return -ENOMEM;
                 n++;
+        }
+        /* NULL is the end or an error, and only errno tells them apart. A
+         * directory read in part must not pass for a shorter one: on reload
+         * the tunnels not seen would be unloaded and their shields removed.
+         * What was read is still parsed, so that --shield-only at boot
+         * shields it. */
+        if (errno != 0) {
+                r = diag_error(d, subdir, 0, "cannot read directory: %s; check the file system", strerror(errno));
+                if (r < 0)
+                        return r;
         }
         if (capped) {
                 r = diag_error(d, subdir, 0, "more than %zu files; at most %zu are read, remove unused ones", max, max);

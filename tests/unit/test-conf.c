@@ -962,6 +962,55 @@ static void test_load_errors(void **state) {
         th_rmtree(dir);
 }
 
+/* A readdir() that hands out the real entries until it has given
+ * readdir_budget of them, then fails with EIO, as a dying disk would. */
+static unsigned readdir_budget;
+
+static struct dirent *readdir_eio(DIR *dir) {
+        if (readdir_budget == 0) {
+                errno = EIO;
+                return NULL;
+        }
+        readdir_budget--;
+        return readdir(dir);
+}
+
+/* A directory that fails half-way through is an error, not a shorter list
+ * of tunnels (a reload would drop the others and their shields). */
+static void test_load_readdir_error(void **state) {
+        _cleanup_free_ char *dir = th_mkdtemp();
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(config_freep) Config *c = NULL;
+        int r;
+
+        for (unsigned i = 0; i < 5; i++) {
+                char rel[64], text[256];
+
+                snprintf(rel, sizeof(rel), "tunnels.d/t%u.conf", i);
+                snprintf(text, sizeof(text),
+                         T1 "RemoteAddress=203.0.113.%u\n" T3 T4 "RemotePrefixes=198.51.100.%u/28\n", 10 + i,
+                         128 + 16 * i);
+                free(th_write_file(dir, rel, text, 0644));
+        }
+        /* Five tunnels, ".", ".." and an error after three entries. */
+        readdir_budget = 3;
+        conf_set_readdir_for_test(readdir_eio);
+        r = conf_load(dir, &no_files, &d, &c);
+        conf_set_readdir_for_test(NULL);
+        assert_int_equal(r, 0);
+        assert_diag(&d, DIAG_ERROR, "tunnels.d", 0, "cannot read directory: Input/output error");
+        assert_int_equal(d.n_errors, 1);
+        assert_true(c->n_tunnels < 5);
+
+        /* The same tree, read whole, is fine. */
+        diag_list_clear(&d);
+        config_free(TAKE_PTR(c));
+        assert_int_equal(conf_load(dir, &no_files, &d, &c), 0);
+        assert_no_errors(&d);
+        assert_int_equal(c->n_tunnels, 5);
+        th_rmtree(dir);
+}
+
 /* No diagnostic ever carries the key, whatever is wrong with it. */
 static void test_psk_never_in_diagnostics(void **state) {
         static const struct {
@@ -1048,6 +1097,7 @@ int main(void) {
                 cmocka_unit_test(test_load_tree),
                 cmocka_unit_test(test_load_missing_pieces),
                 cmocka_unit_test(test_load_errors),
+                cmocka_unit_test(test_load_readdir_error),
                 cmocka_unit_test(test_psk_never_in_diagnostics),
                 cmocka_unit_test(test_examples),
         };
