@@ -71,7 +71,6 @@ static void test_strdup_printable(void **state) {
 }
 
 static void test_strv_free(void **state) {
-        _cleanup_strv_free_ char **none = NULL;
         char **l = calloc(3, sizeof(char *));
 
         assert_non_null(l);
@@ -79,6 +78,12 @@ static void test_strv_free(void **state) {
         l[1] = strdup("b");
         assert_null(strv_free(l)); /* LeakSanitizer checks the strings */
         assert_null(strv_free(NULL));
+        {
+                _cleanup_strv_free_ char **m = calloc(2, sizeof(char *));
+
+                assert_non_null(m);
+                m[0] = strdup("c");
+        }
 }
 
 int main(void) {
