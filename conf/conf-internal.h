@@ -72,9 +72,10 @@ int conf_error(ConfParser *p, unsigned line, const char *fmt, ...) _printf_(3, 4
 /* The key table of each kind of file. */
 extern const ConfSection conf_sections[_SECTION_KIND_MAX];
 
-/* Runs the tokenizer over text with sec's keys into p->object (unit tests
- * pass tables of their own), then reports a missing section and missing
- * required keys. Returns 0 (problems are in p->d) or -ENOMEM. */
+/* Runs the tokenizer over text with sec's keys (at most MAX_KEYS) into
+ * p->object (unit tests pass tables of their own), then reports a missing
+ * section and missing required keys. Returns 0 (problems are in p->d) or
+ * -ENOMEM. */
 int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len);
 
 /* The [Tunnel] rules between keys of one file (verify.c), after parsing.

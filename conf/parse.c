@@ -485,6 +485,8 @@ static int on_entry(const IniEntry *e, void *userdata) {
 int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len) {
         int r;
 
+        if (sec->n_keys > MAX_KEYS)
+                return -E2BIG; /* key_line[] and key_ok[] would overflow */
         p->sec = sec;
         r = ini_parse(text, len, p->path, p->d, on_entry, p);
         if (r < 0)
