@@ -4,5 +4,6 @@ common_libcommon_a_SOURCES = \
 	common/diag.c common/diag.h \
 	common/prefix.c common/prefix.h \
 	common/settings.c common/settings.h \
-	common/fileio.c common/fileio.h
+	common/fileio.c common/fileio.h \
+	common/strutil.c common/strutil.h
 common_libcommon_a_CPPFLAGS = $(COMMON_LAYER_CPPFLAGS)

@@ -4,7 +4,12 @@
 /* Reads a config tree (gatewayd.conf, profiles.d/, tunnels.d/) into a Config.
  * conf judges syntax and structure only — keys, values, CIDRs, required keys,
  * references, overlaps, secret file modes; algorithm strength is ikepolicy's.
- * Every problem goes to the DiagList as "path:line: error: ...; fix". */
+ * Every problem goes to the DiagList as "path:line: error: ...; fix".
+ *
+ * Config errors are never a return value: every conf_* function returns 0
+ * after reporting them, and a caller that wants the verdict compares
+ * d->n_errors before and after. A negative errno means the work could not be
+ * done (-ENOMEM, an unreadable config dir). */
 
 #include <sys/types.h>
 
@@ -28,21 +33,23 @@ typedef struct ConfOptions {
 
 Config *config_new(const char *dir);
 
-/* Loads the whole tree under dir. On return *ret holds the model (possibly
- * partial when there were errors; callers use it only to report more). Returns
- * 0 when no error was found, -EINVAL when errors were reported to d, other
- * -errno (ENOMEM, an unreadable dir) on failure, also reported to d. */
+/* Loads the whole tree under dir. Returns 0 with *ret set to the model, which
+ * is partial when errors were reported to d (callers use it only to report
+ * more, or, at boot, to shield what they can). Returns -ENOENT, -EACCES, ...
+ * for a config dir that cannot be opened (reported to d, *ret set to the
+ * empty model), or -ENOMEM and other -errno with *ret untouched. */
 int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret);
 
 /* The same steps from memory, for tests and fuzzers. name is the object's
  * name (the file name without .conf), path the display path for diagnostics.
- * Each returns 0, -EINVAL (errors reported) or -ENOMEM. */
+ * Each returns 0 (errors are in d) or -ENOMEM. */
 int conf_parse_gateway(Config *c, const char *path, const char *text, size_t len, DiagList *d);
 int conf_parse_profile(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d);
 int conf_parse_tunnel(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d);
 /* After every file: adds the built-in profiles not overridden, resolves
  * Profile=, checks cross-tunnel rules (name clashes, overlapping
- * RemotePrefixes, identical peers) and, with o->check_files, secret files. */
+ * RemotePrefixes, identical peers) and, with o->check_files, secret files.
+ * Returns 0 (errors are in d) or -ENOMEM. */
 int conf_finish(Config *c, const ConfOptions *o, DiagList *d);
 
 /* True if s is a valid object name: [A-Za-z0-9_-]{1,64}. */

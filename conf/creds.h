@@ -46,9 +46,9 @@ int creds_cert_identity(const char *path, char **ret);
 /* Checks the credentials of one certificate tunnel and reports problems to d
  * against the tunnel's lines. now is the time to judge validity at (tests pass
  * fixed times). Fills ret_cert and ret_ca with the facts for ikepolicy to
- * judge for every file that parsed, also when returning -EINVAL (so one run
+ * judge for every file that parsed, also when it reported errors (so one run
  * reports every problem); a file that did not parse leaves key_type at
- * _CERT_KEY_TYPE_INVALID, which ikepolicy_check_cert ignores. Returns 0,
- * -EINVAL (errors reported) or -ENOMEM. */
+ * _CERT_KEY_TYPE_INVALID, which ikepolicy_check_cert ignores. Returns 0
+ * (whether anything was wrong is whether d->n_errors grew) or -ENOMEM. */
 int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, time_t now,
                        DiagList *d, CertFacts *ret_cert, CertFacts *ret_ca);

@@ -4,10 +4,7 @@
 
 #include "conf.h"
 #include "ini.h"
-
-/* What a diagnostic may quote of a bad line: enough to find it, short enough
- * to keep one diagnostic on one terminal line. */
-#define QUOTE_MAX 40
+#include "strutil.h"
 
 typedef struct IniParser {
         const char *path;
@@ -16,7 +13,6 @@ typedef struct IniParser {
         void *userdata;
         char *section;          /* current section name, NULL before the first */
         unsigned section_line;
-        bool failed;            /* a lexical error was reported */
 } IniParser;
 
 static bool is_blank(char c) {
@@ -40,7 +36,6 @@ static int ini_error(IniParser *p, unsigned line, const char *fmt, ...) {
         va_list ap;
         int r;
 
-        p->failed = true;
         va_start(ap, fmt);
         r = diag_addv(p->d, DIAG_ERROR, p->path, line, fmt, ap);
         va_end(ap);
@@ -81,8 +76,8 @@ static size_t utf8_sequence(const unsigned char *s, size_t n) {
         return len;
 }
 
-/* Checks the bytes of one line (without its newline). Reports the first bad
- * byte and returns -EINVAL, or 0. */
+/* Checks the bytes of one line (without its newline) and reports the first
+ * bad byte. Returns 0 or -ENOMEM. */
 static int check_bytes(IniParser *p, unsigned line, const char *s, size_t n) {
         const unsigned char *u = (const unsigned char *) s;
         int r;
@@ -107,26 +102,9 @@ static int check_bytes(IniParser *p, unsigned line, const char *s, size_t n) {
                                       "save the file as ASCII or UTF-8",
                                       u[i], i + 1);
                 }
-                return r < 0 ? r : -EINVAL;
+                return r;
         }
         return 0;
-}
-
-/* Length of s cut to at most QUOTE_MAX bytes without splitting a UTF-8
- * sequence (s passed check_bytes). */
-static int quote_len(const char *s) {
-        size_t n = strlen(s);
-
-        if (n <= QUOTE_MAX)
-                return (int) n;
-        n = QUOTE_MAX;
-        while (n > 0 && ((unsigned char) s[n] & 0xc0) == 0x80)
-                n--;
-        return (int) n;
-}
-
-static const char *quote_ellipsis(const char *s) {
-        return strlen(s) > QUOTE_MAX ? "..." : "";
 }
 
 static int handle_section(IniParser *p, unsigned line, char *s) {
@@ -140,16 +118,14 @@ static int handle_section(IniParser *p, unsigned line, char *s) {
 
                 if (close)
                         return ini_error(p, line, "text after section header ('%.*s%s'); put nothing after ']'",
-                                         quote_len(s), s, quote_ellipsis(s));
-                return ini_error(p, line, "section header without closing ']' ('%.*s%s'); write [Name]",
-                                 quote_len(s), s, quote_ellipsis(s));
+                                         QUOTED(s));
+                return ini_error(p, line, "section header without closing ']' ('%.*s%s'); write [Name]", QUOTED(s));
         }
         s[n - 1] = 0;
         name = s + 1;
         if (strpbrk(name, "[]")) {
                 s[n - 1] = ']';
-                return ini_error(p, line, "malformed section header ('%.*s%s'); write [Name]",
-                                 quote_len(s), s, quote_ellipsis(s));
+                return ini_error(p, line, "malformed section header ('%.*s%s'); write [Name]", QUOTED(s));
         }
         if (isempty(strip(name)))
                 return ini_error(p, line, "empty section name ('[]'); write [Name]");
@@ -177,16 +153,15 @@ static int handle_assignment(IniParser *p, unsigned line, char *s) {
                 return ini_error(p, line,
                                  "not a section, comment or Key=Value line ('%.*s%s'); "
                                  "write Key=Value, [Section] or start a comment with '#'",
-                                 quote_len(s), s, quote_ellipsis(s));
+                                 QUOTED(s));
         *eq = 0;
         key = strip(s);
         value = strip(eq + 1);
         if (isempty(key))
-                return ini_error(p, line, "empty key name ('=%.*s%s'); write Key=Value",
-                                 quote_len(value), value, quote_ellipsis(value));
+                return ini_error(p, line, "empty key name ('=%.*s%s'); write Key=Value", QUOTED(value));
         if (!p->section)
                 return ini_error(p, line, "key '%.*s%s' before any section; put it below a [Section] line",
-                                 quote_len(key), key, quote_ellipsis(key));
+                                 QUOTED(key));
 
         e = (IniEntry) {
                 .type = INI_ASSIGNMENT,
@@ -211,11 +186,9 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
         size_t pos = 0;
         int r = 0;
 
-        if (len > CONF_MAX_FILE_SIZE) {
-                r = diag_error(d, path, 0, "file too large (%zu bytes, at most %d); split it or remove unused text",
-                               len, CONF_MAX_FILE_SIZE);
-                return r < 0 ? r : -EFBIG;
-        }
+        if (len > CONF_MAX_FILE_SIZE)
+                return diag_error(d, path, 0, "file too large (%zu bytes, at most %d); split it or remove unused text",
+                                  len, CONF_MAX_FILE_SIZE);
 
         buf = malloc(CONF_MAX_LINE + 1);
         if (!buf)
@@ -223,7 +196,7 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
 
         while (pos < len) {
                 const char *start = text + pos, *nl;
-                size_t n;
+                size_t n, n_errors = d->n_errors;
                 char *s;
 
                 nl = memchr(start, '\n', len - pos);
@@ -242,10 +215,10 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
                         continue;
                 }
                 r = check_bytes(&p, line, start, n);
-                if (r == -EINVAL)
-                        continue;
                 if (r < 0)
                         break;
+                if (d->n_errors > n_errors)
+                        continue; /* a bad byte: the line is skipped */
 
                 memcpy(buf, start, n);
                 buf[n] = 0;
@@ -261,7 +234,5 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
         }
 
         free(p.section);
-        if (r < 0)
-                return r;
-        return p.failed ? -EINVAL : 0;
+        return r < 0 ? r : 0;
 }

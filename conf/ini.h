@@ -41,8 +41,9 @@ typedef struct IniEntry {
 typedef int (*ini_entry_cb)(const IniEntry *e, void *userdata);
 
 /* Tokenizes text[0..len) (need not be NUL-terminated). path is the display
- * path used in diagnostics. Returns 0 if the tokenizer found no lexical
- * error, -EINVAL if it reported some to d (the callback was still called for
- * every good line), -ENOMEM, or the callback's negative return. Buffers larger
- * than CONF_MAX_FILE_SIZE are refused as a whole (-EFBIG, reported). */
+ * path used in diagnostics. Lexical errors are reported to d and their lines
+ * skipped; the callback is still called for every good line. Buffers larger
+ * than CONF_MAX_FILE_SIZE are refused as a whole (reported; the callback is
+ * never called). Returns 0 (whether anything was wrong is whether
+ * d->n_errors grew), -ENOMEM, or the callback's negative return. */
 int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_entry_cb cb, void *userdata);

@@ -2,7 +2,11 @@ noinst_LIBRARIES += conf/libconf.a
 conf_libconf_a_SOURCES = \
 	conf/model.c conf/model.h \
 	conf/ini.c conf/ini.h \
-	conf/conf.c conf/conf.h \
+	conf/conf.c conf/conf.h conf/conf-internal.h \
+	conf/parse.c \
+	conf/verify.c \
+	conf/finish.c \
+	conf/load.c \
 	conf/builtin.c \
 	conf/secret.c conf/secret.h \
 	conf/creds.c conf/creds.h

@@ -6,11 +6,15 @@
 
 int bootshield_load(const char *dir, DiagList *d, Config **ret) {
         const ConfOptions o = { .secret_owner = 0, .check_files = false };
+        size_t before = d->n_errors;
         int r;
 
+        /* conf_load() returns 0 with errors in d: the count says. */
         r = conf_load(dir, &o, d, ret);
         diag_sort(d);
-        return r;
+        if (r < 0)
+                return r;
+        return d->n_errors > before ? -EINVAL : 0;
 }
 
 size_t bootshield_drop_broken(Config *c, const DiagList *d) {

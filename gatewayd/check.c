@@ -3,9 +3,9 @@
 #include "creds.h"
 #include "ikepolicy.h"
 
+/* The certificates of every certificate tunnel. Returns 0 (what is wrong is
+ * in d) or -errno. */
 static int check_credentials(const Config *c, const ConfOptions *o, time_t now, DiagList *d) {
-        int ret = 0;
-
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 const Tunnel *t = c->tunnels[i];
                 CertFacts cert = {}, ca = {};
@@ -14,26 +14,20 @@ static int check_credentials(const Config *c, const ConfOptions *o, time_t now, 
                 if (t->auth != AUTH_CERTIFICATE || !t->certificate || !t->private_key || !t->ca_certificate)
                         continue;
                 r = creds_check_tunnel(&c->gateway, t, o->secret_owner, now, d, &cert, &ca);
-                if (r == -ENOMEM)
-                        return r;
-                /* Facts come back for every file that parsed, also on error:
-                 * an expired and weak certificate shows both problems. */
                 if (r < 0)
-                        ret = -EINVAL;
+                        return r;
+                /* Facts come back for every file that parsed, also after
+                 * errors: an expired and weak certificate shows both. */
                 r = ikepolicy_check_cert(&cert, c->gateway.fips_mode, "Certificate", t->path,
                                          tunnel_line(t, TUNNEL_CERTIFICATE), d);
-                if (r == -ENOMEM)
-                        return r;
                 if (r < 0)
-                        ret = -EINVAL;
+                        return r;
                 r = ikepolicy_check_cert(&ca, c->gateway.fips_mode, "CACertificate", t->path,
                                          tunnel_line(t, TUNNEL_CA_CERTIFICATE), d);
-                if (r == -ENOMEM)
-                        return r;
                 if (r < 0)
-                        ret = -EINVAL;
+                        return r;
         }
-        return ret;
+        return 0;
 }
 
 int gw_check(const char *dir, const ConfOptions *o, time_t now, DiagList *d, Config **ret) {
@@ -42,24 +36,24 @@ int gw_check(const char *dir, const ConfOptions *o, time_t now, DiagList *d, Con
 
         *ret = NULL;
         r = conf_load(dir, o, d, &c);
-        if (r < 0 && r != -EINVAL) {
+        if (r < 0) {
                 *ret = TAKE_PTR(c);
                 return r;
         }
         /* Judge what could be read even when conf found errors: the operator
          * gets every problem of the tree in one run. */
-        if (c) {
-                int q = ikepolicy_check_config(c, d);
-                if (q == -ENOMEM)
-                        return q;
-                if (o->check_files) {
-                        q = check_credentials(c, o, now, d);
-                        if (q == -ENOMEM)
-                                return q;
-                }
+        r = ikepolicy_check_config(c, d);
+        if (r < 0)
+                return r;
+        if (o->check_files) {
+                r = check_credentials(c, o, now, d);
+                if (r < 0)
+                        return r;
         }
         diag_sort(d);
         *ret = TAKE_PTR(c);
+        /* The verdict, where the callers (check, reload, --print-swanctl)
+         * stop: any error anywhere in the tree rejects it. */
         return d->n_errors > 0 ? -EINVAL : 0;
 }
 

@@ -11,9 +11,10 @@
 #include "conf.h"
 #include "diag.h"
 
-/* Returns 0 when the config is valid (warnings allowed), -EINVAL when an error
- * was reported, other -errno on failure. *ret gets the model in every case
- * where one was built (partial on error), or NULL. */
+/* Returns the verdict: 0 when the config is valid (warnings allowed), -EINVAL
+ * when any error was reported to d; other -errno when the check could not be
+ * done. *ret gets the model in every case where one was built (partial on
+ * error), or NULL. */
 int gw_check(const char *dir, const ConfOptions *o, time_t now, DiagList *d, Config **ret);
 
 /* Prints d to f, then a one-line summary ("2 errors, 1 warning") if any. */

@@ -78,7 +78,7 @@ static int load_tree(Config **ret) {
         int r;
 
         r = conf_load(arg_config_dir, &o, &d, &c);
-        if (r < 0 && r != -EINVAL) { /* worse than errors in the files */
+        if (r < 0) { /* worse than errors in the files */
                 config_free(c);
                 return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
         }

@@ -113,17 +113,15 @@ static CertVerdict judge_hash(const CertFacts *f) {
 }
 
 static int report(const CertVerdict *v, bool fips_mode, const char *what, const char *path, unsigned line,
-                  DiagList *d, bool *error) {
+                  DiagList *d) {
         switch (v->tier) {
         case TIER_APPROVED:
                 return 0;
         case TIER_FORBIDDEN:
-                *error = true;
                 return diag_error(d, path, line, "%s: %s; %s", what, v->text, v->replacement);
         case TIER_LEGACY:
                 if (!fips_mode)
                         return diag_warning(d, path, line, "%s: %s; %s", what, v->text, v->replacement);
-                *error = true;
                 return diag_error(d, path, line, "%s: %s; %s, or set FipsMode=no", what, v->text, v->replacement);
         default:
                 return -EINVAL;
@@ -133,7 +131,6 @@ static int report(const CertVerdict *v, bool fips_mode, const char *what, const 
 int ikepolicy_check_cert(const CertFacts *f, bool fips_mode, const char *what, const char *path,
                          unsigned line, DiagList *d) {
         CertVerdict key, hash;
-        bool error = false;
         int r;
 
         /* Facts of a file that did not parse (already reported by conf). */
@@ -143,11 +140,8 @@ int ikepolicy_check_cert(const CertFacts *f, bool fips_mode, const char *what, c
         key = judge_key(f);
         hash = judge_hash(f);
 
-        r = report(&key, fips_mode, what, path, line, d, &error);
+        r = report(&key, fips_mode, what, path, line, d);
         if (r < 0)
                 return r;
-        r = report(&hash, fips_mode, what, path, line, d, &error);
-        if (r < 0)
-                return r;
-        return error ? -EINVAL : 0;
+        return report(&hash, fips_mode, what, path, line, d);
 }

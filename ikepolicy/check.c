@@ -133,10 +133,10 @@ static int check_esp_pair(Checker *c, const AlgInfo *enc, const AlgInfo *integ) 
         return 0;
 }
 
-int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d) {
+/* Judges one profile; what is wrong goes to d. Returns 0 or -errno. */
+static int check_profile(const Profile *p, bool fips_mode, DiagList *d) {
         Checker c = { .p = p, .fips_mode = fips_mode, .d = d };
         const AlgInfo *e[_PROFILE_ALG_MAX] = {};
-        size_t errors = d->n_errors;
         int r;
 
         for (ProfileAlg a = 0; a < _PROFILE_ALG_MAX; a++) {
@@ -191,13 +191,22 @@ int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d) {
                         return r;
         }
 
-        return d->n_errors > errors ? -EINVAL : 0;
+        return 0;
+}
+
+int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d) {
+        size_t n_errors = d->n_errors;
+        int r;
+
+        r = check_profile(p, fips_mode, d);
+        if (r < 0)
+                return r;
+        return d->n_errors > n_errors ? -EINVAL : 0;
 }
 
 int ikepolicy_check_config(const Config *c, DiagList *d) {
         enum { JUDGED = 1 << 0, FAILED = 1 << 1 };
         _cleanup_free_ uint8_t *state = NULL; /* per profile */
-        size_t errors = d->n_errors;
         bool fips = c->gateway.fips_mode;
         int r;
 
@@ -210,8 +219,8 @@ int ikepolicy_check_config(const Config *c, DiagList *d) {
         for (size_t i = 0; i < c->n_profiles; i++) {
                 if (c->profiles[i]->builtin)
                         continue;
-                r = ikepolicy_check_profile(c->profiles[i], fips, d);
-                if (r < 0 && r != -EINVAL)
+                r = check_profile(c->profiles[i], fips, d);
+                if (r < 0)
                         return r;
                 state[i] |= JUDGED;
         }
@@ -233,10 +242,12 @@ int ikepolicy_check_config(const Config *c, DiagList *d) {
                 if (i >= c->n_profiles || !t->profile->builtin)
                         continue;
                 if (!(state[i] & JUDGED)) {
-                        r = ikepolicy_check_profile(t->profile, fips, d);
-                        if (r < 0 && r != -EINVAL)
+                        size_t n_errors = d->n_errors;
+
+                        r = check_profile(t->profile, fips, d);
+                        if (r < 0)
                                 return r;
-                        state[i] |= JUDGED | (r == -EINVAL ? FAILED : 0);
+                        state[i] |= JUDGED | (d->n_errors > n_errors ? FAILED : 0);
                 }
                 if (state[i] & FAILED) {
                         r = diag_note(d, t->path, tunnel_line(t, TUNNEL_PROFILE), "tunnel '%s' uses profile '%s' (%s)",
@@ -246,5 +257,5 @@ int ikepolicy_check_config(const Config *c, DiagList *d) {
                 }
         }
 
-        return d->n_errors > errors ? -EINVAL : 0;
+        return 0;
 }

@@ -50,15 +50,19 @@ const AlgInfo *ikepolicy_effective_pfs(const Profile *p);
 
 /* Judges one profile: unknown values, tiers under fips_mode, Azure's
  * cross-field rules, lifetimes. Diagnostics point at the profile's lines.
- * Returns 0 or -EINVAL if an error was reported (-ENOMEM). */
+ * Returns the verdict, for a caller that judges this one profile and stops
+ * (gatewayctl azure-policy): 0 if it passed, -EINVAL if an error was reported
+ * to d; or -ENOMEM. Callers that go on compare d->n_errors instead. */
 int ikepolicy_check_profile(const Profile *p, bool fips_mode, DiagList *d);
 
 /* Judges the whole config: every user profile, every built-in profile that a
- * tunnel uses (with a note at the tunnel's Profile= line). */
+ * tunnel uses (with a note at the tunnel's Profile= line). Returns 0 (what is
+ * wrong is in d: compare d->n_errors) or -ENOMEM. */
 int ikepolicy_check_config(const Config *c, DiagList *d);
 
 /* Judges the facts of a certificate (key type and size, signature hash)
- * under fips_mode; what names the key ("Certificate", "CACertificate"). */
+ * under fips_mode; what names the key ("Certificate", "CACertificate").
+ * Returns 0 (what is wrong is in d: compare d->n_errors) or -ENOMEM. */
 int ikepolicy_check_cert(const CertFacts *f, bool fips_mode, const char *what, const char *path,
                          unsigned line, DiagList *d);
 

@@ -2,6 +2,7 @@
 UNIT_TESTS = \
 	tests/unit/test-macro \
 	tests/unit/test-diag \
+	tests/unit/test-strutil \
 	tests/unit/test-prefix \
 	tests/unit/test-settings \
 	tests/unit/test-ini \
@@ -44,6 +45,9 @@ tests_unit_test_macro_LDADD = $(UNIT_LDADD)
 tests_unit_test_diag_SOURCES = tests/unit/test-diag.c
 tests_unit_test_diag_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_diag_LDADD = $(UNIT_LDADD)
+tests_unit_test_strutil_SOURCES = tests/unit/test-strutil.c
+tests_unit_test_strutil_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_strutil_LDADD = $(UNIT_LDADD)
 tests_unit_test_prefix_SOURCES = tests/unit/test-prefix.c
 tests_unit_test_prefix_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_prefix_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* String helpers for diagnostics, one of each: quoting a value, "did you
+ * mean", making a hostile name printable; and NULL-terminated string arrays. */
+
+#include "macro.h"
+
+/* How much of a value a diagnostic quotes: enough to find it, short enough
+ * to keep one diagnostic on one terminal line. */
+#define QUOTE_MAX 64
+
+/* The length of s cut to at most QUOTE_MAX bytes without splitting a UTF-8
+ * sequence (s is valid UTF-8, as everything past the INI tokenizer is), and
+ * "..." when s was cut, else "". */
+int quote_len(const char *s);
+const char *quote_ellipsis(const char *s);
+/* The arguments of "%.*s%s" that quote s: diag(..., "'%.*s%s'", QUOTED(s)). */
+#define QUOTED(s) quote_len(s), (s), quote_ellipsis(s)
+
+/* The first of names[0..n) nearest to s by case-insensitive (ASCII) edit
+ * distance, if that distance is at most max_distance (a likely typo), else
+ * NULL. Strings longer than 64 bytes match nothing. */
+const char *closest_match(const char *s, const char *const *names, size_t n, unsigned max_distance);
+
+/* A copy of at most max bytes of s with every byte outside printable ASCII
+ * replaced by '?', so that a hostile name cannot put escape sequences into a
+ * diagnostic. NULL when out of memory. */
+char *strdup_printable(const char *s, size_t max);
+
+/* Frees a NULL-terminated array of malloc'd strings and the array; takes and
+ * returns NULL. */
+char **strv_free(char **l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
+#define _cleanup_strv_free_ _cleanup_(strv_freep)

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What the files of conf/ share, and nothing outside conf/ uses (but its unit
+ * tests): the state of the table-driven parser (parse.c), which the
+ * per-tunnel checks (verify.c) read, and the profile builder that conf_finish
+ * (finish.c) reuses for the built-in profiles (conf.c).
+ *
+ * One rule for config errors, as networkd's handlers after log_syntax(): a
+ * function that finds a problem in the config adds an error to the DiagList
+ * and returns 0. Whether something was wrong is whether d->n_errors grew. A
+ * negative return is a failure to do the work (-ENOMEM), never "already
+ * reported". */
+
+#include <dirent.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+typedef struct ConfParser ConfParser;
+typedef struct ConfKey ConfKey;
+
+/* Parses value into field (the object's storage for the key). A bad value is
+ * reported (conf_error) and leaves field as it was; the return is still 0.
+ * Returns -ENOMEM, or another -errno for a failure it did not report, which
+ * the caller turns into an error at the line (fail closed). */
+typedef int (*conf_value_parser)(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field);
+
+/* One row per key, as systemd's gperf tables, as a plain array. */
+struct ConfKey {
+        const char *name;
+        conf_value_parser parse;
+        size_t offset;          /* of the value inside the object */
+        size_t line_offset;     /* of its "unsigned" line slot, NO_LINE if none */
+        uint64_t min, max;      /* integers */
+        bool required;          /* missing → error at the section line */
+};
+
+#define NO_LINE SIZE_MAX
+
+typedef enum SectionKind {
+        SECTION_GATEWAY,
+        SECTION_PROFILE,
+        SECTION_TUNNEL,
+        _SECTION_KIND_MAX,
+} SectionKind;
+
+typedef struct ConfSection {
+        const char *name;       /* "Tunnel" */
+        const char *where;      /* where such a section lives, for hints */
+        const ConfKey *keys;
+        size_t n_keys;
+} ConfSection;
+
+#define MAX_KEYS 32
+
+struct ConfParser {
+        Config *c;
+        DiagList *d;
+        const char *path;
+        const ConfSection *sec;
+        void *object;
+        unsigned section_line;   /* first header of the expected section; 0 = none */
+        bool in_section;         /* the current section is the expected one */
+        unsigned key_line[MAX_KEYS]; /* where each key was first set; 0 = absent */
+        bool key_ok[MAX_KEYS];   /* its value parsed */
+};
+
+/* Adds an error at p->path:line. Returns 0, or -ENOMEM. */
+int conf_error(ConfParser *p, unsigned line, const char *fmt, ...) _printf_(3, 4);
+
+/* The key table of each kind of file. */
+extern const ConfSection conf_sections[_SECTION_KIND_MAX];
+
+/* Runs the tokenizer over text with sec's keys (at most MAX_KEYS) into
+ * p->object (unit tests pass tables of their own), then reports a missing
+ * section and missing required keys. Returns 0 (problems are in p->d) or
+ * -ENOMEM. */
+int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len);
+
+/* The [Tunnel] rules between keys of one file (verify.c), after parsing.
+ * Returns 0 or -ENOMEM. */
+int conf_verify_tunnel(ConfParser *p, Tunnel *t);
+
+/* Parses a profile's text and adds it to c, also when it has errors.
+ * Returns 0 or -ENOMEM. */
+int conf_add_profile(Config *c, const char *name, const char *path, const char *text, size_t len, bool builtin,
+                     DiagList *d);
+
+/* Tests only: replaces readdir() for conf_load (NULL puts it back), so that a
+ * unit test can make a directory fail half-way through being read. */
+void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir));

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* conf_finish: what only the whole tree can tell — built-in profiles,
+ * Profile= references, and the rules across tunnels (names, VNet ranges,
+ * peers) — and, when asked, the secret files. */
+#include <strings.h>
+
+#include "conf-internal.h"
+#include "secret.h"
+#include "strutil.h"
+
+static int tunnel_cmp_name(const void *a, const void *b) {
+        const Tunnel *x = *(Tunnel *const *) a, *y = *(Tunnel *const *) b;
+
+        return strcmp(x->name, y->name);
+}
+
+static int tunnel_cmp_casefold(const void *a, const void *b) {
+        const Tunnel *x = *(Tunnel *const *) a, *y = *(Tunnel *const *) b;
+        int r = strcasecmp(x->name, y->name);
+
+        return r != 0 ? r : strcmp(x->name, y->name);
+}
+
+static int add_builtin_profiles(Config *c, DiagList *d) {
+        const BuiltinProfile *b;
+        size_t n;
+        int r;
+
+        b = conf_builtin_profiles(&n);
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
+
+                if (config_find_profile(c, b[i].name))
+                        continue; /* overridden in profiles.d (or already added) */
+                if (asprintf(&path, "<built-in>/%s.conf", b[i].name) < 0)
+                        return -ENOMEM;
+                r = conf_add_profile(c, b[i].name, path, b[i].text, strlen(b[i].text), true, d);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int resolve_profiles(Config *c, DiagList *d) {
+        _cleanup_free_ const char **names = NULL;
+        int r;
+
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                Tunnel *t = c->tunnels[i];
+                _cleanup_free_ char *list = NULL;
+                const char *hint;
+                size_t n = 0;
+                FILE *f;
+
+                t->profile = config_find_profile(c, t->profile_name);
+                if (t->profile)
+                        continue;
+                f = open_memstream(&list, &n);
+                if (!f)
+                        return -ENOMEM;
+                for (size_t j = 0; j < c->n_profiles; j++)
+                        fprintf(f, "%s%s", j > 0 ? ", " : "", c->profiles[j]->name);
+                if (fclose(f) != 0 || !list)
+                        return -ENOMEM;
+                if (!names) {
+                        names = reallocarray(NULL, c->n_profiles + 1, sizeof(char *));
+                        if (!names)
+                                return -ENOMEM;
+                        for (size_t j = 0; j < c->n_profiles; j++)
+                                names[j] = c->profiles[j]->name;
+                }
+                hint = closest_match(t->profile_name, names, c->n_profiles, 2);
+                if (hint)
+                        r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PROFILE),
+                                       "unknown profile '%s'; did you mean '%s'? (available: %s)", t->profile_name,
+                                       hint, list);
+                else
+                        r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PROFILE),
+                                       "unknown profile '%s'; use one of: %s (or add profiles.d/%s.conf)",
+                                       t->profile_name, list, t->profile_name);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int check_name_clashes(Config *c, DiagList *d) {
+        _cleanup_free_ Tunnel **v = NULL;
+        int r;
+
+        if (c->n_tunnels < 2)
+                return 0;
+        v = reallocarray(NULL, c->n_tunnels, sizeof(Tunnel *));
+        if (!v)
+                return -ENOMEM;
+        memcpy(v, c->tunnels, c->n_tunnels * sizeof(Tunnel *));
+        qsort(v, c->n_tunnels, sizeof(Tunnel *), tunnel_cmp_casefold);
+        for (size_t i = 1; i < c->n_tunnels; i++) {
+                if (strcasecmp(v[i - 1]->name, v[i]->name) != 0)
+                        continue;
+                if (streq(v[i - 1]->name, v[i]->name))
+                        r = diag_error(d, v[i]->path, 0, "tunnel '%s' is defined twice (also %s); remove one",
+                                       v[i]->name, v[i - 1]->path);
+                else
+                        r = diag_error(d, v[i]->path, 0,
+                                       "tunnel name '%s' differs from '%s' (%s) only in case; rename one of them",
+                                       v[i]->name, v[i - 1]->name, v[i - 1]->path);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+typedef struct PrefixRef {
+        const Tunnel *t;
+        const Prefix *p;
+} PrefixRef;
+
+static int prefix_ref_cmp(const void *a, const void *b) {
+        const PrefixRef *x = a, *y = b;
+        int r;
+
+        if (x->p->addr.family != y->p->addr.family)
+                return x->p->addr.family < y->p->addr.family ? -1 : 1;
+        r = memcmp(x->p->addr.bytes, y->p->addr.bytes, sizeof(x->p->addr.bytes));
+        if (r != 0)
+                return r;
+        if (x->p->len != y->p->len)
+                return x->p->len < y->p->len ? -1 : 1;
+        return strcmp(x->t->name, y->t->name);
+}
+
+/* Overlapping RemotePrefixes between tunnels: sorted by (family, address,
+ * length), a prefix comes after every prefix that contains it, and the open
+ * containers form a chain (a stack), so one sweep finds every overlap in
+ * O(n log n) — 10,000 tunnels must not cost a quadratic scan. */
+static int check_remote_overlaps(Config *c, DiagList *d) {
+        _cleanup_free_ PrefixRef *v = NULL;
+        _cleanup_free_ size_t *stack = NULL;
+        size_t n = 0, depth = 0;
+        int r;
+
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                n += c->tunnels[i]->remote_prefixes.n;
+        if (n < 2)
+                return 0;
+        v = reallocarray(NULL, n, sizeof(PrefixRef));
+        stack = reallocarray(NULL, n, sizeof(size_t));
+        if (!v || !stack)
+                return -ENOMEM;
+        n = 0;
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                for (size_t j = 0; j < c->tunnels[i]->remote_prefixes.n; j++)
+                        v[n++] = (PrefixRef) { c->tunnels[i], &c->tunnels[i]->remote_prefixes.items[j] };
+        qsort(v, n, sizeof(PrefixRef), prefix_ref_cmp);
+
+        for (size_t i = 0; i < n; i++) {
+                const PrefixRef *other = NULL;
+
+                while (depth > 0 && !prefix_contains(v[stack[depth - 1]].p, v[i].p))
+                        depth--;
+                for (size_t s = depth; s > 0; s--)
+                        if (v[stack[s - 1]].t != v[i].t) {
+                                other = &v[stack[s - 1]];
+                                break;
+                        }
+                if (other) {
+                        char buf[PREFIX_STRLEN], buf2[PREFIX_STRLEN];
+
+                        r = diag_error(d, v[i].t->path, tunnel_line(v[i].t, TUNNEL_REMOTE_PREFIXES),
+                                       "RemotePrefixes: '%s' overlaps '%s' of tunnel '%s' (%s:%u); each VNet range "
+                                       "belongs to one tunnel",
+                                       prefix_to_string(v[i].p, buf), prefix_to_string(other->p, buf2),
+                                       other->t->name, other->t->path,
+                                       tunnel_line(other->t, TUNNEL_REMOTE_PREFIXES));
+                        if (r < 0)
+                                return r;
+                }
+                stack[depth++] = i;
+        }
+        return 0;
+}
+
+/* The identities charon matches a peer config by; NULL-free. */
+typedef struct PeerKey {
+        const Tunnel *t;
+        char local_id[PREFIX_STRLEN];   /* effective id when not configured */
+        char remote_id[PREFIX_STRLEN];
+} PeerKey;
+
+static const char *peer_local_id(const PeerKey *k) {
+        return k->t->local_id ? k->t->local_id : k->local_id;
+}
+static const char *peer_remote_id(const PeerKey *k) {
+        return k->t->remote_id ? k->t->remote_id : k->remote_id;
+}
+
+static int peer_key_cmp(const void *a, const void *b) {
+        const PeerKey *x = a, *y = b;
+        int r;
+
+        if (x->t->remote_address.family != y->t->remote_address.family)
+                return x->t->remote_address.family < y->t->remote_address.family ? -1 : 1;
+        r = memcmp(x->t->remote_address.bytes, y->t->remote_address.bytes, sizeof(x->t->remote_address.bytes));
+        if (r == 0)
+                r = strcmp(peer_local_id(x), peer_local_id(y));
+        if (r == 0)
+                r = strcmp(peer_remote_id(x), peer_remote_id(y));
+        if (r == 0)
+                r = strcmp(x->t->name, y->t->name);
+        return r;
+}
+
+static int check_same_peer(Config *c, DiagList *d) {
+        _cleanup_free_ PeerKey *v = NULL;
+        size_t n = 0;
+        int r;
+
+        if (c->n_tunnels < 2)
+                return 0;
+        v = reallocarray(NULL, c->n_tunnels, sizeof(PeerKey));
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+
+                if (t->line[TUNNEL_REMOTE_ADDRESS] == 0)
+                        continue; /* missing or bad: reported */
+                v[n] = (PeerKey) { .t = t };
+                if (t->has_local_address)
+                        address_to_string(&t->local_address, v[n].local_id);
+                else
+                        strcpy(v[n].local_id, "%any");
+                address_to_string(&t->remote_address, v[n].remote_id);
+                n++;
+        }
+        if (n < 2)
+                return 0;
+        qsort(v, n, sizeof(PeerKey), peer_key_cmp);
+        for (size_t i = 1; i < n; i++) {
+                char buf[PREFIX_STRLEN];
+
+                if (memcmp(&v[i - 1].t->remote_address, &v[i].t->remote_address, sizeof(Address)) != 0 ||
+                    !streq(peer_local_id(&v[i - 1]), peer_local_id(&v[i])) ||
+                    !streq(peer_remote_id(&v[i - 1]), peer_remote_id(&v[i])))
+                        continue;
+                r = diag_error(d, v[i].t->path, tunnel_line(v[i].t, TUNNEL_REMOTE_ADDRESS),
+                               "RemoteAddress '%s' with the same LocalId/RemoteId as tunnel '%s' (%s:%u): charon "
+                               "could not tell them apart; set distinct LocalId or RemoteId, or merge the tunnels",
+                               address_to_string(&v[i].t->remote_address, buf), v[i - 1].t->name, v[i - 1].t->path,
+                               tunnel_line(v[i - 1].t, TUNNEL_REMOTE_ADDRESS));
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
+        int r;
+
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+                _cleanup_free_ char *reason = NULL;
+
+                if (t->auth == AUTH_PSK && t->psk_file) {
+                        _cleanup_secret_ char *key = NULL;
+
+                        /* psk_read checks owner and mode on the fd it reads
+                         * (secret_file_check's checks, without a race). */
+                        r = psk_read(t->psk_file, o->secret_owner, &key, &reason);
+                        if (r == -ENOMEM)
+                                return r;
+                        if (r < 0) {
+                                r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRE_SHARED_KEY_FILE),
+                                               "PreSharedKeyFile=%s: %s", t->psk_file,
+                                               reason ? reason : strerror(-r));
+                                if (r < 0)
+                                        return r;
+                        }
+                } else if (t->auth == AUTH_CERTIFICATE && t->private_key) {
+                        r = secret_file_check(t->private_key, o->secret_owner, &reason);
+                        if (r == -ENOMEM)
+                                return r;
+                        /* A missing key file is reported once, by the
+                         * certificate checks (creds.c), which need the file. */
+                        if (r < 0 && r != -ENOENT) {
+                                r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRIVATE_KEY), "PrivateKey=%s: %s",
+                                               t->private_key, reason ? reason : strerror(-r));
+                                if (r < 0)
+                                        return r;
+                        }
+                }
+        }
+        return 0;
+}
+
+int conf_finish(Config *c, const ConfOptions *o, DiagList *d) {
+        int r;
+
+        if (c->n_tunnels > 1)
+                qsort(c->tunnels, c->n_tunnels, sizeof(Tunnel *), tunnel_cmp_name);
+        r = add_builtin_profiles(c, d);
+        if (r < 0)
+                return r;
+        r = resolve_profiles(c, d);
+        if (r < 0)
+                return r;
+        /* Disabled tunnels take part: enabling one later must not be the
+         * moment a clash shows up. */
+        r = check_name_clashes(c, d);
+        if (r < 0)
+                return r;
+        r = check_remote_overlaps(c, d);
+        if (r < 0)
+                return r;
+        r = check_same_peer(c, d);
+        if (r < 0)
+                return r;
+        if (o && o->check_files) {
+                r = check_secret_files(c, o, d);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* conf_load: the config tree from the file system. Directories and config
+ * files are opened here and nowhere else, so that the fuzzer and the unit
+ * tests parse from memory without it. (Secret files are secret.c's; conf_finish
+ * reads them only when ConfOptions.check_files asks.) */
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "conf-internal.h"
+#include "strutil.h"
+
+/* Reads a whole config file relative to dfd into a malloc'd buffer. Files
+ * over the cap are refused. Returns 0 with *ret set; 0 without after
+ * reporting why the file cannot be read (d->n_errors grew); -ENOENT (not
+ * reported) or -ENOMEM. */
+static int read_config_file(int dfd, const char *rel, const char *display, DiagList *d, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        struct stat st;
+        int r;
+
+        fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                r = diag_error(d, display, 0, "cannot open: %s; fix its permissions", strerror(errno));
+                return r;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                r = diag_error(d, display, 0, "not a regular file; remove it or rename it without .conf");
+                return r;
+        }
+        if (st.st_size > CONF_MAX_FILE_SIZE) {
+                r = diag_error(d, display, 0, "file too large (%lld bytes, at most %d); split it or remove unused text",
+                               (long long) st.st_size, CONF_MAX_FILE_SIZE);
+                return r;
+        }
+        /* One byte more than the cap, to notice a file that grew. */
+        buf = malloc(CONF_MAX_FILE_SIZE + 2);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k = read(fd, buf + n, CONF_MAX_FILE_SIZE + 1 - n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        r = diag_error(d, display, 0, "cannot read: %s", strerror(errno));
+                        return r;
+                }
+                if (k == 0 || (n += (size_t) k) > CONF_MAX_FILE_SIZE)
+                        break;
+        }
+        buf[n] = 0;
+        *ret = TAKE_PTR(buf);
+        *ret_len = n;
+        return 0;
+}
+
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
+
+static struct dirent *(*readdir_fn)(DIR *dir) = readdir;
+
+void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir)) {
+        readdir_fn = fn ? fn : readdir;
+}
+
+/* Loads every NAME.conf of subdir in sorted order with parse. A missing
+ * subdir is an empty one. */
+static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, DiagList *d) {
+        _cleanup_strv_free_ char **names = NULL; /* NULL-terminated */
+        _cleanup_(closedirp) DIR *dir = NULL;
+        _cleanup_close_ int sfd = -EBADF;
+        struct dirent *de;
+        size_t n = 0;
+        bool capped = false;
+        int r = 0;
+
+        sfd = openat(dfd, subdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (sfd < 0) {
+                if (errno == ENOENT)
+                        return 0;
+                return diag_error(d, subdir, 0, "cannot open directory: %s; fix its permissions", strerror(errno));
+        }
+        dir = fdopendir(sfd);
+        if (!dir)
+                return -errno;
+        (void) TAKE_FD(sfd); /* the DIR owns it now */
+        /* A second fd for openat(). */
+        sfd = fcntl(dirfd(dir), F_DUPFD_CLOEXEC, 3);
+        if (sfd < 0)
+                return -errno;
+        while ((errno = 0, de = readdir_fn(dir))) {
+                size_t l = strlen(de->d_name);
+                char **nn;
+
+                /* Hidden files (editor swap files, ".conf") and anything not
+                 * *.conf (backups, .rpmsave, README) are not config. */
+                if (de->d_name[0] == '.' || l <= 5 || !streq(de->d_name + l - 5, ".conf"))
+                        continue;
+                if (n >= max) {
+                        capped = true;
+                        continue;
+                }
+                nn = reallocarray(names, n + 2, sizeof(char *));
+                if (!nn)
+                        return -ENOMEM;
+                names = nn;
+                names[n] = strdup(de->d_name);
+                names[n + 1] = NULL;
+                if (!names[n])
+                        return -ENOMEM;
+                n++;
+        }
+        /* NULL is the end or an error, and only errno tells them apart. A
+         * directory read in part must not pass for a shorter one: on reload
+         * the tunnels not seen would be unloaded and their shields removed.
+         * What was read is still parsed, so that --shield-only at boot
+         * shields it. */
+        if (errno != 0) {
+                r = diag_error(d, subdir, 0, "cannot read directory: %s; check the file system", strerror(errno));
+                if (r < 0)
+                        return r;
+        }
+        if (capped) {
+                r = diag_error(d, subdir, 0, "more than %zu files; at most %zu are read, remove unused ones", max, max);
+                if (r < 0)
+                        return r;
+        }
+        if (n > 1)
+                qsort(names, n, sizeof(char *), name_cmp);
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                _cleanup_free_ char *name = NULL, *display = NULL, *text = NULL, *safe = NULL;
+                size_t len = 0, n_errors;
+
+                name = strndup(names[i], strlen(names[i]) - 5);
+                safe = strdup_printable(names[i], 128);
+                if (!name || !safe || asprintf(&display, "%s/%s", subdir, safe) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                if (!conf_name_is_valid(name)) {
+                        /* Not parsed: the name is what every other message
+                         * would carry. */
+                        safe[strlen(safe) - 5] = 0;
+                        r = diag_error(d, display, 0,
+                                       "invalid name '%s' (the file name without .conf); rename the file to 1-%d "
+                                       "characters of A-Z a-z 0-9 _ - and .conf",
+                                       safe, NAME_MAX_LEN);
+                        continue;
+                }
+                n_errors = d->n_errors;
+                r = read_config_file(sfd, names[i], display, d, &text, &len);
+                if (r == -ENOENT) {
+                        /* Gone since readdir (or a dangling symlink). */
+                        r = diag_error(d, display, 0, "cannot open: %s; remove the file or fix its target",
+                                       strerror(ENOENT));
+                        continue;
+                }
+                if (r < 0)
+                        break;
+                if (d->n_errors > n_errors)
+                        continue; /* unreadable: said so */
+                if (kind == SECTION_PROFILE)
+                        r = conf_parse_profile(c, name, display, text, len, d);
+                else
+                        r = conf_parse_tunnel(c, name, display, text, len, d);
+        }
+        return r < 0 ? r : 0;
+}
+
+int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        size_t n_errors, len = 0;
+        int r;
+
+        c = config_new(dir);
+        if (!c)
+                return -ENOMEM;
+
+        dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) {
+                r = -errno;
+                if (diag_error(d, NULL, 0, "cannot open config directory '%s': %s; check --config-dir", c->dir,
+                               strerror(-r)) < 0)
+                        return -ENOMEM;
+                *ret = TAKE_PTR(c);
+                return r;
+        }
+
+        /* gatewayd.conf is optional: every key has a default. */
+        n_errors = d->n_errors;
+        r = read_config_file(dfd, "gatewayd.conf", "gatewayd.conf", d, &text, &len);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        if (r == 0 && d->n_errors == n_errors) {
+                r = conf_parse_gateway(c, "gatewayd.conf", text, len, d);
+                if (r < 0)
+                        return r;
+        }
+
+        r = load_subdir(c, dfd, SECTION_PROFILE, "profiles.d", CONF_MAX_TUNNELS, d);
+        if (r < 0)
+                return r;
+        r = load_subdir(c, dfd, SECTION_TUNNEL, "tunnels.d", CONF_MAX_TUNNELS, d);
+        if (r < 0)
+                return r;
+        r = conf_finish(c, o, d);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(c);
+        return 0;
+}
