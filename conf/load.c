@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "conf-internal.h"
+#include "fileio.h"
 #include "strutil.h"
 
 /* Reads a whole config file relative to dfd into a malloc'd buffer. Files
@@ -15,48 +16,30 @@
  * reporting why the file cannot be read (d->n_errors grew); -ENOENT (not
  * reported) or -ENOMEM. */
 static int read_config_file(int dfd, const char *rel, const char *display, DiagList *d, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t n = 0;
-        struct stat st;
+        const ReadFileOptions o = { .max_size = CONF_MAX_FILE_SIZE };
+        struct stat st = {};
         int r;
 
-        fd = openat(dfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return -ENOENT;
-                r = diag_error(d, display, 0, "cannot open: %s; fix its permissions", strerror(errno));
+        r = read_full_file_at(dfd, rel, &o, ret, ret_len, &st);
+        switch (r) {
+        case 0:
+        case -ENOENT:
+        case -ENOMEM:
                 return r;
+        case -EISDIR:
+        case -EINVAL:
+                return diag_error(d, display, 0, "not a regular file; remove it or rename it without .conf");
+        case -EFBIG:
+                return diag_error(d, display, 0,
+                                  "file too large (%lld bytes, at most %d); split it or remove unused text",
+                                  (long long) st.st_size, CONF_MAX_FILE_SIZE);
+        case -EACCES:
+        case -EPERM:
+        case -ELOOP:
+                return diag_error(d, display, 0, "cannot open: %s; fix its permissions", strerror(-r));
+        default:
+                return diag_error(d, display, 0, "cannot read: %s", strerror(-r));
         }
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                r = diag_error(d, display, 0, "not a regular file; remove it or rename it without .conf");
-                return r;
-        }
-        if (st.st_size > CONF_MAX_FILE_SIZE) {
-                r = diag_error(d, display, 0, "file too large (%lld bytes, at most %d); split it or remove unused text",
-                               (long long) st.st_size, CONF_MAX_FILE_SIZE);
-                return r;
-        }
-        /* One byte more than the cap, to notice a file that grew. */
-        buf = malloc(CONF_MAX_FILE_SIZE + 2);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, CONF_MAX_FILE_SIZE + 1 - n);
-
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        r = diag_error(d, display, 0, "cannot read: %s", strerror(errno));
-                        return r;
-                }
-                if (k == 0 || (n += (size_t) k) > CONF_MAX_FILE_SIZE)
-                        break;
-        }
-        buf[n] = 0;
-        *ret = TAKE_PTR(buf);
-        *ret_len = n;
-        return 0;
 }
 
 static int name_cmp(const void *a, const void *b) {

@@ -919,6 +919,7 @@ static void test_load_errors(void **state) {
         _cleanup_(config_freep) Config *c = NULL;
         ConfOptions o = file_options();
         char sub[512];
+        _cleanup_free_ char *big = NULL;
 
         write_tree(dir);
         /* Bad file names: reported by file, not parsed. */
@@ -928,6 +929,14 @@ static void test_load_errors(void **state) {
         /* A directory named like a config file. */
         snprintf(sub, sizeof(sub), "%s/tunnels.d/dir.conf", dir);
         assert_int_equal(mkdir(sub, 0755), 0);
+        /* A FIFO: refused at once, never read (it would block). */
+        snprintf(sub, sizeof(sub), "%s/tunnels.d/fifo.conf", dir);
+        assert_int_equal(mkfifo(sub, 0644), 0);
+        /* A file over the size cap. */
+        big = calloc(1, CONF_MAX_FILE_SIZE + 2);
+        assert_non_null(big);
+        memset(big, '#', CONF_MAX_FILE_SIZE + 1);
+        free(th_write_file(dir, "tunnels.d/big.conf", big, 0644));
         /* Secret file problems, each at its key's line. */
         free(th_write_file(dir, "psk/a", GOOD_PSK "\n", 0644));
         free(th_write_file(dir, "private/c.key", "k\n", 0640));
@@ -953,12 +962,14 @@ static void test_load_errors(void **state) {
                     "profiles.d/01234567890123456789012345678901234567890123456789012345678901234.conf", 0,
                     "invalid name");
         assert_diag(&d, DIAG_ERROR, "tunnels.d/dir.conf", 0, "not a regular file");
+        assert_diag(&d, DIAG_ERROR, "tunnels.d/fifo.conf", 0, "not a regular file");
+        assert_diag(&d, DIAG_ERROR, "tunnels.d/big.conf", 0, "file too large");
         assert_true(asprintf(&msg, "PreSharedKeyFile=%s/psk/a: mode 0644 is readable by others; chmod 600 it", dir) > 0);
         assert_diag(&d, DIAG_ERROR, "tunnels.d/a.conf", 3, msg);
         assert_diag(&d, DIAG_ERROR, "tunnels.d/c.conf", 5, "private/c.key: mode 0640 is readable by group; chmod 600 it");
         assert_diag(&d, DIAG_ERROR, "tunnels.d/d.conf", 3, "psk/missing: no such file");
         assert_diag(&d, DIAG_ERROR, "tunnels.d/e.conf", 3, "psk/link: is a symbolic link");
-        assert_int_equal(d.n_errors, 8);
+        assert_int_equal(d.n_errors, 10);
         th_rmtree(dir);
 }
 
