@@ -10,6 +10,7 @@
 #include <netlink/socket.h>
 #include <sys/socket.h>
 
+#include "fileio.h"
 #include "xfrm-kernel.h"
 #include "xfrm-msg.h"
 
@@ -519,17 +520,15 @@ int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_e
 }
 
 int xfrm_shield_read_counters(ShieldCounters *ret) {
-        _cleanup_fclose_ FILE *f = NULL;
-        char buf[4096];
+        /* The kernel's table is a few hundred bytes; the cap only bounds it. */
+        const ReadFileOptions o = { .max_size = 64 * 1024 };
+        _cleanup_free_ char *buf = NULL;
         size_t n;
+        int r;
 
         /* /proc/net follows the reading thread's network namespace. */
-        f = fopen("/proc/net/xfrm_stat", "re");
-        if (!f)
-                return errno == ENOENT ? -EOPNOTSUPP : -errno;
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        if (ferror(f))
-                return -EIO;
-        buf[n] = 0;
+        r = read_full_file_at(AT_FDCWD, "/proc/net/xfrm_stat", &o, &buf, &n, NULL);
+        if (r < 0)
+                return r == -ENOENT ? -EOPNOTSUPP : r;
         return shield_counters_parse(buf, ret);
 }
