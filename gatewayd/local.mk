@@ -6,6 +6,8 @@ noinst_LIBRARIES += gatewayd/libgatewayd.a
 gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
 	gatewayd/ratelimit.c gatewayd/ratelimit.h \
+	gatewayd/journal.c gatewayd/journal.h \
+	gatewayd/config-events.c gatewayd/config-events.h \
 	gatewayd/check.c gatewayd/check.h \
 	gatewayd/vici-wire.c gatewayd/vici-wire.h \
 	gatewayd/reload.c gatewayd/reload.h \

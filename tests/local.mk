@@ -18,7 +18,8 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-fileio \
-	tests/unit/test-ratelimit
+	tests/unit/test-ratelimit \
+	tests/unit/test-journal
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -91,6 +92,9 @@ tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
 tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
 tests_unit_test_ratelimit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ratelimit_LDADD = $(UNIT_LDADD)
+tests_unit_test_journal_SOURCES = tests/unit/test-journal.c
+tests_unit_test_journal_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_journal_LDADD = $(UNIT_LDADD)
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.
