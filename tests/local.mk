@@ -115,11 +115,17 @@ tests_fuzz_fuzz_vici_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_vici_LDADD = $(GW_CORE_LIBS)
 endif
 
+# Prints the journal event table for tests/check-catalog.sh.
+check_PROGRAMS += tests/print-events
+tests_print_events_SOURCES = tests/print-events.c
+tests_print_events_LDADD = $(GW_CORE_LIBS)
+
 # Script tests: shell, exit status (77 = skipped, e.g. not root).
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-units.sh \
+	tests/check-catalog.sh \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-inbound.sh \
