@@ -133,6 +133,7 @@ SCRIPT_TESTS = \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
 	tests/integration/journal-priority.sh \
+	tests/integration/journal-events.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \
