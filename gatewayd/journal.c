@@ -16,21 +16,21 @@ typedef struct EventInfo {
 } EventInfo;
 
 static const EventInfo event_table[_GATEWAYD_EVENT_MAX] = {
-        [EVENT_CONFIG_APPLIED]       = { "config-applied",       LOG_INFO,    "e355bc70c45c443181bbee07491cf13a", false },
-        [EVENT_CONFIG_REJECTED]      = { "config-rejected",      LOG_ERR,     "1a5d78b91dda4c11ae5deafa90b2be45", false },
-        [EVENT_TUNNEL_UP]            = { "tunnel-up",            LOG_NOTICE,  "297f6272416b4e8c8e6eff1774dcf22b", true },
-        [EVENT_TUNNEL_DOWN]          = { "tunnel-down",          LOG_WARNING, "e852c11762f548b2847c6a0f5122bdcb", true },
-        [EVENT_TUNNEL_REKEYED]       = { "tunnel-rekeyed",       LOG_INFO,    "16f85dde9c4f4fb1b2b9f81e36b4a126", true },
-        [EVENT_SHIELD_ENGAGED]       = { "shield-engaged",       LOG_WARNING, "75197500848347e18ea7725a26434186", true },
-        [EVENT_SHIELD_RELEASED]      = { "shield-released",      LOG_INFO,    "cc0edc8f07654eddaa29f5e7c1418962", true },
+        [EVENT_CONFIG_APPLIED] = { "config-applied", LOG_INFO, "e355bc70c45c443181bbee07491cf13a", false },
+        [EVENT_CONFIG_REJECTED] = { "config-rejected", LOG_ERR, "1a5d78b91dda4c11ae5deafa90b2be45", false },
+        [EVENT_TUNNEL_UP] = { "tunnel-up", LOG_NOTICE, "297f6272416b4e8c8e6eff1774dcf22b", true },
+        [EVENT_TUNNEL_DOWN] = { "tunnel-down", LOG_WARNING, "e852c11762f548b2847c6a0f5122bdcb", true },
+        [EVENT_TUNNEL_REKEYED] = { "tunnel-rekeyed", LOG_INFO, "16f85dde9c4f4fb1b2b9f81e36b4a126", true },
+        [EVENT_SHIELD_ENGAGED] = { "shield-engaged", LOG_WARNING, "75197500848347e18ea7725a26434186", true },
+        [EVENT_SHIELD_RELEASED] = { "shield-released", LOG_INFO, "cc0edc8f07654eddaa29f5e7c1418962", true },
         /* Another program on the box can flush the shield in a loop. */
-        [EVENT_SHIELD_RESTORED]      = { "shield-restored",      LOG_WARNING, "41fa1fabfae946979e7584a6529eb1e5", true },
-        [EVENT_SHIELD_BYPASSED]      = { "shield-bypassed",      LOG_ERR,     "93d9e158de824bc68b75e080f58c41a4", false },
-        [EVENT_IKE_DAEMON_LOST]      = { "ike-daemon-lost",      LOG_ERR,     "ce9816c0ac234ed184ad5fbf840ac15a", false },
-        [EVENT_IKE_DAEMON_CONNECTED] = { "ike-daemon-connected", LOG_INFO,    "05419820363f48a988fa9e3534ca5464", false },
+        [EVENT_SHIELD_RESTORED] = { "shield-restored", LOG_WARNING, "41fa1fabfae946979e7584a6529eb1e5", true },
+        [EVENT_SHIELD_BYPASSED] = { "shield-bypassed", LOG_ERR, "93d9e158de824bc68b75e080f58c41a4", false },
+        [EVENT_IKE_DAEMON_LOST] = { "ike-daemon-lost", LOG_ERR, "ce9816c0ac234ed184ad5fbf840ac15a", false },
+        [EVENT_IKE_DAEMON_CONNECTED] = { "ike-daemon-connected", LOG_INFO, "05419820363f48a988fa9e3534ca5464", false },
         [EVENT_CERTIFICATE_EXPIRING] = { "certificate-expiring", LOG_WARNING, "2f128bf3533d4e9cbf612d1c08001abf", false },
-        [EVENT_CERTIFICATE_EXPIRED]  = { "certificate-expired",  LOG_ERR,     "e14cabca284744308bfa042934882bbd", false },
-        [EVENT_WEAK_ALGORITHM]       = { "weak-algorithm",       LOG_WARNING, "0049fa99c83c44a89f8dd958e838207b", false },
+        [EVENT_CERTIFICATE_EXPIRED] = { "certificate-expired", LOG_ERR, "e14cabca284744308bfa042934882bbd", false },
+        [EVENT_WEAK_ALGORITHM] = { "weak-algorithm", LOG_WARNING, "0049fa99c83c44a89f8dd958e838207b", false },
 };
 
 /* Fields an event sets itself; an extra field may not repeat them. */
@@ -139,8 +139,8 @@ static int field_add(FieldList *l, const char *name, const char *value) {
         return 0;
 }
 
-static int log_eventv(GatewaydEvent ev, int error, const char *tunnel, const char *peer, const char *reason,
-                      const char *const *extra, const char *fmt, va_list ap) {
+_printf_(7, 0) static int log_eventv(GatewaydEvent ev, int error, const char *tunnel, const char *peer,
+                                    const char *reason, const char *const *extra, const char *fmt, va_list ap) {
         _cleanup_(field_list_clear) FieldList fields = {};
         _cleanup_free_ char *message = NULL, *text = NULL, *suffix = NULL;
         char number[24];
@@ -160,7 +160,8 @@ static int log_eventv(GatewaydEvent ev, int error, const char *tunnel, const cha
         if (vasprintf(&message, fmt, ap) < 0)
                 message = NULL;
         if (suppressed > 0 &&
-            asprintf(&text, "%s (%u earlier similar entries suppressed)", message ? message : info->name, suppressed) < 0)
+            asprintf(&text, "%s (%u earlier similar entries suppressed)", message ? message : info->name,
+                     suppressed) < 0)
                 text = NULL;
 
         /* Out of memory for a field leaves that field out; the entry still goes. */
