@@ -80,19 +80,17 @@ char *log_format_line(const char *program_name, const char *message, const char 
         return line;
 }
 
-/* The last resort when memory or the journal fails: the message, escaped
- * byte by byte, never a format built from it. */
+/* Without a journal, and the last resort when the journal or memory fails:
+ * one line, data escaped byte by byte, never a format built from it. On a
+ * journal stream a "<N>" prefix sets the line's priority and the program
+ * name is redundant (SYSLOG_IDENTIFIER). */
 static void write_stderr(int priority, const char *message, const char *text_suffix) {
-        _cleanup_free_ char *line = NULL;
         bool journal = log_to_journal();
+        _cleanup_free_ char *line = log_format_line(journal ? NULL : program, message, journal ? NULL : text_suffix);
 
-        line = log_format_line(journal ? NULL : program, message, journal ? NULL : text_suffix);
         if (journal)
                 fprintf(stderr, "<%d>", priority & LOG_PRIMASK);
-        if (line)
-                fputs(line, stderr);
-        else
-                fprintf(stderr, "%s%s", journal ? "" : program, journal ? "" : ": (out of memory)");
+        fputs(line ? line : "(out of memory)", stderr);
         fputc('\n', stderr);
 }
 
