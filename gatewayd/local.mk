@@ -5,6 +5,9 @@ GW_CORE_LIBS = gatewayd/libgatewayd.a xfrm/libxfrm.a ikepolicy/libikepolicy.a co
 noinst_LIBRARIES += gatewayd/libgatewayd.a
 gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/log.c gatewayd/log.h \
+	gatewayd/ratelimit.c gatewayd/ratelimit.h \
+	gatewayd/journal.c gatewayd/journal.h \
+	gatewayd/config-events.c gatewayd/config-events.h \
 	gatewayd/check.c gatewayd/check.h \
 	gatewayd/vici-wire.c gatewayd/vici-wire.h \
 	gatewayd/charon-log.c gatewayd/charon-log.h \

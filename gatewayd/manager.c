@@ -6,9 +6,10 @@
 #include "apply.h"
 #include "charon-log.h"
 #include "check.h"
+#include "config-events.h"
 #include "credwatch.h"
 #include "guard.h"
-#include "log.h"
+#include "journal.h"
 #include "manager.h"
 #include "retry.h"
 #include "vici-client.h"
@@ -167,10 +168,16 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         const char *reason;
 
         if (streq(event, "log")) {
+                const Tunnel *t;
+                char peer[PREFIX_STRLEN];
+
                 reason = charon_log_failure_reason(msg, &name);
-                if (reason && name && config_find_tunnel(m->config, name))
-                        log_warning("tunnel '%s': failed: %s (charon: %s)", name, reason,
-                                    vici_get_string(msg, "msg"));
+                t = reason && name ? config_find_tunnel(m->config, name) : NULL;
+                /* A peer can repeat this at will: tunnel-down is rate-limited. */
+                if (t)
+                        (void) log_event(EVENT_TUNNEL_DOWN, name, address_to_string(&t->remote_address, peer), reason,
+                                         "tunnel '%s': failed: %s (charon: %s)", name, reason,
+                                         vici_get_string(msg, "msg"));
                 return;
         }
         if (!name)
@@ -206,8 +213,9 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
 
         if (!connected) {
                 if (m->vici_up)
-                        log_error_errno(error, "Lost the connection to charon (%s): %m; reconnecting",
-                                        m->config->gateway.vici);
+                        (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, NULL,
+                                               "Lost the connection to charon (%s): %m; reconnecting",
+                                               m->config->gateway.vici);
                 else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
@@ -216,7 +224,8 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                 (void) schedule_reconnect(m);
                 return;
         }
-        log_info("Connected to charon at %s", m->config->gateway.vici);
+        (void) log_event(EVENT_IKE_DAEMON_CONNECTED, NULL, NULL, NULL, "Connected to charon at %s",
+                         m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
         for (size_t i = 0; i < ELEMENTSOF(vici_events); i++) {
@@ -261,21 +270,13 @@ static void on_cred_change(void *userdata) {
         (void) manager_reload(m);
 }
 
-static void log_diagnostics(const DiagList *d) {
-        for (size_t i = 0; i < d->n; i++) {
-                _cleanup_free_ char *s = diag_format(&d->items[i]);
-                if (s)
-                        log_internal(d->items[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, 0, "%s", s);
-        }
-}
-
 static int check_tree(Manager *m, Config **ret) {
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(config_freep) Config *c = NULL;
         int r;
 
         r = gw_check(m->dir, &m->opts, time(NULL), &d, &c);
-        log_diagnostics(&d);
+        log_config_diagnostics(m->dir, &d);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);
@@ -356,10 +357,13 @@ int manager_reload(Manager *m) {
                         log_error_errno(r, "Failed to queue changes: %m");
                 batch_check_done(m);
         }
-        log_info("Configuration applied: %zu tunnels added, %zu changed, %zu removed, %zu unchanged "
-                 "(check %.1f ms, diff %.1f ms, shield and queueing %.1f ms)",
-                 diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged, (double) (t_check - t0) / 1000.0,
-                 (double) (t_diff - t_check) / 1000.0, (double) (now_usec() - t_diff) / 1000.0);
+        (void) log_config_applied(m->dir, diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged,
+                                  "Configuration applied: %zu tunnels added, %zu changed, %zu removed, %zu unchanged "
+                                  "(check %.1f ms, diff %.1f ms, shield and queueing %.1f ms)",
+                                  diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged,
+                                  (double) (t_check - t0) / 1000.0, (double) (t_diff - t_check) / 1000.0,
+                                  (double) (now_usec() - t_diff) / 1000.0);
+        log_weak_algorithms(c, &diff);
         tunnel_diff_clear(&diff);
 
         config_free(m->config);
@@ -455,7 +459,9 @@ int manager_start(Manager *m) {
         r = vici_client_connect(m->vici);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to charon: %m");
-        log_info("Started with %zu tunnels from %s", m->config->n_tunnels, m->dir);
+        (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
+                                  m->config->n_tunnels, m->dir);
+        log_weak_algorithms(m->config, NULL);
         (void) malloc_trim(0); /* the parse's temporaries */
         (void) sd_notify(false, "READY=1\nSTATUS=Running");
         return 0;

@@ -23,7 +23,9 @@ UNIT_TESTS = \
 	tests/unit/test-counters \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
-	tests/unit/test-fileio
+	tests/unit/test-fileio \
+	tests/unit/test-ratelimit \
+	tests/unit/test-journal
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -111,6 +113,12 @@ tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
+tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
+tests_unit_test_ratelimit_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_ratelimit_LDADD = $(UNIT_LDADD)
+tests_unit_test_journal_SOURCES = tests/unit/test-journal.c
+tests_unit_test_journal_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_journal_LDADD = $(UNIT_LDADD)
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.
@@ -131,12 +139,18 @@ tests_fuzz_fuzz_vici_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
 tests_fuzz_fuzz_vici_LDADD = $(GW_CORE_LIBS)
 endif
 
+# Prints the journal event table for tests/check-catalog.sh.
+check_PROGRAMS += tests/print-events
+tests_print_events_SOURCES = tests/print-events.c
+tests_print_events_LDADD = $(GW_CORE_LIBS)
+
 # Script tests: shell, exit status (77 = skipped, e.g. not root).
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-units.sh \
-	tests/check-layers.sh
+	tests/check-layers.sh \
+	tests/check-catalog.sh
 TESTS += $(SCRIPT_TESTS)
 # Integration tests: root, network namespaces, a real charon (about 95 s).
 # configure --disable-integration-tests leaves them out of `make check`, as
@@ -149,6 +163,7 @@ INTEGRATION_TESTS = \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
 	tests/integration/journal-priority.sh \
+	tests/integration/journal-events.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \

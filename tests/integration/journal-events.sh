@@ -1,0 +1,184 @@
+#!/bin/bash
+# gatewayd's structured events in a real journald (DESIGN.md, "Journal
+# contract"), in the on-prem gateway's namespace with a private /run:
+#   1. a start with a broken tunnel file (an unknown key at line 3, a value
+#      out of range at line 6): one config-rejected entry per diagnostic that
+#      `gatewayd --check` prints, each with the event's MESSAGE_ID,
+#      PRIORITY=3, the absolute CONFIG_FILE and its CONFIG_LINE;
+#   2. a good start: config-applied with its counts, ike-daemon-connected;
+#      charon stops: ike-daemon-lost; charon is back: ike-daemon-connected;
+#   3. a reload with the broken file again (SIGHUP): the same entries, and
+#      gatewayd keeps running;
+# every entry with SYSLOG_IDENTIFIER=gatewayd, and the pre-shared key nowhere
+# in the journal.
+set -euo pipefail
+. "$top_srcdir/tests/integration/lib.sh"
+[ -x /lib/systemd/systemd-journald ] || it_skip "no systemd-journald"
+command -v systemd-cat >/dev/null || it_skip "no systemd-cat"
+command -v nsenter >/dev/null || it_skip "no nsenter (util-linux)"
+it_init journal-events
+
+it_two_sites
+psk=$PSK etc=$ETC
+J="$IT_DIR/journal"
+mkdir -p "$J"
+
+# journald in the gateway's network namespace, in a mount namespace of its own
+# (/run private, the journal directory bound to $J so that it can be read from
+# here); gatewayd joins both namespaces with nsenter. journald needs a cgroup
+# file system there (ip netns exec mounts a fresh /sys).
+ip netns exec "$ONPREM_GW" unshare -m sh -c "
+        mount -t tmpfs tmpfs /run && mount -t cgroup2 none /sys/fs/cgroup &&
+        mkdir -p /run/systemd/journal /run/log/journal && mount --bind '$J' /run/log/journal &&
+        exec /lib/systemd/systemd-journald" >"$IT_DIR/journald.out" 2>&1 &
+JOURNALD_PID=$!
+IT_PIDS+=("$JOURNALD_PID")
+it_wait_for 10 nsenter -t "$JOURNALD_PID" -m test -S /run/systemd/journal/stdout ||
+        it_fail "journald did not start: $(cat "$IT_DIR/journald.out")"
+
+# j_start: gatewayd on a journal stream, as systemd runs it (systemd-cat gives
+# it the stream; JOURNAL_STREAM is what systemd would set). Sets GATEWAYD_PID.
+j_start() {
+        nsenter -t "$JOURNALD_PID" -m -n -- systemd-cat -t gatewayd bash -c \
+                'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$0" --config-dir "$1"' \
+                "$GATEWAYD" "$etc" &
+        GATEWAYD_PID=$!
+        IT_PIDS+=("$GATEWAYD_PID")
+}
+
+# j_json: gatewayd's entries so far, one JSON object a line.
+j_json() {
+        journalctl -D "$J" -o json --no-pager SYSLOG_IDENTIFIER=gatewayd 2>/dev/null
+}
+
+# j_count EVENT [PID]: how many EVENT entries gatewayd (PID) wrote.
+j_count() {
+        j_json | python3 -c '
+import json, sys
+ev, pid = sys.argv[1], sys.argv[2]
+rows = [json.loads(l) for l in sys.stdin]
+print(sum(1 for r in rows if r.get("GATEWAYD_EVENT") == ev and (not pid or r.get("_PID") == pid)))
+' "$1" "${2:-}"
+}
+
+# j_has EVENT N [PID]: true when there are at least N EVENT entries.
+j_has() {
+        [ "$(j_count "$1" "${3:-}")" -ge "$2" ]
+}
+
+# j_wait SECONDS EVENT N [PID]: waits until j_has EVENT N [PID].
+j_wait() {
+        it_wait_for "$1" j_has "$2" "$3" "${4:-}" && return 0
+        j_json | python3 -c 'import json, sys; [print("  |", r.get("PRIORITY"), r.get("GATEWAYD_EVENT", "-"), r.get("MESSAGE")) for r in map(json.loads, sys.stdin)]' >&2
+        it_fail "no $3 $2 entries within $1 s"
+}
+
+# --- 1. a start with a broken tunnel file ---
+cat > "$etc/tunnels.d/broken.conf" <<EOT
+[Tunnel]
+RemoteAddress=203.0.113.9
+Bogus=1
+PreSharedKeyFile=psk/azure
+LocalPrefixes=$ONPREM_LAN4
+DpdTimeoutSeconds=5
+RemotePrefixes=203.0.113.64/26
+EOT
+# What the journal must hold: the diagnostics as `gatewayd --check` prints them.
+"$GATEWAYD" --check --config-dir "$etc" > "$IT_DIR/check.out" 2>&1 && it_fail "--check accepted the broken file"
+grep ': error: ' "$IT_DIR/check.out" > "$IT_DIR/expected-errors" || true
+grep -q '^tunnels.d/broken.conf:3: error: unknown key' "$IT_DIR/expected-errors" || it_fail "no unknown-key error: $(cat "$IT_DIR/check.out")"
+grep -q '^tunnels.d/broken.conf:6: error: DpdTimeoutSeconds' "$IT_DIR/expected-errors" || it_fail "no bad-value error: $(cat "$IT_DIR/check.out")"
+j_start
+pid_start=$GATEWAYD_PID
+for _ in $(seq 100); do kill -0 "$pid_start" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid_start" 2>/dev/null && it_fail "gatewayd started with a broken tunnel file (the test expects today's refusal)"
+it_forget_pid "$pid_start"
+j_wait 5 config-rejected "$(grep -c . "$IT_DIR/expected-errors")" "$pid_start"
+
+# --- 2. a good start; charon goes away and comes back ---
+mv "$etc/tunnels.d/broken.conf" "$IT_DIR/broken.conf"
+j_start
+pid_run=$GATEWAYD_PID
+j_wait 10 ike-daemon-connected 1 "$pid_run"
+it_wait_for 15 it_sa_installed gw azure || it_fail "the tunnel did not come up"
+j_wait 2 config-applied 1 "$pid_run"
+it_stop_pid "${IT_CHARON[gw]}"
+it_forget_pid "${IT_CHARON[gw]}"
+j_wait 5 ike-daemon-lost 1 "$pid_run"
+it_start_charon gw "$ONPREM_GW"
+j_wait 10 ike-daemon-connected 2 "$pid_run"
+it_wait_for 15 it_sa_installed gw azure || it_fail "the tunnel did not come back"
+
+# --- 3. a reload with the broken file ---
+cp "$IT_DIR/broken.conf" "$etc/tunnels.d/broken.conf"
+kill -HUP "$pid_run"
+j_wait 5 config-rejected "$(grep -c . "$IT_DIR/expected-errors")" "$pid_run"
+kill -0 "$pid_run" || it_fail "gatewayd exited on a rejected reload"
+it_stop_pid "$pid_run"
+it_forget_pid "$pid_run"
+
+journalctl -D "$J" -o json --no-pager > "$IT_DIR/journal.json"
+journalctl -D "$J" -o export --no-pager > "$IT_DIR/journal.export"
+grep -qF -- "$psk" "$IT_DIR/journal.export" && it_fail "the pre-shared key is in the journal"
+# (the export holds gatewayd's entries: the check above could fail)
+grep -q '^GATEWAYD_EVENT=config-rejected$' "$IT_DIR/journal.export" || it_fail "no event in the journal export"
+
+# The MESSAGE_IDs of the compiled event table (defined once, in journal.c).
+"$top_builddir/tests/print-events" > "$IT_DIR/events" || it_fail "tests/print-events"
+python3 - "$IT_DIR/journal.json" "$IT_DIR/expected-errors" "$etc" "$pid_start" "$pid_run" "$IT_DIR/events" <<'EOP'
+import json, sys
+
+journal, expected_file, etc, pid_start, pid_run, events_file = sys.argv[1:]
+ids = {l.split()[0]: l.split()[1] for l in open(events_file)}
+assert len(ids) >= 14, ids
+rows = [json.loads(l) for l in open(journal)]
+gw = [r for r in rows if r.get("_PID") in (pid_start, pid_run)]
+for r in gw:
+    print("  |", r.get("_PID"), r.get("PRIORITY"), r.get("GATEWAYD_EVENT", "-"), r.get("MESSAGE"))
+assert gw, "no entries of gatewayd"
+for r in gw:
+    assert r.get("SYSLOG_IDENTIFIER") == "gatewayd", r
+    assert not r.get("MESSAGE", "").startswith("gatewayd: "), "program name repeated: %r" % r.get("MESSAGE")
+    if "GATEWAYD_EVENT" in r:
+        ev = r["GATEWAYD_EVENT"]
+        assert ev in ids, "unknown event %s" % ev
+        assert r.get("MESSAGE_ID") == ids[ev], "%s: MESSAGE_ID %s" % (ev, r.get("MESSAGE_ID"))
+
+def events(pid, ev):
+    return [r for r in gw if r["_PID"] == pid and r.get("GATEWAYD_EVENT") == ev]
+
+# 1 and 3: exactly one config-rejected entry per diagnostic, at start and on
+# the reload.
+expected = sorted(l.rstrip("\n") for l in open(expected_file))
+for pid, what in ((pid_start, "start"), (pid_run, "reload")):
+    rej = events(pid, "config-rejected")
+    got = sorted(r["MESSAGE"] for r in rej)
+    assert got == expected, "%s: config-rejected %r, diagnostics %r" % (what, got, expected)
+    for r in rej:
+        path, line = r["MESSAGE"].split(":")[0:2]
+        assert r["PRIORITY"] == "3", r
+        assert r["CONFIG_FILE"] == etc + "/" + path, "CONFIG_FILE %s" % r["CONFIG_FILE"]
+        assert r["CONFIG_FILE"].startswith("/")
+        assert r["CONFIG_LINE"] == line, r
+        assert r["GATEWAYD_TUNNEL"] == "broken", r
+    lines = sorted(int(r["CONFIG_LINE"]) for r in rej if r["CONFIG_FILE"].endswith("/tunnels.d/broken.conf"))
+    assert 3 in lines and 6 in lines, lines
+# The start was refused (a summary line, not an event).
+assert any("has errors; not starting" in r["MESSAGE"] and r["PRIORITY"] == "3" and "GATEWAYD_EVENT" not in r
+           for r in gw if r["_PID"] == pid_start)
+assert not events(pid_start, "config-applied")
+
+# 2: config-applied at the good start, with its counts.
+app = events(pid_run, "config-applied")
+assert len(app) == 1, app
+assert app[0]["PRIORITY"] == "6" and app[0]["GATEWAYD_ADDED"] == "1" and app[0]["GATEWAYD_REMOVED"] == "0", app[0]
+assert app[0]["GATEWAYD_CONFIG_DIR"] == etc
+# charon: connected, lost, connected, in this order.
+seq = [r["GATEWAYD_EVENT"] for r in gw if r["_PID"] == pid_run
+       and r.get("GATEWAYD_EVENT") in ("ike-daemon-connected", "ike-daemon-lost")]
+assert seq == ["ike-daemon-connected", "ike-daemon-lost", "ike-daemon-connected"], seq
+lost = events(pid_run, "ike-daemon-lost")[0]
+assert lost["PRIORITY"] == "3" and "Lost the connection to charon" in lost["MESSAGE"], lost
+assert all(r["PRIORITY"] == "6" for r in events(pid_run, "ike-daemon-connected"))
+print("PASS: config-rejected per diagnostic (start and reload), config-applied, ike-daemon-lost/connected in a real journal")
+EOP
