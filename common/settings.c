@@ -43,18 +43,29 @@ SettingsNode *settings_new(const char *name) {
         return node_new(SETTINGS_SECTION, name, 0);
 }
 
+/* Arrays of items and children hold 4, 8, 16, ... slots: the capacity
+ * follows from the count alone, so they grow geometrically (a VICI list of
+ * 100,000 items is linear to build) without a capacity field. Removing an
+ * element never shrinks the array, so the array is always at least as large
+ * as the count says. */
+static bool array_full(size_t n) {
+        return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+}
+
 /* Takes ownership of child, also on failure. */
 int settings_attach(SettingsNode *s, SettingsNode *child) {
         SettingsNode **n;
 
         if (!child)
                 return -ENOMEM;
-        n = reallocarray(s->children, s->n_children + 1, sizeof(SettingsNode *));
-        if (!n) {
-                settings_free(child);
-                return -ENOMEM;
+        if (array_full(s->n_children)) {
+                n = reallocarray(s->children, s->n_children ? s->n_children * 2 : 4, sizeof(SettingsNode *));
+                if (!n) {
+                        settings_free(child);
+                        return -ENOMEM;
+                }
+                s->children = n;
         }
-        s->children = n;
         s->children[s->n_children++] = child;
         return 0;
 }
@@ -97,12 +108,14 @@ int settings_list_append(SettingsNode *list, const char *item) {
         d = strdup(item);
         if (!d)
                 return -ENOMEM;
-        n = reallocarray(list->items, list->n_items + 1, sizeof(char *));
-        if (!n) {
-                free_secret(d, list->flags);
-                return -ENOMEM;
+        if (array_full(list->n_items)) {
+                n = reallocarray(list->items, list->n_items ? list->n_items * 2 : 4, sizeof(char *));
+                if (!n) {
+                        free_secret(d, list->flags);
+                        return -ENOMEM;
+                }
+                list->items = n;
         }
-        list->items = n;
         list->items[list->n_items++] = d;
         return 0;
 }
