@@ -48,6 +48,7 @@ static int name_cmp(const void *a, const void *b) {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
 
+/* readdir(), or a unit test's stand-in (conf-internal.h). */
 static struct dirent *(*readdir_fn)(DIR *dir) = readdir;
 
 void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir)) {
