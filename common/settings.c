@@ -43,13 +43,31 @@ SettingsNode *settings_new(const char *name) {
         return node_new(SETTINGS_SECTION, name, 0);
 }
 
+/* Returns array (n elements of size used) with room for one more, grown by
+ * doubling: a decoded VICI message may hold VICI_MAX_ELEMENTS items, and one
+ * realloc per item would copy O(n^2) (every time, under ASan). NULL on ENOMEM,
+ * array untouched. */
+static void *grow(void *array, size_t n, size_t *allocated, size_t size) {
+        size_t a;
+        void *p;
+
+        if (n < *allocated)
+                return array;
+        a = n < 4 ? 4 : n * 2;
+        p = reallocarray(array, a, size);
+        if (!p)
+                return NULL;
+        *allocated = a;
+        return p;
+}
+
 /* Takes ownership of child, also on failure. */
 int settings_attach(SettingsNode *s, SettingsNode *child) {
         SettingsNode **n;
 
         if (!child)
                 return -ENOMEM;
-        n = reallocarray(s->children, s->n_children + 1, sizeof(SettingsNode *));
+        n = grow(s->children, s->n_children, &s->n_children_allocated, sizeof(SettingsNode *));
         if (!n) {
                 settings_free(child);
                 return -ENOMEM;
@@ -97,7 +115,7 @@ int settings_list_append(SettingsNode *list, const char *item) {
         d = strdup(item);
         if (!d)
                 return -ENOMEM;
-        n = reallocarray(list->items, list->n_items + 1, sizeof(char *));
+        n = grow(list->items, list->n_items, &list->n_items_allocated, sizeof(char *));
         if (!n) {
                 free_secret(d, list->flags);
                 return -ENOMEM;
