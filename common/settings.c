@@ -43,13 +43,22 @@ SettingsNode *settings_new(const char *name) {
         return node_new(SETTINGS_SECTION, name, 0);
 }
 
-/* Arrays of items and children hold 4, 8, 16, ... slots: the capacity
- * follows from the count alone, so they grow geometrically (a VICI list of
- * 100,000 items is linear to build) without a capacity field. Removing an
- * element never shrinks the array, so the array is always at least as large
- * as the count says. */
-static bool array_full(size_t n) {
-        return n == 0 || (n >= 4 && (n & (n - 1)) == 0);
+/* Returns array (n elements of size used) with room for one more, grown by
+ * doubling: a decoded VICI message may hold VICI_MAX_ELEMENTS items, and one
+ * realloc per item would copy O(n^2) (every time, under ASan). NULL on ENOMEM,
+ * array untouched. */
+static void *grow(void *array, size_t n, size_t *allocated, size_t size) {
+        size_t a;
+        void *p;
+
+        if (n < *allocated)
+                return array;
+        a = n < 4 ? 4 : n * 2;
+        p = reallocarray(array, a, size);
+        if (!p)
+                return NULL;
+        *allocated = a;
+        return p;
 }
 
 /* Takes ownership of child, also on failure. */
@@ -58,14 +67,12 @@ int settings_attach(SettingsNode *s, SettingsNode *child) {
 
         if (!child)
                 return -ENOMEM;
-        if (array_full(s->n_children)) {
-                n = reallocarray(s->children, s->n_children ? s->n_children * 2 : 4, sizeof(SettingsNode *));
-                if (!n) {
-                        settings_free(child);
-                        return -ENOMEM;
-                }
-                s->children = n;
+        n = grow(s->children, s->n_children, &s->n_children_allocated, sizeof(SettingsNode *));
+        if (!n) {
+                settings_free(child);
+                return -ENOMEM;
         }
+        s->children = n;
         s->children[s->n_children++] = child;
         return 0;
 }
@@ -108,14 +115,12 @@ int settings_list_append(SettingsNode *list, const char *item) {
         d = strdup(item);
         if (!d)
                 return -ENOMEM;
-        if (array_full(list->n_items)) {
-                n = reallocarray(list->items, list->n_items ? list->n_items * 2 : 4, sizeof(char *));
-                if (!n) {
-                        free_secret(d, list->flags);
-                        return -ENOMEM;
-                }
-                list->items = n;
+        n = grow(list->items, list->n_items, &list->n_items_allocated, sizeof(char *));
+        if (!n) {
+                free_secret(d, list->flags);
+                return -ENOMEM;
         }
+        list->items = n;
         list->items[list->n_items++] = d;
         return 0;
 }

@@ -38,9 +38,9 @@ struct SettingsNode {
         unsigned flags;
         char *value;             /* SETTINGS_VALUE */
         char **items;            /* SETTINGS_LIST */
-        size_t n_items;
+        size_t n_items, n_items_allocated;
         SettingsNode **children; /* SETTINGS_SECTION, in insertion order */
-        size_t n_children;
+        size_t n_children, n_children_allocated;
 };
 
 /* Returns a new empty section (the root has name NULL), or NULL on ENOMEM. */
