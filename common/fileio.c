@@ -64,99 +64,68 @@ static void buffer_drop(char **buf, bool erase) {
         }
 }
 
-/* One attempt: reads fd (now at offset 0) into a buffer of st_size + 1 and
- * checks that the file ended where fstat said. -EAGAIN: it did not. */
-static int read_once(int fd, const struct stat *st, bool erase, char **ret, size_t *ret_size) {
-        size_t want = (size_t) st->st_size, done = 0;
-        char *buf, extra;
-        ssize_t n;
+/* Moves buf's first used bytes into a new buffer of size bytes (erasing the
+ * old one: no stray copy of a secret is left in the heap). */
+static int buffer_grow(char **buf, size_t used, size_t size, bool erase) {
+        char *nb = malloc(size);
 
-        buf = malloc(want + 1);
-        if (!buf)
+        if (!nb)
                 return -ENOMEM;
-        while (done < want) {
-                n = read(fd, buf + done, want - done);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        int r = -errno;
-
-                        buffer_drop(&buf, erase);
-                        return r;
-                }
-                if (n == 0)
-                        break; /* shrank meanwhile */
-                done += (size_t) n;
-        }
-        do
-                n = read(fd, &extra, 1);
-        while (n < 0 && errno == EINTR);
-        if (n < 0) {
-                int r = -errno;
-
-                buffer_drop(&buf, erase);
-                return r;
-        }
-        if (done < want || n > 0) {
-                if (erase)
-                        explicit_bzero(&extra, sizeof(extra));
-                buffer_drop(&buf, erase);
-                return -EAGAIN;
-        }
-        buf[done] = 0;
-        *ret = buf;
-        *ret_size = done;
+        if (used > 0)
+                memcpy(nb, *buf, used);
+        buffer_drop(buf, erase);
+        *buf = nb;
         return 0;
 }
 
-/* A file whose size fstat does not know (st_size 0: /proc, sysfs): read in
- * growing steps up to max_size. Each step copies into a new buffer and
- * erases the old one, so that this path too leaves no stray copy. */
-static int read_unsized(int fd, size_t max_size, bool erase, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t allocated = 0, done = 0;
+/* Reads fd (at offset 0) to its end. A file whose size fstat knows is read
+ * into st_size + 1 bytes, the last one only there to notice a file that grew:
+ * -EAGAIN when it did not end where fstat said (read it again). A file of
+ * unknown size (st_size 0: /proc) is read in doubling steps up to max_size
+ * (-EFBIG past it). */
+static int read_all(int fd, const struct stat *st, size_t max_size, bool erase, char **ret, size_t *ret_size) {
+        bool sized = st->st_size > 0;
+        size_t allocated = sized ? (size_t) st->st_size + 1 : 0, done = 0;
+        char *buf = NULL;
+        int r;
 
+        if (sized) {
+                buf = malloc(allocated);
+                if (!buf)
+                        return -ENOMEM;
+        }
         for (;;) {
                 ssize_t n;
 
                 if (done == allocated) {
-                        size_t want = allocated ? allocated * 2 : 4096;
-                        char *nb;
-
-                        if (allocated > max_size) {
+                        r = sized ? -EAGAIN : max_size > 0 && allocated > max_size ? -EFBIG : 0;
+                        if (r == 0)
+                                r = buffer_grow(&buf, done, allocated ? allocated * 2 : 4096, erase);
+                        if (r < 0) {
                                 buffer_drop(&buf, erase);
-                                return -EFBIG;
+                                return r;
                         }
-                        nb = malloc(want + 1);
-                        if (!nb) {
-                                buffer_drop(&buf, erase);
-                                return -ENOMEM;
-                        }
-                        if (done > 0)
-                                memcpy(nb, buf, done);
-                        buffer_drop(&buf, erase);
-                        buf = nb;
-                        allocated = want;
+                        allocated = allocated ? allocated * 2 : 4096;
                 }
                 n = read(fd, buf + done, allocated - done);
                 if (n < 0 && errno == EINTR)
                         continue;
-                if (n < 0) {
-                        int r = -errno;
-
-                        buffer_drop(&buf, erase);
-                        return r;
-                }
-                if (n == 0)
+                if (n <= 0) {
+                        r = n < 0 ? -errno : sized && done < (size_t) st->st_size ? -EAGAIN : 0;
+                        if (r < 0) {
+                                buffer_drop(&buf, erase);
+                                return r;
+                        }
                         break;
-                done += (size_t) n;
-                if (done > max_size) {
-                        buffer_drop(&buf, erase);
-                        return -EFBIG;
                 }
+                done += (size_t) n;
         }
-        buf[done] = 0;
-        *ret = TAKE_PTR(buf);
+        if (done > max_size && max_size > 0) {
+                buffer_drop(&buf, erase);
+                return -EFBIG;
+        }
+        buf[done] = 0; /* done < allocated: the last read found the end */
+        *ret = buf;
         *ret_size = done;
         return 0;
 }
@@ -184,11 +153,9 @@ int read_full_file_at(int dir_fd, const char *path, const ReadFileOptions *o, ch
                 r = judge(&st, o);
                 if (r < 0)
                         return r;
-                if (st.st_size == 0 && o->max_size > 0)
-                        return read_unsized(fd, o->max_size, erase, ret_data, ret_size);
                 if (lseek(fd, 0, SEEK_SET) < 0)
                         return -errno;
-                r = read_once(fd, &st, erase, ret_data, ret_size);
+                r = read_all(fd, &st, o->max_size, erase, ret_data, ret_size);
                 if (r != -EAGAIN)
                         return r;
         }
