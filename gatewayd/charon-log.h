@@ -17,3 +17,21 @@
  * returns the notify's name (a static string) and sets *ret_sa to the IKE_SA's
  * name (owned by msg; NULL when charon named none). Otherwise NULL. */
 const char *charon_log_failure_reason(const SettingsNode *msg, const char **ret_sa);
+
+/* What a charon log line says about an IKE_SA's fate, for the health
+ * tracker's reasons. */
+typedef enum CharonLogKind {
+        CHARON_LOG_OTHER,
+        CHARON_LOG_NOTIFY_ERROR,   /* the peer refused: *ret_notify names the notify */
+        CHARON_LOG_GAVE_UP,        /* a request went unanswered through every retransmission */
+        CHARON_LOG_PEER_DELETED,   /* the peer deleted the IKE_SA */
+        CHARON_LOG_REKEY_FAILED,   /* a CHILD_SA rekey failed (charon retries it) */
+        _CHARON_LOG_KIND_MAX,
+        _CHARON_LOG_KIND_INVALID = -EINVAL,
+} CharonLogKind;
+
+/* Classifies charon's "log" event msg. *ret_sa is the IKE_SA's name (owned
+ * by msg; NULL when charon named none) and *ret_notify the notify of a
+ * CHARON_LOG_NOTIFY_ERROR (static); both are set only for a kind other than
+ * CHARON_LOG_OTHER. */
+CharonLogKind charon_log_classify(const SettingsNode *msg, const char **ret_sa, const char **ret_notify);

@@ -44,9 +44,42 @@ static void test_log_failure_reason(void **state) {
         assert_null(charon_log_failure_reason(NULL, NULL));
 }
 
+static void test_log_classify(void **state) {
+        static const struct {
+                const char *msg;
+                CharonLogKind kind;
+                const char *notify;
+        } rows[] = {
+                { "giving up after 2 retransmits", CHARON_LOG_GAVE_UP, NULL },
+                { "establishing IKE_SA failed, peer not responding", CHARON_LOG_GAVE_UP, NULL },
+                { "received DELETE for IKE_SA azure[3]", CHARON_LOG_PEER_DELETED, NULL },
+                { "CHILD_SA rekeying failed, trying again in 7 seconds", CHARON_LOG_REKEY_FAILED, NULL },
+                { "received NO_PROPOSAL_CHOSEN notify error", CHARON_LOG_NOTIFY_ERROR, "NO_PROPOSAL_CHOSEN" },
+                { "received AUTHENTICATION_FAILED notify error", CHARON_LOG_NOTIFY_ERROR, "AUTHENTICATION_FAILED" },
+                { "sending DELETE for IKE_SA azure[3]", CHARON_LOG_OTHER, NULL },
+                { "received DELETE for ESP CHILD_SA with SPI c1cbfdf2", CHARON_LOG_OTHER, NULL },
+                { "retransmit 1 of request with message ID 4", CHARON_LOG_OTHER, NULL },
+                { "", CHARON_LOG_OTHER, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(settings_freep) SettingsNode *m = settings_new(NULL);
+                const char *sa = NULL, *notify = NULL;
+
+                assert_int_equal(settings_set(m, "ikesa-name", "azure", 0), 0);
+                assert_int_equal(settings_set(m, "msg", rows[i].msg, 0), 0);
+                assert_int_equal(charon_log_classify(m, &sa, &notify), rows[i].kind);
+                assert_true(streq_ptr(notify, rows[i].notify));
+                if (rows[i].kind != CHARON_LOG_OTHER)
+                        assert_string_equal(sa, "azure");
+        }
+        assert_int_equal(charon_log_classify(NULL, NULL, NULL), CHARON_LOG_OTHER);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_log_failure_reason),
+                cmocka_unit_test(test_log_classify),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
