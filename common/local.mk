@@ -4,4 +4,5 @@ common_libcommon_a_SOURCES = \
 	common/diag.c common/diag.h \
 	common/prefix.c common/prefix.h \
 	common/settings.c common/settings.h \
-	common/fileio.c common/fileio.h
+	common/fileio.c common/fileio.h \
+	common/utf8.c common/utf8.h
