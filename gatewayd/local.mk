@@ -11,7 +11,11 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/vici-client.c gatewayd/vici-client.h \
 	gatewayd/apply.c gatewayd/apply.h \
 	gatewayd/manager.c gatewayd/manager.h \
-	gatewayd/guard.c gatewayd/guard.h
+	gatewayd/guard.c gatewayd/guard.h \
+	gatewayd/write-file.c gatewayd/write-file.h \
+	gatewayd/status.c gatewayd/status.h \
+	gatewayd/status-json.c \
+	gatewayd/metrics.c gatewayd/metrics.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd
@@ -22,3 +26,7 @@ bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = gatewayd/gatewayctl.c
 gatewayd_gatewayctl_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 gatewayd_gatewayctl_LDADD = $(GW_CORE_LIBS)
+
+# The status document's JSON Schema, for whoever consumes StatusFile.
+statusschemadir = $(datadir)/gatewayd
+dist_statusschema_DATA = packaging/status.schema.json

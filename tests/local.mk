@@ -17,7 +17,8 @@ UNIT_TESTS = \
 	tests/unit/test-shield \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
-	tests/unit/test-fileio
+	tests/unit/test-fileio \
+	tests/unit/test-status
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -87,6 +88,11 @@ tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
+tests_unit_test_status_SOURCES = tests/unit/test-status.c tests/unit/status-fixture.c tests/unit/status-fixture.h
+tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_status_LDADD = $(UNIT_LDADD)
+
+EXTRA_DIST += tests/unit/status
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.
