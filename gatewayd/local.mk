@@ -22,6 +22,14 @@ sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = gatewayd/main.c
 gatewayd_gatewayd_LDADD = $(GW_CORE_LIBS)
 
+# What only gatewayctl needs: the status reader; it alone links json-c (the
+# daemon writes the document without a JSON library).
+noinst_LIBRARIES += gatewayd/libgatewayctl.a
+gatewayd_libgatewayctl_a_SOURCES = \
+	gatewayd/status-read.c
+gatewayd_libgatewayctl_a_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
+GW_CTL_LIBS = gatewayd/libgatewayctl.a $(GW_CORE_LIBS) $(JSON_C_LIBS)
+
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = gatewayd/gatewayctl.c
 gatewayd_gatewayctl_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)

@@ -3,7 +3,7 @@
 
 /* The status document (DESIGN.md "Status file") as plain structs. The health
  * tracker fills a GatewayStatus and hands it to status_write_file() and
- * metrics_write_file().
+ * metrics_write_file(); gatewayctl reads it back with status_read_file().
  * Every string is owned by its object and freed with it. There are no
  * secrets in the model, and there must never be: the file is world-readable.
  *
@@ -211,3 +211,15 @@ int status_tunnel_to_json(const TunnelStatus *t, char **ret_text, size_t *ret_si
 /* status_to_json(), then write_file_atomic(path, ..., 0644): readers see the
  * old document or the new one, never a part. Returns 0 or -errno. */
 int status_write_file(const char *path, const GatewayStatus *s);
+
+/* Parses a document: strict (unknown keys, wrong types, missing keys, values
+ * out of range, trailing data and nesting deeper than the schema are
+ * refused). Returns 0 with a new GatewayStatus, -EBADMSG (malformed: then
+ * *ret_error, if given, is a new message naming the JSON path, e.g.
+ * "tunnels[1].state: 'upp' is not one of up, connecting, down, disabled"),
+ * -EFBIG (longer than STATUS_MAX_FILE_SIZE) or -ENOMEM. */
+int status_parse(const char *text, size_t size, GatewayStatus **ret, char **ret_error);
+/* Reads path with the common reader (regular file, at most
+ * STATUS_MAX_FILE_SIZE) and parses it. -errno of the read (ENOENT, EACCES,
+ * EFBIG, EINVAL for a FIFO or device, ...) or of status_parse(). */
+int status_read_file(const char *path, GatewayStatus **ret, char **ret_error);

@@ -90,7 +90,7 @@ tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
 tests_unit_test_status_SOURCES = tests/unit/test-status.c tests/unit/status-fixture.c tests/unit/status-fixture.h
 tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_status_LDADD = $(UNIT_LDADD)
+tests_unit_test_status_LDADD = tests/unit/libtesthelp.a $(GW_CTL_LIBS) $(CMOCKA_LIBS)
 
 EXTRA_DIST += tests/unit/status
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The status document: its model, the JSON writer (compared byte for byte),
- * the atomic file writer and the node_exporter textfile. */
+ * the strict reader, the atomic file writer and the node_exporter textfile. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -34,6 +34,17 @@ static char *expected(const char *name) {
                 assert_true(asprintf(&path, "%s/status/%s", dirname(self), name) > 0);
         assert_int_equal(read_full_file_at(AT_FDCWD, path, &o, &text, &size, NULL), 0);
         return text;
+}
+
+/* text with its only occurrence of from replaced by to. */
+static char *replace_once(const char *text, const char *from, const char *to) {
+        const char *at = strstr(text, from);
+        char *out = NULL;
+
+        if (!at || strstr(at + 1, from))
+                fail_msg("'%s' is not in the text exactly once", from);
+        assert_true(asprintf(&out, "%.*s%s%s", (int) (at - text), text, to, at + strlen(from)) > 0);
+        return out;
 }
 
 static char *to_json(const GatewayStatus *s) {
@@ -282,6 +293,338 @@ static void test_detail_written(void **state) {
         assert_non_null(strstr(text, "\"last_error\": \"dpd-timeout\"\n"));
 }
 
+/* ---- the reader ------------------------------------------------------------- */
+
+static void assert_same_document(const GatewayStatus *a, const GatewayStatus *b) {
+        _cleanup_free_ char *ta = to_json(a), *tb = to_json(b);
+
+        assert_string_equal(ta, tb);
+}
+
+static void test_round_trip(void **state) {
+        static GatewayStatus *(*const fixtures[])(void) = { fixture_full, fixture_all_up, fixture_reasons, fixture_empty };
+
+        for (size_t i = 0; i < ELEMENTSOF(fixtures); i++) {
+                _cleanup_(gateway_status_freep) GatewayStatus *s = fixtures[i](), *back = NULL;
+                _cleanup_free_ char *text = to_json(s), *error = NULL;
+
+                assert_int_equal(status_parse(text, strlen(text), &back, &error), 0);
+                assert_null(error);
+                assert_same_document(s, back);
+        }
+}
+
+/* Values, not only the text: every field of the full fixture comes back. */
+static void test_round_trip_values(void **state) {
+        _cleanup_(gateway_status_freep) GatewayStatus *s = fixture_full(), *back = NULL;
+        _cleanup_free_ char *text = to_json(s);
+        const TunnelStatus *t;
+        const ChildStatus *c;
+
+        assert_int_equal(status_parse(text, strlen(text), &back, NULL), 0);
+        assert_int_equal(back->generated_at, FIXTURE_NOW);
+        assert_true(back->gateway.fips_mode);
+        assert_int_equal(back->gateway.data_plane, DATA_PLANE_KERNEL);
+        assert_string_equal(back->gateway.vici, "unix:///run/charon.vici");
+        assert_true(back->gateway.charon_connected);
+        assert_int_equal(back->n_tunnels, 4);
+        t = back->tunnels[0];
+        assert_string_equal(t->name, "azure-weu");
+        assert_int_equal(t->state, TUNNEL_STATE_UP);
+        assert_int_equal(t->since, FIXTURE_AT(1714553280));
+        assert_true(t->has_ike);
+        assert_string_equal(t->ike.proposal, "aes256gcm16-prfsha384-ecp384");
+        assert_int_equal(t->n_children, 1);
+        c = t->children[0];
+        assert_int_equal(c->n_local_ts, 1);
+        assert_int_equal(c->n_remote_ts, 2);
+        assert_string_equal(c->remote_ts[1], "fd00:20::/48");
+        assert_int_equal(c->bytes_in, 1258291);
+        assert_int_equal(c->packets_out, 61234);
+        assert_false(t->has_certificate);
+        t = back->tunnels[1];
+        assert_null(t->local_address);
+        assert_false(t->has_ike);
+        assert_int_equal(t->last_error, TUNNEL_ERROR_DPD_TIMEOUT);
+        assert_string_equal(t->last_error_detail, "no answer to DPD for 45 s");
+        assert_int_equal(back->tunnels[2]->since, 0);
+        t = back->tunnels[3];
+        assert_int_equal(t->last_error, TUNNEL_ERROR_AUTH_FAILED);
+        assert_null(t->last_error_detail);
+        assert_true(t->has_certificate);
+        assert_int_equal(t->certificate.not_after, FIXTURE_AT(1715558400));
+        assert_int_equal(t->certificate.days_left, 11);
+}
+
+/* Text that needs escaping comes back as it went in; bytes that were not
+ * UTF-8 come back as U+FFFD. */
+static void test_round_trip_escaping(void **state) {
+        _cleanup_(gateway_status_freep) GatewayStatus *s = fixture_escaping(), *back = NULL;
+        _cleanup_free_ char *text = to_json(s);
+        const TunnelStatus *t;
+
+        assert_int_equal(status_parse(text, strlen(text), &back, NULL), 0);
+        assert_same_document(s, back);
+        t = back->tunnels[0];
+        assert_string_equal(back->gateway.vici, s->gateway.vici);
+        assert_string_equal(t->local_address, "caf\xc3\xa9");
+        assert_string_equal(t->remote_address, "\xe2\x82\xac \xf0\x9f\x98\x80");
+        assert_string_equal(t->profile, s->tunnels[0]->profile);
+        assert_string_equal(t->children[0]->name, "x\"\\");
+        assert_string_equal(t->children[0]->proposal, "\t\n");
+        assert_string_equal(t->last_error_detail,
+                            "ID '\x1b[31mroot\x1b[0m' \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd "
+                            "</script>");
+}
+
+static void test_round_trip_file(void **state) {
+        _cleanup_(gateway_status_freep) GatewayStatus *s = fixture_full(), *back = NULL;
+        _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *error = NULL;
+
+        assert_true(asprintf(&path, "%s/run/gatewayd/status.json", dir) > 0);
+        assert_int_equal(status_write_file(path, s), 0);
+        assert_int_equal(status_read_file(path, &back, &error), 0);
+        assert_same_document(s, back);
+        th_rmtree(dir);
+}
+
+static void test_parse_malformed(void **state) {
+        static const struct {
+                const char *from;  /* in full.json; NULL: the text is `to` */
+                const char *to;
+                const char *error; /* a part of the message; NULL: accepted */
+        } rows[] = {
+                { NULL, "", "ends early" },
+                { NULL, "   \n", "ends early" },
+                { NULL, "{\"version\": 1, \"generated_at\"", "ends early" },
+                { NULL, "[]", "expected a JSON object, found an array" },
+                { NULL, "null", "expected a JSON object, found null" },
+                { NULL, "{}", "'version' is missing" },
+                { NULL, "{\"version\": 1}", "'generated_at' is missing" },
+                { NULL, "{'version': 1}", "not JSON: a single quote at byte 1" },
+                { "\"profile\": \"fips-cbc\"", "\"profile\": \"fips\tcbc\"",
+                  "not JSON: control character 0x09 in a string" },
+                { "\"profile\": \"fips-cbc\"", "\"profile\": \"it's \\\"quoted\\\"\\\\\"", NULL },
+                { NULL, "/* c */ {}", "not JSON" },
+                { "\"version\": 1", "\"version\": 2", "version: version 2 is not supported" },
+                { "\"version\": 1", "\"version\": 1.0", "version: expected a non-negative integer, found a fraction" },
+                { "\"version\": 1", "\"version\": \"1\"", "version: expected a non-negative integer, found a string" },
+                { "\n}\n", "\n}\n}", "not JSON" },
+                { "\n}\n", "\n}\n{}", "not JSON" },
+                { "\"packets_out\": 61234\n", "\"packets_out\": 61234,\n", "not JSON" },
+                { "\"generated_at\": \"2024-05-01T12:00:00Z\"", "\"generated_at\": null",
+                  "generated_at: expected a string, found null" },
+                { "\"generated_at\": \"2024-05-01T12:00:00Z\"", "\"generated_at\": \"2024-05-01 12:00:00\"",
+                  "generated_at: '2024-05-01 12:00:00' is not a time" },
+                { "\"since\": \"2024-05-01T08:48:00Z\"", "\"since\": \"2024-02-30T08:48:00Z\"",
+                  "tunnels[0].since: '2024-02-30T08:48:00Z' is not a time" },
+                { "\"since\": \"2024-05-01T08:48:00Z\"", "\"since\": \"2024-05-01T08:48:00+02:00\"", "is not a time" },
+                { "\"since\": \"2024-05-01T08:48:00Z\"", "\"since\": \"2024-05-01T24:00:00Z\"", "is not a time" },
+                { "\"since\": \"2024-05-01T08:48:00Z\"", "\"since\": 1714553280", "expected a string or null" },
+                { "\"fips_mode\": true", "\"fips_mode\": \"yes\"", "gateway.fips_mode: expected true or false" },
+                { "\"data_plane\": \"kernel\"", "\"data_plane\": \"dpdk\"",
+                  "gateway.data_plane: 'dpdk' is not one of kernel, userspace" },
+                { "\"health_interval_sec\": 10", "\"health_interval_sec\": 0", "health_interval_sec: must be 1-3600" },
+                { "\"health_interval_sec\": 10", "\"health_interval_sec\": 3601", "3601 is out of range" },
+                { "\"charon_connected\": true,", "", "gateway: 'charon_connected' is missing" },
+                { "\"fips_mode\": true,", "\"fips_mode\": true, \"pid\": 1,", "gateway: unknown key 'pid'" },
+                { "\"tunnels\": [", "\"tunnels\": {", "not JSON" },
+                { "\"name\": \"lab\"", "\"name\": \"a b\"", "tunnels[2].name: 'a b' is not a tunnel name" },
+                { "\"name\": \"lab\"", "\"name\": \"\\u001b[31m\"", "'?[31m' is not a tunnel name" },
+                { "\"name\": \"lab\"", "\"name\": \"\"", "is not a tunnel name" },
+                { "\"name\": \"lab\"", "\"name\": \"branch-b\"", "two tunnels have the same name" },
+                { "\"name\": \"lab\"", "\"name\": \"l\\u0000ab\"", "tunnels[2].name: contains a NUL character" },
+                { "\"state\": \"up\"", "\"state\": \"upp\"",
+                  "tunnels[0].state: 'upp' is not one of up, connecting, down, disabled" },
+                { "\"state\": \"up\"", "\"state\": \"UP\"", "is not one of" },
+                { "\"shield\": \"standby\"", "\"shield\": \"on\"", "tunnels[0].shield: 'on' is not one of engaged" },
+                { "\"shield\": \"off\",", "", "tunnels[2]: 'shield' is missing" },
+                { "\"shield\": \"off\",", "\"shield\": \"off\", \"rekeyed_at\": null,",
+                  "tunnels[2]: unknown key 'rekeyed_at'" },
+                { "\"last_error\": \"auth-failed\"", "\"last_error\": \"auth\"",
+                  "tunnels[3].last_error: 'auth' is not a known reason" },
+                { "\"last_error\": \"auth-failed\"", "\"last_error\": \"auth-failed:x\"", "is not KEYWORD" },
+                { "\"last_error\": \"auth-failed\"", "\"last_error\": \"auth-failed: \"", "is not KEYWORD" },
+                { "\"last_error\": \"auth-failed\"", "\"last_error\": 7", "expected a string or null, found an integer" },
+                { "\"ike\": {\n        \"proposal\": \"aes256gcm16-prfsha384-ecp384\",\n", "\"ike\": {\n",
+                  "tunnels[0].ike: 'proposal' is missing" },
+                { "\"established_at\": \"2024-05-01T08:48:00Z\"",
+                  "\"established_at\": \"2024-05-01T08:48:00Z\", \"spi\": 1", "tunnels[0].ike: unknown key 'spi'" },
+                { "\"children\": [\n        {", "\"children\": [\n        7, {",
+                  "tunnels[0].children[0]: expected an object, found an integer" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": \"1258291\"",
+                  "tunnels[0].children[0].bytes_in: expected a non-negative integer, found a string" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": -1", "expected a non-negative integer, found -1" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": 1.5", "found a fraction" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": 1e3", "found a fraction" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": NaN", "found a fraction" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": 18446744073709551615", "out of range" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": 99999999999999999999999", "out of range" },
+                { "\"bytes_in\": 1258291", "\"bytes_in\": 01", "not JSON" },
+                { "\"packets_in\": 1520,", "", "tunnels[0].children[0]: 'packets_in' is missing" },
+                { "\"10.1.0.0/16\"", "[\"10.1.0.0/16\"]", "nesting too deep" },
+                { "\"10.1.0.0/16\"", "10", "tunnels[0].children[0].local_ts[0]: expected a string, found an integer" },
+                { "\"name\": \"azure-weu\",\n          \"local_ts\"", "\"name\": \"\",\n          \"local_ts\"",
+                  "tunnels[0].children[0].name: is empty" },
+                { "\"days_left\": 11", "\"days_left\": \"11\"", "tunnels[3].certificate.days_left: expected an integer" },
+                { "\"days_left\": 11", "\"days_left\": 10000000", "out of range" },
+                { "\"not_after\": \"2024-05-13T00:00:00Z\",", "", "tunnels[3].certificate: 'not_after' is missing" },
+                { "\"not_after\": \"2024-05-13T00:00:00Z\"", "\"not_after\": null",
+                  "certificate.not_after: expected a string, found null" },
+                { "\"remote_address\": \"192.0.2.44\"", "\"remote_address\": \"192.0.2.44\xff\"", "not JSON: invalid utf-8" },
+        };
+        _cleanup_free_ char *full = expected("full.json");
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(gateway_status_freep) GatewayStatus *s = NULL;
+                _cleanup_free_ char *text = NULL, *error = NULL;
+                int r;
+
+                text = rows[i].from ? replace_once(full, rows[i].from, rows[i].to) : strdup(rows[i].to);
+                assert_non_null(text);
+                r = status_parse(text, strlen(text), &s, &error);
+                if (!rows[i].error) { /* a control row: this one is fine */
+                        if (r != 0)
+                                fail_msg("row %zu: r=%d, error '%s'", i, r, error ? error : "(none)");
+                        continue;
+                }
+                if (r != -EBADMSG || !error || !strstr(error, rows[i].error))
+                        fail_msg("row %zu: r=%d, error '%s', want '%s'", i, r, error ? error : "(none)", rows[i].error);
+                assert_null(s);
+        }
+}
+
+/* Counts and sizes past the bounds. */
+static void test_parse_bounds(void **state) {
+        static const struct {
+                const char *what;
+                unsigned n;
+                const char *error;
+        } rows[] = {
+                { "tunnels", STATUS_MAX_TUNNELS + 1, "tunnels: more than 10000 tunnels" },
+                { "children", STATUS_MAX_CHILDREN + 1, "tunnels[0].children: more than 32 child SAs" },
+                { "ts", STATUS_MAX_TS + 1, "local_ts: more than 256 traffic selectors" },
+                { "string", STATUS_MAX_STRING + 1, "tunnels[0].remote_address: longer than 4096 bytes" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(gateway_status_freep) GatewayStatus *s = NULL;
+                _cleanup_free_ char *text = NULL, *error = NULL;
+                size_t size = 0;
+                FILE *f = open_memstream(&text, &size);
+                int r;
+
+                assert_non_null(f);
+                fputs("{\"version\": 1, \"generated_at\": \"2024-05-01T12:00:00Z\", \"gateway\": {\"fips_mode\": true, "
+                      "\"data_plane\": \"kernel\", \"vici\": null, \"charon_connected\": true, "
+                      "\"health_interval_sec\": 10}, \"tunnels\": [",
+                      f);
+                for (unsigned k = 0; k < (streq(rows[i].what, "tunnels") ? rows[i].n : 1); k++) {
+                        fprintf(f, "%s{\"name\": \"t%u\", \"state\": \"down\", \"since\": null, \"local_address\": null, "
+                                   "\"remote_address\": \"",
+                                k ? ", " : "", k);
+                        for (unsigned b = 0; streq(rows[i].what, "string") && b < rows[i].n; b++)
+                                fputc('a', f);
+                        fputs("\", \"profile\": null, \"ike\": null, \"shield\": \"off\", \"last_error\": null, "
+                              "\"children\": [",
+                              f);
+                        for (unsigned c = 0; c < (streq(rows[i].what, "children") ? rows[i].n : 1); c++) {
+                                fprintf(f, "%s{\"name\": \"c\", \"remote_ts\": [], \"proposal\": \"p\", \"bytes_in\": 0, "
+                                           "\"bytes_out\": 0, \"packets_in\": 0, \"packets_out\": 0, \"local_ts\": [",
+                                        c ? ", " : "");
+                                for (unsigned t = 0; t < (streq(rows[i].what, "ts") ? rows[i].n : 1); t++)
+                                        fprintf(f, "%s\"10.%u.0.0/16\"", t ? ", " : "", t % 256);
+                                fputs("]}", f);
+                        }
+                        fputs("]}", f);
+                }
+                fputs("]}\n", f);
+                assert_int_equal(fclose(f), 0);
+                r = status_parse(text, size, &s, &error);
+                if (r != -EBADMSG || !strstr(error, rows[i].error))
+                        fail_msg("row %s: r=%d, error '%s'", rows[i].what, r, error ? error : "(none)");
+
+                /* One less is fine: the bounds are exact. */
+                free(TAKE_PTR(error));
+                if (streq(rows[i].what, "string")) {
+                        char *a = strstr(text, "aaaa");
+
+                        memmove(a, a + 1, strlen(a + 1) + 1);
+                        assert_int_equal(status_parse(text, strlen(text), &s, &error), 0);
+                        s = gateway_status_free(s);
+                }
+        }
+}
+
+static void test_read_file_errors(void **state) {
+        _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *error = NULL, *fifo = NULL;
+        _cleanup_(gateway_status_freep) GatewayStatus *s = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        assert_true(asprintf(&path, "%s/status.json", dir) > 0);
+        assert_int_equal(status_read_file(path, &s, &error), -ENOENT);
+        /* Huge: refused by its size, before a byte is read. */
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, (off_t) STATUS_MAX_FILE_SIZE + 1), 0);
+        assert_int_equal(status_read_file(path, &s, &error), -EFBIG);
+        assert_int_equal(status_parse("{}", (size_t) STATUS_MAX_FILE_SIZE + 1, &s, &error), -EFBIG);
+        /* Truncated on disk. */
+        assert_int_equal(ftruncate(fd, 0), 0);
+        assert_int_equal(write(fd, "{\"version\": 1, ", 15), 15);
+        assert_int_equal(status_read_file(path, &s, &error), -EBADMSG);
+        assert_non_null(strstr(error, "ends early"));
+        /* A FIFO planted at the path does not hang the reader. */
+        assert_true(asprintf(&fifo, "%s/fifo", dir) > 0);
+        assert_int_equal(mkfifo(fifo, 0644), 0);
+        alarm(5);
+        assert_int_equal(status_read_file(fifo, &s, NULL), -EINVAL);
+        alarm(0);
+        assert_int_equal(status_read_file(dir, &s, NULL), -EISDIR);
+        assert_null(s);
+        th_rmtree(dir);
+}
+
+/* A cheap fuzzer that runs under every make check (and under ASan): random
+ * damage to a valid document is refused cleanly or accepted, and whatever is
+ * accepted can be written again. */
+static void test_parse_damaged(void **state) {
+        _cleanup_free_ char *full = expected("full.json");
+        size_t n = strlen(full);
+        uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+        for (unsigned i = 0; i < 4000; i++) {
+                _cleanup_(gateway_status_freep) GatewayStatus *s = NULL;
+                _cleanup_free_ char *text = malloc(n + 1), *error = NULL, *again = NULL;
+                size_t len = n;
+                int r;
+
+                assert_non_null(text);
+                memcpy(text, full, n + 1);
+                for (unsigned k = 0; k < 1 + i % 3; k++) {
+                        size_t at;
+
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        at = (size_t) (x % len);
+                        if (k % 2 == 0)
+                                text[at] = (char) (x >> 32); /* overwrite a byte */
+                        else {
+                                len = at + (len - at) / 2;  /* cut the tail */
+                                text[len] = '\0';
+                        }
+                }
+                r = status_parse(text, len, &s, &error);
+                if (r == 0) {
+                        assert_int_equal(status_to_json(s, &again, NULL), 0);
+                        continue;
+                }
+                assert_int_equal(r, -EBADMSG);
+                assert_non_null(error);
+        }
+}
+
 /* ---- the atomic file writer --------------------------------------------------- */
 
 /* The names in dir, sorted and joined by spaces. */
@@ -475,6 +818,14 @@ int main(void) {
                 cmocka_unit_test(test_write_one_tunnel),
                 cmocka_unit_test(test_escaping),
                 cmocka_unit_test(test_detail_written),
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_round_trip_values),
+                cmocka_unit_test(test_round_trip_escaping),
+                cmocka_unit_test(test_round_trip_file),
+                cmocka_unit_test(test_parse_malformed),
+                cmocka_unit_test(test_parse_bounds),
+                cmocka_unit_test(test_read_file_errors),
+                cmocka_unit_test(test_parse_damaged),
                 cmocka_unit_test(test_write_atomic),
                 cmocka_unit_test(test_write_atomic_failures),
                 cmocka_unit_test(test_metrics),
