@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "check.h"
+#include "ctl-status.h"
 #include "nft.h"
 #include "shield.h"
 #include "xfrm-kernel.h"
@@ -20,10 +21,15 @@ static const char *arg_config_dir = CONF_DEFAULT_DIR;
 static bool arg_explain;
 static const char *arg_resource_group;
 static const char *arg_connection;
+static bool arg_json;
+static const char *arg_status_file;
 
 static void help(void) {
         printf("Usage: gatewayctl [--config-dir DIR] COMMAND [ARGS]\n\n"
                "Commands:\n"
+               "  status [--json] [NAME]    tunnels from the status file: state, since, peer,\n"
+               "      [--status-file PATH]  algorithms, traffic, shield, certificate; exit 3\n"
+               "                            when an enabled tunnel is not up\n"
                "  check [--explain]         validate the config; --explain prints the\n"
                "                            algorithm table with tiers and reasons\n"
                "  genpsk                    print a new random pre-shared key (%d characters)\n"
@@ -297,12 +303,14 @@ static int verb_up_down(const char *verb, const char *name) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION };
+        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION, ARG_JSON, ARG_STATUS_FILE };
         static const struct option options[] = {
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
                 { "resource-group", required_argument, NULL, ARG_RESOURCE_GROUP },
                 { "connection", required_argument, NULL, ARG_CONNECTION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "status-file", required_argument, NULL, ARG_STATUS_FILE },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -324,6 +332,12 @@ int main(int argc, char *argv[]) {
                 case ARG_CONNECTION:
                         arg_connection = optarg;
                         break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_STATUS_FILE:
+                        arg_status_file = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -337,6 +351,10 @@ int main(int argc, char *argv[]) {
         verb = argv[optind];
         nargs = argc - optind - 1;
 
+        /* status returns its own exit codes (0, 1, 2, 3). */
+        if (streq(verb, "status"))
+                return verb_status(nargs + 1, argv + optind,
+                                   &(StatusOptions) { arg_config_dir, arg_status_file, arg_json });
         if (streq(verb, "check") && nargs == 0)
                 r = verb_check();
         else if (streq(verb, "genpsk") && nargs == 0)

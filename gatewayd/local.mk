@@ -22,18 +22,19 @@ sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = gatewayd/main.c
 gatewayd_gatewayd_LDADD = $(GW_CORE_LIBS)
 
-# What only gatewayctl needs: the status reader; it alone links json-c (the
-# daemon writes the document without a JSON library).
+# What only gatewayctl needs: the status reader and `status`; it alone links
+# json-c (the daemon writes the document without a JSON library).
 noinst_LIBRARIES += gatewayd/libgatewayctl.a
 gatewayd_libgatewayctl_a_SOURCES = \
-	gatewayd/status-read.c
+	gatewayd/status-read.c \
+	gatewayd/ctl-status.c gatewayd/ctl-status.h
 gatewayd_libgatewayctl_a_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
 GW_CTL_LIBS = gatewayd/libgatewayctl.a $(GW_CORE_LIBS) $(JSON_C_LIBS)
 
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = gatewayd/gatewayctl.c
 gatewayd_gatewayctl_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
-gatewayd_gatewayctl_LDADD = $(GW_CORE_LIBS)
+gatewayd_gatewayctl_LDADD = $(GW_CTL_LIBS)
 
 # The status document's JSON Schema, for whoever consumes StatusFile.
 statusschemadir = $(datadir)/gatewayd

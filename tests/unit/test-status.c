@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The status document: its model, the JSON writer (compared byte for byte),
- * the strict reader, the atomic file writer and the node_exporter textfile. */
+ * the strict reader, the atomic file writer, the node_exporter textfile and
+ * gatewayctl status's formatting and exit codes. The schema itself is
+ * checked by tests/status-schema.sh, the command line by tests/ctl-status.sh. */
 #include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -13,6 +15,7 @@
 
 #include "testhelp.h"
 
+#include "ctl-status.h"
 #include "fileio.h"
 #include "metrics.h"
 #include "status-fixture.h"
@@ -807,6 +810,188 @@ static void test_metrics(void **state) {
         th_rmtree(dir);
 }
 
+/* ---- gatewayctl status ---------------------------------------------------------- */
+
+static void test_format_duration(void **state) {
+        static const struct {
+                usec_t d;
+                const char *text;
+        } rows[] = {
+                { 0, "0s" },
+                { 999999, "0s" },
+                { 59 * USEC_PER_SEC, "59s" },
+                { 60 * USEC_PER_SEC, "1m0s" },
+                { 312 * USEC_PER_SEC, "5m12s" },
+                { 3599 * USEC_PER_SEC, "59m59s" },
+                { 3600 * USEC_PER_SEC, "1h0m" },
+                { (3 * 3600 + 12 * 60 + 59) * USEC_PER_SEC, "3h12m" },
+                { 86399 * USEC_PER_SEC, "23h59m" },
+                { 86400 * USEC_PER_SEC, "1d0h" },
+                { (2 * 86400 + 4 * 3600 + 59) * USEC_PER_SEC, "2d4h" },
+                { 400 * USEC_PER_DAY, "400d0h" },
+                { UINT64_MAX, "213503982d8h" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                char buf[FORMAT_DURATION_MAX];
+
+                assert_string_equal(format_duration(buf, rows[i].d), rows[i].text);
+        }
+}
+
+static void test_format_size(void **state) {
+        static const struct {
+                uint64_t bytes;
+                const char *text;
+        } rows[] = {
+                { 0, "0 B" },
+                { 1, "1 B" },
+                { 1023, "1023 B" },
+                { 1024, "1.0 KiB" },
+                { 1075, "1.0 KiB" },  /* 1.0498 */
+                { 1076, "1.1 KiB" },  /* 1.0508 */
+                { 1258291, "1.2 MiB" },
+                { 1048575, "1.0 MiB" }, /* 1023.999 KiB rounds up to the next unit */
+                { 1048524, "1023.9 KiB" },
+                { 83886080, "80.0 MiB" },
+                { 5ULL << 30, "5.0 GiB" },
+                { 3ULL << 40, "3.0 TiB" },
+                { 7ULL << 50, "7.0 PiB" },
+                { 1ULL << 60, "1.0 EiB" },
+                { UINT64_MAX, "16.0 EiB" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                char buf[FORMAT_SIZE_MAX];
+
+                assert_string_equal(format_size(buf, rows[i].bytes), rows[i].text);
+        }
+}
+
+static void test_exit_code(void **state) {
+        static const struct {
+                TunnelState states[3];
+                size_t n;
+                int only;      /* index of NAME, or -1 */
+                bool stale;
+                int code;
+        } rows[] = {
+                { {}, 0, -1, false, STATUS_EXIT_OK },                                          /* no tunnels */
+                { {}, 0, -1, true, STATUS_EXIT_NOT_UP },                                       /* gatewayd gone */
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_UP }, 2, -1, false, STATUS_EXIT_OK },
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_DISABLED }, 2, -1, false, STATUS_EXIT_OK },  /* disabled: not counted */
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_DOWN }, 2, -1, false, STATUS_EXIT_NOT_UP },
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_CONNECTING }, 2, -1, false, STATUS_EXIT_NOT_UP },
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_UP }, 2, -1, true, STATUS_EXIT_NOT_UP },      /* stale data */
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_DOWN }, 2, 0, false, STATUS_EXIT_OK },       /* NAME is up */
+                { { TUNNEL_STATE_UP, TUNNEL_STATE_DOWN }, 2, 1, false, STATUS_EXIT_NOT_UP },
+                { { TUNNEL_STATE_DISABLED, TUNNEL_STATE_DOWN }, 2, 0, false, STATUS_EXIT_OK },
+                { { TUNNEL_STATE_UP }, 1, 0, true, STATUS_EXIT_NOT_UP },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(gateway_status_freep) GatewayStatus *s = gateway_status_new();
+
+                assert_non_null(s);
+                for (size_t k = 0; k < rows[i].n; k++) {
+                        char name[32];
+                        TunnelStatus *t;
+
+                        snprintf(name, sizeof(name), "t%zu", k);
+                        assert_non_null(t = gateway_status_add_tunnel(s, name));
+                        t->state = rows[i].states[k];
+                }
+                assert_int_equal(status_exit_code(s, rows[i].only >= 0 ? s->tunnels[rows[i].only] : NULL,
+                                                  rows[i].stale),
+                                 rows[i].code);
+        }
+}
+
+static void test_stale(void **state) {
+        static const struct {
+                unsigned interval;
+                int64_t age_usec;
+                bool stale;
+        } rows[] = {
+                { 10, 0, false },
+                { 10, 30 * (int64_t) USEC_PER_SEC, false },
+                { 10, 30 * (int64_t) USEC_PER_SEC + 1, true },
+                { 1, 4 * (int64_t) USEC_PER_SEC, true },
+                { 3600, 3 * 3600 * (int64_t) USEC_PER_SEC, false },
+                { 10, -3600 * (int64_t) USEC_PER_SEC, false }, /* written "in the future": clock stepped back */
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(gateway_status_freep) GatewayStatus *s = gateway_status_new();
+
+                assert_non_null(s);
+                s->generated_at = FIXTURE_NOW;
+                s->gateway.health_interval_sec = rows[i].interval;
+                assert_int_equal(status_is_stale(s, (usec_t) ((int64_t) FIXTURE_NOW + rows[i].age_usec)), rows[i].stale);
+        }
+}
+
+static char *printed(const GatewayStatus *s, const TunnelStatus *only, usec_t now) {
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        assert_non_null(f);
+        assert_int_equal(status_print(f, s, only, now), 0);
+        assert_int_equal(fclose(f), 0);
+        return text;
+}
+
+static void test_print(void **state) {
+        _cleanup_(gateway_status_freep) GatewayStatus *s = fixture_full(), *empty = fixture_empty();
+        _cleanup_free_ char *want = expected("full.txt"), *text = NULL;
+
+        text = printed(s, NULL, FIXTURE_NOW + 5 * USEC_PER_SEC);
+        assert_string_equal(text, want);
+        free(TAKE_PTR(text));
+
+        /* One tunnel, and the data 31 s old with a 10 s interval. */
+        text = printed(s, s->tunnels[1], FIXTURE_NOW + 31 * USEC_PER_SEC);
+        assert_string_equal(text,
+                            "Status of 2024-05-01 12:00:00 UTC (31s ago): 1/3 tunnels up, charon connected\n"
+                            "Warning: data is 31 s old; is gatewayd running?\n"
+                            "\n"
+                            "NAME      STATE  SINCE  PEER        ALGORITHMS  IN   OUT  PACKETS  SHIELD   CERT\n"
+                            "branch-b  down   1m30s  192.0.2.44  -           0 B  0 B  0/0      engaged  -\n"
+                            "  last error: dpd-timeout: no answer to DPD for 45 s\n");
+        free(TAKE_PTR(text));
+
+        text = printed(empty, NULL, FIXTURE_NOW);
+        assert_string_equal(text, "Status of 2024-05-01 12:00:00 UTC (0s ago): 0/0 tunnels up, charon NOT connected "
+                                  "(unix:///run/charon.vici)\n"
+                                  "No tunnels are configured.\n");
+}
+
+/* Whatever the file holds, nothing but printable text and line feeds
+ * reaches the terminal. */
+static void test_print_hostile(void **state) {
+        _cleanup_(gateway_status_freep) GatewayStatus *s = fixture_escaping();
+        _cleanup_free_ char *text = NULL;
+
+        s->tunnels[0]->has_ike = true;
+        assert_int_equal(status_set_string(&s->tunnels[0]->ike.proposal, "\x1b]0;owned\x07\xc2\x9b"), 0);
+        text = printed(s, NULL, FIXTURE_NOW);
+        for (const unsigned char *p = (const unsigned char *) text; *p; p++) {
+                assert_true(*p >= 0x20 || *p == '\n');
+                assert_true(*p != 0x7f);
+                /* C1 controls as UTF-8 (U+0080-U+009F) are gone too. */
+                assert_false(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+        }
+        assert_non_null(strstr(text, "last error: auth-failed: ID '?[31mroot?[0m' ? ?? ?? </script>\n"));
+        /* Table cells are ASCII (their widths are counted in bytes); the
+         * error's detail keeps valid UTF-8. */
+        assert_non_null(strstr(text, "  ? ?  "));
+        free(TAKE_PTR(text));
+        assert_int_equal(tunnel_status_set_error(s->tunnels[0], TUNNEL_ERROR_CONFIG, "caf\xc3\xa9 \xc2\x85"), 0);
+        text = printed(s, NULL, FIXTURE_NOW);
+        assert_non_null(strstr(text, "\n  last error: config: caf\xc3\xa9 ?\n"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_enum_strings),
@@ -829,6 +1014,12 @@ int main(void) {
                 cmocka_unit_test(test_write_atomic),
                 cmocka_unit_test(test_write_atomic_failures),
                 cmocka_unit_test(test_metrics),
+                cmocka_unit_test(test_format_duration),
+                cmocka_unit_test(test_format_size),
+                cmocka_unit_test(test_exit_code),
+                cmocka_unit_test(test_stale),
+                cmocka_unit_test(test_print),
+                cmocka_unit_test(test_print_hostile),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
