@@ -92,7 +92,7 @@ tests_unit_test_status_SOURCES = tests/unit/test-status.c tests/unit/status-fixt
 tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_status_LDADD = tests/unit/libtesthelp.a $(GW_CTL_LIBS) $(CMOCKA_LIBS)
 
-# The status writer's output for tests/ctl-status.sh.
+# The status writer's output for the script tests (schema, gatewayctl status).
 check_PROGRAMS += tests/unit/status-sample
 tests_unit_status_sample_SOURCES = tests/unit/status-sample.c tests/unit/status-fixture.c tests/unit/status-fixture.h
 tests_unit_status_sample_LDADD = $(GW_CORE_LIBS)
@@ -122,6 +122,7 @@ SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-units.sh \
+	tests/status-schema.sh \
 	tests/ctl-status.sh \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \

@@ -13,6 +13,8 @@ PACKAGES=(
         openssl strongswan-charon strongswan-swanctl libcharon-extra-plugins
         libstrongswan-standard-plugins libstrongswan-extra-plugins
         iproute2 iputils-ping tcpdump nftables procps time
+        # tests: the status document against its JSON Schema
+        python3 python3-jsonschema
 )
 
 missing=()

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Prints what the status writer makes of a fixture, for the script tests
- * (tests/ctl-status.sh feeds it to gatewayctl status):
+ * (tests/status-schema.sh validates it against packaging/status.schema.json;
+ * tests/ctl-status.sh feeds it to gatewayctl status):
  *   status-sample full|all-up|reasons|escaping|empty   the document
  *   status-sample tunnel NAME                     one tunnel of full
  *   status-sample metrics                         the textfile of full */
