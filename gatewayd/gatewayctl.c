@@ -9,6 +9,7 @@
 #include "apply.h"
 #include "check.h"
 #include "counters.h"
+#include "ctl-status.h"
 #include "nft.h"
 #include "shield.h"
 #include "xfrm-kernel.h"
@@ -21,6 +22,8 @@ static const char *arg_config_dir = CONF_DEFAULT_DIR;
 static bool arg_explain;
 static const char *arg_resource_group;
 static const char *arg_connection;
+static bool arg_json;
+static const char *arg_status_file;
 
 static void print_explain(void) {
         const AlgInfo *cat;
@@ -301,6 +304,9 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
+        /* Help only: main() runs status itself. */
+        { "status", 0, NULL, "status [--json] [NAME]\n    [--status-file PATH]",
+          "tunnels from the status file: state, since, peer,\nalgorithms, traffic, shield, certificate; exit 3\nwhen an enabled tunnel is not up" },
         { "check", 0, verb_check, "check [--explain]",
           "validate the config; --explain prints the\nalgorithm table with tiers and reasons" },
         { "genpsk", 0, verb_genpsk, "genpsk",
@@ -342,7 +348,7 @@ static void help(void) {
  * arguments: a usage error. */
 static int dispatch(int argc, char *const *argv, bool *ret_usage_error) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, argv[0]) && (size_t) argc - 1 == verbs[i].n_args)
+                if (verbs[i].run && streq(verbs[i].name, argv[0]) && (size_t) argc - 1 == verbs[i].n_args)
                         return verbs[i].run(argv + 1);
         log_error("unknown command or wrong arguments: '%s'; see --help", argv[0]);
         *ret_usage_error = true;
@@ -350,12 +356,14 @@ static int dispatch(int argc, char *const *argv, bool *ret_usage_error) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION };
+        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION, ARG_JSON, ARG_STATUS_FILE };
         static const struct option options[] = {
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
                 { "resource-group", required_argument, NULL, ARG_RESOURCE_GROUP },
                 { "connection", required_argument, NULL, ARG_CONNECTION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "status-file", required_argument, NULL, ARG_STATUS_FILE },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -377,6 +385,12 @@ int main(int argc, char *argv[]) {
                 case ARG_CONNECTION:
                         arg_connection = optarg;
                         break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_STATUS_FILE:
+                        arg_status_file = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -387,6 +401,11 @@ int main(int argc, char *argv[]) {
                 help();
                 return 2;
         }
+        /* status takes an optional NAME and has its own exit codes (0, 1,
+         * 2, 3): it is not one of the table's verbs. */
+        if (streq(argv[optind], "status"))
+                return verb_status(argc - optind, argv + optind,
+                                   &(StatusOptions) { arg_config_dir, arg_status_file, arg_json });
         r = dispatch(argc - optind, argv + optind, &usage_error);
         if (usage_error)
                 return 2;

@@ -18,14 +18,31 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
 	gatewayd/guard.c gatewayd/guard.h \
-	gatewayd/bootshield.c gatewayd/bootshield.h
+	gatewayd/bootshield.c gatewayd/bootshield.h \
+	gatewayd/write-file.c gatewayd/write-file.h \
+	gatewayd/status.c gatewayd/status.h \
+	gatewayd/status-json.c \
+	gatewayd/metrics.c gatewayd/metrics.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = gatewayd/main.c
 gatewayd_gatewayd_LDADD = $(GW_CORE_LIBS)
 
+# What only gatewayctl needs: the status reader and `status`; it alone links
+# json-c (the daemon writes the document without a JSON library).
+noinst_LIBRARIES += gatewayd/libgatewayctl.a
+gatewayd_libgatewayctl_a_SOURCES = \
+	gatewayd/status-read.c \
+	gatewayd/ctl-status.c gatewayd/ctl-status.h
+gatewayd_libgatewayctl_a_CFLAGS = $(AM_CFLAGS) $(JSON_C_CFLAGS)
+GW_CTL_LIBS = gatewayd/libgatewayctl.a $(GW_CORE_LIBS) $(JSON_C_LIBS)
+
 bin_PROGRAMS += gatewayd/gatewayctl
 gatewayd_gatewayctl_SOURCES = gatewayd/gatewayctl.c
 gatewayd_gatewayctl_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
-gatewayd_gatewayctl_LDADD = $(GW_CORE_LIBS)
+gatewayd_gatewayctl_LDADD = $(GW_CTL_LIBS)
+
+# The status document's JSON Schema, for whoever consumes StatusFile.
+statusschemadir = $(datadir)/gatewayd
+dist_statusschema_DATA = packaging/status.schema.json

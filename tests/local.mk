@@ -25,7 +25,8 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
-	tests/unit/test-journal
+	tests/unit/test-journal \
+	tests/unit/test-status
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -119,6 +120,15 @@ tests_unit_test_ratelimit_LDADD = $(UNIT_LDADD)
 tests_unit_test_journal_SOURCES = tests/unit/test-journal.c
 tests_unit_test_journal_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_journal_LDADD = $(UNIT_LDADD)
+tests_unit_test_status_SOURCES = tests/unit/test-status.c tests/unit/status-fixture.c tests/unit/status-fixture.h
+tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_status_LDADD = tests/unit/libtesthelp.a $(GW_CTL_LIBS) $(CMOCKA_LIBS)
+
+# The status writer's output for the script tests (schema, gatewayctl status).
+check_PROGRAMS += tests/unit/status-sample
+tests_unit_status_sample_SOURCES = tests/unit/status-sample.c tests/unit/status-fixture.c tests/unit/status-fixture.h
+tests_unit_status_sample_LDADD = $(GW_CORE_LIBS)
+EXTRA_DIST += tests/unit/status
 
 # Fuzzing: the libFuzzer target is built with --enable-fuzzing (clang); its
 # corpus replays under every `make check` through a plain driver.
@@ -150,7 +160,9 @@ SCRIPT_TESTS = \
 	tests/check-examples.sh \
 	tests/check-units.sh \
 	tests/check-layers.sh \
-	tests/check-catalog.sh
+	tests/check-catalog.sh \
+	tests/status-schema.sh \
+	tests/ctl-status.sh
 TESTS += $(SCRIPT_TESTS)
 # Integration tests: root, network namespaces, a real charon (about 95 s).
 # configure --disable-integration-tests leaves them out of `make check`, as

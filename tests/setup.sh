@@ -8,10 +8,13 @@ PACKAGES=(
         # build
         autoconf automake libtool pkg-config make gcc clang libclang-rt-14-dev cppcheck
         libnl-3-dev libnl-xfrm-3-dev libnl-route-3-dev libssl-dev libsystemd-dev libcmocka-dev libnftables-dev
+        libjson-c-dev
         # tests: real strongSwan, real kernel networking, captures, certificates
         openssl strongswan-charon strongswan-swanctl libcharon-extra-plugins
         libstrongswan-standard-plugins libstrongswan-extra-plugins
         iproute2 iputils-ping tcpdump nftables procps time
+        # tests: the status document against its JSON Schema
+        python3 python3-jsonschema
 )
 
 missing=()
