@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The status document's reader (gatewayctl). json-c does the syntax; this
  * file holds the document to exactly what packaging/status.schema.json
- * allows, and says where it does not. Only gatewayctl links json-c. */
+ * allows, and says where it does not. Only gatewayctl links json-c.
+ * One laxity is left: json-c keeps the last of two equal keys in an object
+ * and gives no way to notice; the writer never repeats a key. */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
