@@ -22,7 +22,8 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/write-file.c gatewayd/write-file.h \
 	gatewayd/status.c gatewayd/status.h \
 	gatewayd/status-json.c \
-	gatewayd/metrics.c gatewayd/metrics.h
+	gatewayd/metrics.c gatewayd/metrics.h \
+	gatewayd/health.c gatewayd/health.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

@@ -9,6 +9,7 @@
 #include "config-events.h"
 #include "credwatch.h"
 #include "guard.h"
+#include "health.h"
 #include "journal.h"
 #include "manager.h"
 #include "retry.h"
@@ -42,7 +43,78 @@ struct Manager {
         sd_event_source *sig[3];
         CredWatch *creds;
         RetryList *retries;
+
+        Health *health;
+        sd_event_source *health_timer;   /* list-sas every HealthIntervalSec */
+        sd_event_source *status_timer;   /* a status write shortly after a change */
+        bool listing;                    /* a health list-sas is in flight */
+        bool ready;                      /* READY=1 went out */
+        bool reload_ready_pending;       /* READY=1 after the reload's batch */
 };
+
+/* A changed state is written this soon (changes come in bursts: a restart
+ * brings 1,000 tunnels up within a second). */
+#define STATUS_DEBOUNCE_USEC (200 * 1000ULL)
+/* After a tunnel first comes up with a new IKE SA, its child SA is rekeyed
+ * this soon: with IKEv2 the first child takes its keys from the IKE SA, so a
+ * PfsGroup mismatch would otherwise show only at the first rekey, hours
+ * later. */
+#define EARLY_REKEY_USEC (10 * 1000 * 1000ULL)
+
+static usec_t realtime_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+/* STATUS= with the tunnel counts. */
+static void notify_status(Manager *m, const char *extra) {
+        size_t up, enabled;
+
+        health_counts(m->health, &up, &enabled);
+        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up%s%s", up, enabled, extra ? "; " : "", extra ? extra : "");
+}
+
+/* READY=1 is true when it is sent: the shield is in and charon has answered
+ * the whole apply (or reload), or charon was found absent. */
+static void notify_ready(Manager *m, const char *why) {
+        size_t up, enabled;
+
+        health_counts(m->health, &up, &enabled);
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s", up, enabled, why ? "; " : "",
+                          why ? why : "");
+        m->ready = true;
+        m->reload_ready_pending = false;
+}
+
+static int write_status(Manager *m) {
+        GatewayStatus *s = health_status(m->health, realtime_usec());
+        int r;
+
+        r = status_write_file(m->config->gateway.status_file, s);
+        if (r < 0)
+                log_warning("Failed to write the status file %s: %s", m->config->gateway.status_file, strerror(-r));
+        notify_status(m, NULL);
+        return r;
+}
+
+static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->status_timer = sd_event_source_disable_unref(m->status_timer);
+        (void) write_status(m);
+        return 0;
+}
+
+/* Health changed: the status file follows shortly. */
+static void status_changed(Manager *m) {
+        if (m->status_timer)
+                return;
+        if (sd_event_add_time_relative(m->event, &m->status_timer, CLOCK_MONOTONIC, STATUS_DEBOUNCE_USEC, 10 * 1000,
+                                       on_status_timer, m) < 0)
+                (void) write_status(m);
+}
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -63,6 +135,8 @@ static void batch_check_done(Manager *m) {
                 return;
         log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
                  (double) (now_usec() - m->apply_start_usec) / 1000.0, m->apply_failures);
+        if (!m->ready || m->reload_ready_pending)
+                notify_ready(m, m->apply_failures > 0 ? "charon refused some commands (see the journal)" : NULL);
         m->apply_what = NULL;
         (void) malloc_trim(0); /* the encoded commands are gone */
 }
@@ -120,6 +194,8 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
         if (error < 0) {
                 if (error != -ECONNRESET)
                         log_error_errno(error, "get-conns failed: %m");
+                if (error != -ECONNRESET && !m->ready)
+                        notify_ready(m, "charon did not answer get-conns");
                 return;
         }
         for (size_t i = 0; conns && conns->kind == SETTINGS_LIST && i < conns->n_items; i++) {
@@ -159,32 +235,122 @@ static bool retry_wanted(void *userdata, const char *name) {
         return t && t->enabled;
 }
 
+typedef struct EarlyRekey {
+        Manager *m;
+        char *name;
+} EarlyRekey;
+
+static void early_rekey_free(void *userdata) {
+        EarlyRekey *e = userdata;
+
+        free(e->name);
+        free(e);
+}
+
+static void on_early_rekeyed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        const char *errmsg = NULL;
+
+        /* A refusal shows as charon's log line and then in the health. */
+        if (error == 0 && vici_response_success(response, &errmsg) <= 0 && errmsg)
+                log_info("early rekey: charon: %s", errmsg);
+}
+
+static int on_early_rekey(sd_event_source *s, uint64_t usec, void *userdata) {
+        EarlyRekey *e = userdata;
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+
+        if (!e->m->vici_up || !msg || settings_set(msg, "child", e->name, 0) < 0)
+                return 0;
+        log_info("tunnel '%s': rekeying its child SA early to check the PFS group", e->name);
+        if (apply_call(&e->m->apply, "rekey", msg, on_early_rekeyed, NULL) < 0)
+                log_warning("tunnel '%s': could not queue the early rekey", e->name);
+        return 0;
+}
+
+/* One early child rekey per new IKE_SA of a tunnel (health_on_event). */
+static void schedule_early_rekey(Manager *m, const char *name) {
+        _cleanup_(sd_event_source_unrefp) sd_event_source *s = NULL;
+        EarlyRekey *e = calloc(1, sizeof(EarlyRekey));
+
+        if (!e || !(e->name = strdup(name))) {
+                free(e);
+                return;
+        }
+        e->m = m;
+        if (sd_event_add_time_relative(m->event, &s, CLOCK_MONOTONIC, EARLY_REKEY_USEC, 100 * 1000, on_early_rekey,
+                                       e) < 0) {
+                early_rekey_free(e);
+                return;
+        }
+        /* The source owns e from here; it frees itself once it has run (or
+         * with the event loop). */
+        (void) sd_event_source_set_destroy_callback(s, early_rekey_free);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        (void) sd_event_source_set_floating(s, true);
+}
+
+static void on_health_listed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        Manager *m = userdata;
+
+        m->listing = false;
+        if (error < 0) {
+                health_list_begin(m->health); /* forget a partial round */
+                return;
+        }
+        health_list_end(m->health, realtime_usec());
+        (void) write_status(m);
+}
+
+/* A list-sas round: counters, and charon's view of what is up (events may
+ * have been missed: gatewayd restarted with the tunnels up). */
+static void health_poll(Manager *m) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+
+        if (!m->vici_up || m->listing || !msg || settings_set(msg, "noblock", "yes", 0) < 0)
+                return;
+        health_list_begin(m->health);
+        if (apply_call(&m->apply, "list-sas", msg, on_health_listed, m) >= 0)
+                m->listing = true;
+}
+
+static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        health_poll(m);
+        if (!m->vici_up)
+                (void) write_status(m);
+        (void) sd_event_source_set_time_relative(s, (uint64_t) m->config->gateway.health_interval_sec * USEC_PER_SEC);
+        return 0;
+}
+
 static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *msg, void *userdata) {
         Manager *m = userdata;
         const char *name = event_sa_name(msg);
         const SettingsNode *sa = name ? settings_get(msg, name) : NULL;
         const char *up = msg ? vici_get_string(msg, "up") : NULL;
         const char *state = sa ? vici_get_string(sa, "state") : NULL;
-        const char *reason;
 
         if (streq(event, "log")) {
-                const Tunnel *t;
-                char peer[PREFIX_STRLEN];
-
-                reason = charon_log_failure_reason(msg, &name);
-                t = reason && name ? config_find_tunnel(m->config, name) : NULL;
-                /* A peer can repeat this at will: tunnel-down is rate-limited. */
-                if (t)
-                        (void) log_event(EVENT_TUNNEL_DOWN, name, address_to_string(&t->remote_address, peer), reason,
-                                         "tunnel '%s': failed: %s (charon: %s)", name, reason,
-                                         vici_get_string(msg, "msg"));
+                /* Reasons: the tracker reports them with the SA's fate. */
+                (void) health_on_event(m->health, event, msg, realtime_usec());
+                status_changed(m);
                 return;
         }
         if (!name)
                 return;
         if (streq(event, "list-sa")) {
-                retry_list_sa_listed(m->retries, name);
+                if (m->listing)
+                        health_on_list_sa(m->health, msg);
+                else
+                        retry_list_sa_listed(m->retries, name);
                 return;
+        }
+        {
+                const char *first = health_on_event(m->health, event, msg, realtime_usec());
+
+                if (first)
+                        schedule_early_rekey(m, first);
+                status_changed(m);
         }
         if (streq(event, "ike-updown") || streq(event, "child-updown"))
                 log_info("tunnel '%s': %s %s%s%s", name, event, up && streq(up, "yes") ? "up" : "down",
@@ -219,8 +385,15 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                 else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
+                m->listing = false;
                 m->apply.pending = 0;
                 m->apply_what = NULL;
+                health_set_charon(m->health, false, realtime_usec());
+                (void) write_status(m);
+                /* charon absent at start: the shield is in, nothing else can
+                 * be promised; the status says so. */
+                if (!m->ready || m->reload_ready_pending)
+                        notify_ready(m, "charon is not reachable; tunnels are shielded");
                 (void) schedule_reconnect(m);
                 return;
         }
@@ -228,6 +401,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                          m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
+        health_set_charon(m->health, true, realtime_usec());
         for (size_t i = 0; i < ELEMENTSOF(vici_events); i++) {
                 r = vici_client_register(m->vici, vici_events[i], NULL, NULL);
                 if (r < 0)
@@ -236,6 +410,8 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
         r = apply_call(&m->apply, "get-conns", NULL, on_get_conns, m);
         if (r < 0)
                 log_error_errno(r, "Failed to query charon's connections: %m");
+        /* After the apply (one command at a time): what is up already. */
+        health_poll(m);
 }
 
 static int on_reconnect(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -296,9 +472,12 @@ int manager_reload(Manager *m) {
         t_check = now_usec();
         if (r < 0) {
                 log_error("Configuration in %s rejected; the running configuration is unchanged", m->dir);
-                (void) sd_notify(false, "READY=1\nSTATUS=Configuration rejected; running the previous one");
+                notify_ready(m, "configuration rejected; running the previous one");
                 return r;
         }
+        /* READY=1 once charon has answered the reload's commands
+         * (batch_check_done), or below when there is nothing to wait for. */
+        m->reload_ready_pending = true;
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
         r = config_fingerprints(c, &fp);
@@ -371,10 +550,14 @@ int manager_reload(Manager *m) {
         free(m->fp);
         m->fp = TAKE_PTR(fp);
         cred_watch_update(m->creds, m->config);
+        if (health_set_config(m->health, m->config, realtime_usec()) < 0)
+                log_oom();
+        status_changed(m);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
         (void) malloc_trim(0);
-        (void) sd_notify(false, "READY=1\nSTATUS=Configuration applied");
+        if (m->reload_ready_pending && (!m->vici_up || !m->apply_what))
+                notify_ready(m, "configuration applied");
         return 0;
 }
 
@@ -430,6 +613,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
         if (r < 0)
                 return r;
+        m->health = health_new();
+        if (!m->health || health_set_config(m->health, m->config, realtime_usec()) < 0)
+                return -ENOMEM;
         *ret = TAKE_PTR(m);
         return 0;
 }
@@ -462,8 +648,19 @@ int manager_start(Manager *m) {
         (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
                                   m->config->n_tunnels, m->dir);
         log_weak_algorithms(m->config, NULL);
+        (void) write_status(m);
+        r = sd_event_add_time_relative(m->event, &m->health_timer, CLOCK_MONOTONIC,
+                                       (uint64_t) m->config->gateway.health_interval_sec * USEC_PER_SEC,
+                                       100 * 1000, on_health_timer, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the health timer: %m");
+        (void) sd_event_source_set_enabled(m->health_timer, SD_EVENT_ON);
+        /* WATCHDOG=1 from the loop itself when WatchdogSec= is set. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning("Failed to enable the watchdog: %s", strerror(-r));
         (void) malloc_trim(0); /* the parse's temporaries */
-        (void) sd_notify(false, "READY=1\nSTATUS=Running");
+        /* READY=1 waits for charon's answer to the apply (notify_ready). */
         return 0;
 }
 
@@ -474,7 +671,10 @@ Manager *manager_free(Manager *m) {
                 sd_event_source_disable_unref(m->sig[i]);
         cred_watch_free(m->creds);
         sd_event_source_disable_unref(m->reconnect);
+        sd_event_source_disable_unref(m->health_timer);
+        sd_event_source_disable_unref(m->status_timer);
         retry_list_free(m->retries);
+        health_free(m->health);
         vici_client_free(m->vici);
         guard_free(m->guard);
         config_free(m->config);

@@ -84,6 +84,14 @@ static ChildStatus *child_status_free(ChildStatus *c) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(ChildStatus *, child_status_free);
 
+void tunnel_status_clear_children(TunnelStatus *t) {
+        for (size_t i = 0; i < t->n_children; i++)
+                child_status_free(t->children[i]);
+        free(t->children);
+        t->children = NULL;
+        t->n_children = 0;
+}
+
 static TunnelStatus *tunnel_status_free(TunnelStatus *t) {
         if (!t)
                 return NULL;
@@ -92,9 +100,7 @@ static TunnelStatus *tunnel_status_free(TunnelStatus *t) {
         free(t->remote_address);
         free(t->profile);
         free(t->ike.proposal);
-        for (size_t i = 0; i < t->n_children; i++)
-                child_status_free(t->children[i]);
-        free(t->children);
+        tunnel_status_clear_children(t);
         free(t->last_error_detail);
         free(t);
         return NULL;

@@ -178,6 +178,8 @@ TunnelStatus *gateway_status_add_tunnel(GatewayStatus *s, const char *name);
 TunnelStatus *gateway_status_find_tunnel(const GatewayStatus *s, const char *name);
 /* Appends a child SA (name copied), owned by t. NULL when out of memory. */
 ChildStatus *tunnel_status_add_child(TunnelStatus *t, const char *name);
+/* Frees every child SA of t (they are rebuilt from charon's view). */
+void tunnel_status_clear_children(TunnelStatus *t);
 /* Appends a copy of ts to the child's local or remote selectors. 0 or -ENOMEM. */
 int child_status_add_ts(ChildStatus *c, StatusTsSide side, const char *ts);
 /* Sets last_error and its detail (copied, cut to STATUS_MAX_DETAIL bytes; NULL

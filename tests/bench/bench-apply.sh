@@ -15,7 +15,7 @@ etc="$IT_DIR/etc"
 mkdir -p "$etc/tunnels.d" "$etc/psk"
 "$GATEWAYCTL" genpsk > "$etc/psk/key"
 chmod 600 "$etc/psk/key"
-printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\n' "$IT_DIR" > "$etc/gatewayd.conf"
+printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\nStatusFile=%s/status.json\n' "$IT_DIR" "$IT_DIR" > "$etc/gatewayd.conf"
 # ResponderOnly: nothing initiates, so both sides measure configuration alone.
 for i in $(seq 0 $((n - 1))); do
         cat > "$etc/tunnels.d/t$i.conf" <<EOT

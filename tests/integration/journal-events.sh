@@ -13,65 +13,11 @@
 # in the journal.
 set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
-[ -x /lib/systemd/systemd-journald ] || it_skip "no systemd-journald"
-command -v systemd-cat >/dev/null || it_skip "no systemd-cat"
-command -v nsenter >/dev/null || it_skip "no nsenter (util-linux)"
 it_init journal-events
 
 it_two_sites
 psk=$PSK etc=$ETC
-J="$IT_DIR/journal"
-mkdir -p "$J"
-
-# journald in the gateway's network namespace, in a mount namespace of its own
-# (/run private, the journal directory bound to $J so that it can be read from
-# here); gatewayd joins both namespaces with nsenter. journald needs a cgroup
-# file system there (ip netns exec mounts a fresh /sys).
-ip netns exec "$ONPREM_GW" unshare -m sh -c "
-        mount -t tmpfs tmpfs /run && mount -t cgroup2 none /sys/fs/cgroup &&
-        mkdir -p /run/systemd/journal /run/log/journal && mount --bind '$J' /run/log/journal &&
-        exec /lib/systemd/systemd-journald" >"$IT_DIR/journald.out" 2>&1 &
-JOURNALD_PID=$!
-IT_PIDS+=("$JOURNALD_PID")
-it_wait_for 10 nsenter -t "$JOURNALD_PID" -m test -S /run/systemd/journal/stdout ||
-        it_fail "journald did not start: $(cat "$IT_DIR/journald.out")"
-
-# j_start: gatewayd on a journal stream, as systemd runs it (systemd-cat gives
-# it the stream; JOURNAL_STREAM is what systemd would set). Sets GATEWAYD_PID.
-j_start() {
-        nsenter -t "$JOURNALD_PID" -m -n -- systemd-cat -t gatewayd bash -c \
-                'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$0" --config-dir "$1"' \
-                "$GATEWAYD" "$etc" &
-        GATEWAYD_PID=$!
-        IT_PIDS+=("$GATEWAYD_PID")
-}
-
-# j_json: gatewayd's entries so far, one JSON object a line.
-j_json() {
-        journalctl -D "$J" -o json --no-pager SYSLOG_IDENTIFIER=gatewayd 2>/dev/null
-}
-
-# j_count EVENT [PID]: how many EVENT entries gatewayd (PID) wrote.
-j_count() {
-        j_json | python3 -c '
-import json, sys
-ev, pid = sys.argv[1], sys.argv[2]
-rows = [json.loads(l) for l in sys.stdin]
-print(sum(1 for r in rows if r.get("GATEWAYD_EVENT") == ev and (not pid or r.get("_PID") == pid)))
-' "$1" "${2:-}"
-}
-
-# j_has EVENT N [PID]: true when there are at least N EVENT entries.
-j_has() {
-        [ "$(j_count "$1" "${3:-}")" -ge "$2" ]
-}
-
-# j_wait SECONDS EVENT N [PID]: waits until j_has EVENT N [PID].
-j_wait() {
-        it_wait_for "$1" j_has "$2" "$3" "${4:-}" && return 0
-        j_json | python3 -c 'import json, sys; [print("  |", r.get("PRIORITY"), r.get("GATEWAYD_EVENT", "-"), r.get("MESSAGE")) for r in map(json.loads, sys.stdin)]' >&2
-        it_fail "no $3 $2 entries within $1 s"
-}
+it_journald "$ONPREM_GW"
 
 # --- 1. a start with a broken tunnel file ---
 cat > "$etc/tunnels.d/broken.conf" <<EOT
@@ -88,7 +34,7 @@ EOT
 grep ': error: ' "$IT_DIR/check.out" > "$IT_DIR/expected-errors" || true
 grep -q '^tunnels.d/broken.conf:3: error: unknown key' "$IT_DIR/expected-errors" || it_fail "no unknown-key error: $(cat "$IT_DIR/check.out")"
 grep -q '^tunnels.d/broken.conf:6: error: DpdTimeoutSeconds' "$IT_DIR/expected-errors" || it_fail "no bad-value error: $(cat "$IT_DIR/check.out")"
-j_start
+j_start "$etc"
 pid_start=$GATEWAYD_PID
 for _ in $(seq 100); do kill -0 "$pid_start" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$pid_start" 2>/dev/null && it_fail "gatewayd started with a broken tunnel file (the test expects today's refusal)"
@@ -97,7 +43,7 @@ j_wait 5 config-rejected "$(grep -c . "$IT_DIR/expected-errors")" "$pid_start"
 
 # --- 2. a good start; charon goes away and comes back ---
 mv "$etc/tunnels.d/broken.conf" "$IT_DIR/broken.conf"
-j_start
+j_start "$etc"
 pid_run=$GATEWAYD_PID
 j_wait 10 ike-daemon-connected 1 "$pid_run"
 it_wait_for 15 it_sa_installed gw azure || it_fail "the tunnel did not come up"

@@ -78,17 +78,27 @@ it_wait_for() {
 }
 
 # it_start_charon NAME NETNS: charon with kernel-libipsec and its own /run,
-# VICI at $IT_DIR/NAME/charon.vici, log at $IT_DIR/NAME/charon.log.
+# VICI at $IT_DIR/NAME/charon.vici, log at $IT_DIR/NAME/charon.log. The
+# on-prem gateway's charon (NAME gw, or gw-*) runs with the strongSwan drop-in
+# the package installs (packaging/strongswan.d/gatewayd.conf: the
+# retransmission schedule DpdTimeoutSeconds relies on); a peer's retransmits
+# a little more patiently, as a remote gateway we do not configure would.
 it_start_charon() {
-        local name=$1 ns=$2 dir="$IT_DIR/$1"
+        local name=$1 ns=$2 dir="$IT_DIR/$1" retransmit
         mkdir -p "$dir"
-        cat > "$dir/strongswan.conf" <<EOC
-charon {
-  load_modular = yes
-  install_routes = yes
+        case $name in
+        gw | gw-*) retransmit="include $top_srcdir/packaging/strongswan.d/gatewayd.conf" ;;
+        *) retransmit='charon {
   retransmit_tries = 3
   retransmit_timeout = 1
   retransmit_base = 1.4
+}' ;;
+        esac
+        cat > "$dir/strongswan.conf" <<EOC
+$retransmit
+charon {
+  load_modular = yes
+  install_routes = yes
   plugins {
     include /etc/strongswan.d/charon/*.conf
     kernel-libipsec {
@@ -319,7 +329,7 @@ it_onprem_tree() {
         mkdir -p "$etc/tunnels.d" "$etc/psk"
         printf '%s\n' "$psk" > "$etc/psk/azure"
         chmod 600 "$etc/psk/azure"
-        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\n' "$IT_DIR" > "$etc/gatewayd.conf"
+        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\nStatusFile=%s/status.json\n' "$IT_DIR" "$IT_DIR" > "$etc/gatewayd.conf"
         cat > "$etc/tunnels.d/azure.conf" <<EOT
 [Tunnel]
 RemoteAddress=192.0.2.2
@@ -576,7 +586,7 @@ it_onprem_cert_tree() {
         cp "$IT_DIR/pki/onprem.pem" "$IT_DIR/pki/ca.pem" "$etc/certs/"
         cp "$IT_DIR/pki/onprem.key" "$etc/private/"
         chmod 600 "$etc/private/onprem.key"
-        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\n' "$IT_DIR" > "$etc/gatewayd.conf"
+        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\nStatusFile=%s/status.json\n' "$IT_DIR" "$IT_DIR" > "$etc/gatewayd.conf"
         cat > "$etc/tunnels.d/azure.conf" <<EOT
 [Tunnel]
 RemoteAddress=192.0.2.2
@@ -602,4 +612,79 @@ it_two_sites() {
         it_start_charon gw "$ONPREM_GW"
         ETC="$IT_DIR/etc"
         it_onprem_tree "$ETC" "$PSK" "${1:-}"
+}
+
+# it_journald NETNS: a real journald in NETNS, in a mount namespace of its own
+# (/run private, the journal directory bound to $J = $IT_DIR/journal so that
+# it can be read from here; journald needs a cgroup file system there, and
+# ip netns exec mounts a fresh /sys). Sets JOURNALD_PID.
+it_journald() {
+        [ -x /lib/systemd/systemd-journald ] || it_skip "no systemd-journald"
+        command -v systemd-cat >/dev/null || it_skip "no systemd-cat"
+        command -v nsenter >/dev/null || it_skip "no nsenter (util-linux)"
+        J="$IT_DIR/journal"
+        mkdir -p "$J"
+        ip netns exec "$1" unshare -m sh -c "
+                mount -t tmpfs tmpfs /run && mount -t cgroup2 none /sys/fs/cgroup &&
+                mkdir -p /run/systemd/journal /run/log/journal && mount --bind '$J' /run/log/journal &&
+                exec /lib/systemd/systemd-journald" >"$IT_DIR/journald.out" 2>&1 &
+        JOURNALD_PID=$!
+        IT_PIDS+=("$JOURNALD_PID")
+        it_wait_for 10 nsenter -t "$JOURNALD_PID" -m test -S /run/systemd/journal/stdout ||
+                it_fail "journald did not start: $(cat "$IT_DIR/journald.out")"
+}
+
+# j_start ETC [ENV=VALUE...]: gatewayd on a journal stream, as systemd runs it
+# (systemd-cat gives it the stream; JOURNAL_STREAM is what systemd would set),
+# in journald's namespaces. Sets GATEWAYD_PID.
+j_start() {
+        local etc=$1
+        shift
+        nsenter -t "$JOURNALD_PID" -m -n -- env "$@" systemd-cat -t gatewayd bash -c \
+                'JOURNAL_STREAM=$(stat -L -c %d:%i /proc/self/fd/2) exec "$0" --config-dir "$1"' \
+                "$GATEWAYD" "$etc" &
+        GATEWAYD_PID=$!
+        IT_PIDS+=("$GATEWAYD_PID")
+}
+
+# j_json: gatewayd's entries so far, one JSON object a line.
+j_json() {
+        journalctl -D "$J" -o json --no-pager SYSLOG_IDENTIFIER=gatewayd 2>/dev/null
+}
+
+# j_count EVENT [PID]: how many EVENT entries gatewayd (PID) wrote.
+j_count() {
+        j_json | python3 -c '
+import json, sys
+ev, pid = sys.argv[1], sys.argv[2]
+rows = [json.loads(l) for l in sys.stdin]
+print(sum(1 for r in rows if r.get("GATEWAYD_EVENT") == ev and (not pid or r.get("_PID") == pid)))
+' "$1" "${2:-}"
+}
+
+# j_has EVENT N [PID]: true when there are at least N EVENT entries.
+j_has() {
+        [ "$(j_count "$1" "${3:-}")" -ge "$2" ]
+}
+
+# j_dump: gatewayd's entries, one line each, on stderr.
+j_dump() {
+        j_json | python3 -c 'import json, sys; [print("  |", r.get("PRIORITY"), r.get("GATEWAYD_EVENT", "-"), r.get("GATEWAYD_REASON", ""), r.get("MESSAGE")) for r in map(json.loads, sys.stdin)]' >&2
+}
+
+# j_wait SECONDS EVENT N [PID]: waits until j_has EVENT N [PID].
+j_wait() {
+        it_wait_for "$1" j_has "$2" "$3" "${4:-}" && return 0
+        j_dump
+        it_fail "no $3 $2 entries within $1 s"
+}
+
+# j_last EVENT FIELD: FIELD of the last EVENT entry ("" if none).
+j_last() {
+        j_json | python3 -c '
+import json, sys
+ev, f = sys.argv[1], sys.argv[2]
+rows = [r for r in map(json.loads, sys.stdin) if r.get("GATEWAYD_EVENT") == ev]
+print(rows[-1].get(f, "") if rows else "")
+' "$1" "$2"
 }

@@ -18,7 +18,7 @@ round() {
         it_azure_peer "az-$p" "$psk" "$ike" "$esp" 2>/dev/null
         it_start_charon "gw-$p" "$ONPREM_GW"
         it_onprem_tree "$etc" "$psk" "Profile=$p"
-        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw-%s/charon.vici\n' "$IT_DIR" "$p" > "$etc/gatewayd.conf"
+        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw-%s/charon.vici\nStatusFile=%s/status-%s.json\n' "$IT_DIR" "$p" "$IT_DIR" "$p" > "$etc/gatewayd.conf"
         it_start_gatewayd "$etc"
         it_wait_for 15 it_sa_installed "gw-$p" azure || { cat "$IT_DIR/gatewayd.log"; it_fail "$p: the tunnel did not come up"; }
         it_wait_for 5 it_sa_installed "az-$p" onprem || it_fail "$p: the peer has no child SA"
