@@ -296,10 +296,11 @@ static int status_path(const StatusOptions *o, char **ret) {
                 log_warning("Cannot read %s (%s); looking for the status file at %s", conf, strerror(-r),
                             c->gateway.status_file);
         if (r >= 0) {
+                /* Errors are counted in d, not returned. */
                 r = conf_parse_gateway(c, conf, text, size, &d);
-                if (r == -ENOMEM)
-                        return r;
                 if (r < 0)
+                        return r;
+                if (d.n_errors > 0)
                         log_warning("%s has errors (see gatewayctl check); looking for the status file at %s", conf,
                                     c->gateway.status_file);
         }

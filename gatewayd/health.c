@@ -408,9 +408,11 @@ static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
                         return;
                 }
                 /* An establishment that failed: said at once (charon may not
-                 * raise ike-updown for an SA that never got far). */
+                 * raise ike-updown for an SA that never got far), and kept
+                 * as the reason for the ike-updown that may follow. */
                 set_state(h, (size_t) i, TUNNEL_STATE_DOWN, notify_error(notify), text, now);
                 clear_pending(x);
+                set_pending(x, notify_error(notify), text);
                 return;
         case CHARON_LOG_GAVE_UP:
                 set_pending(x, x->ike_up ? TUNNEL_ERROR_DPD_TIMEOUT : TUNNEL_ERROR_UNREACHABLE, text);

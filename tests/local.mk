@@ -177,6 +177,7 @@ INTEGRATION_TESTS = \
 	tests/integration/journal-priority.sh \
 	tests/integration/journal-events.sh \
 	tests/integration/health.sh \
+	tests/integration/sd-notify.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \

@@ -15,7 +15,7 @@ it_start_charon gw "$ONPREM_GW"
 etc="$IT_DIR/etc"
 it_onprem_tree "$etc" "$psk"
 it_start_gatewayd "$etc"
-it_wait_for 15 grep -q "tunnel 'azure': failed: NO_PROPOSAL_CHOSEN" "$IT_DIR/gatewayd.log" ||
+it_wait_for 15 grep -q "tunnel 'azure' is down: no-proposal-chosen (received NO_PROPOSAL_CHOSEN notify" "$IT_DIR/gatewayd.log" ||
         { cat "$IT_DIR/gatewayd.log"; it_fail "no NO_PROPOSAL_CHOSEN failure seen"; }
 it_wait_for 10 grep -q "tunnel 'azure': failed to come up; trying again" "$IT_DIR/gatewayd.log" ||
         { cat "$IT_DIR/gatewayd.log"; it_fail "no retry scheduled"; }
