@@ -21,6 +21,8 @@ typedef struct HealthTunnel {
         bool engaged_logged;       /* shield-engaged went out: shield-released will */
         bool listed;               /* seen in the current list-sas round */
         bool listed_up;            /* ... established with an installed child */
+        bool deferred;             /* down without a reason yet: said at health_flush() */
+        TunnelState deferred_from; /* ... coming from this state */
         char *ike_id;              /* uniqueid of the current IKE_SA */
         char *early_rekeyed_id;    /* the IKE_SA whose first up was announced */
         TunnelError pending;       /* why charon says the SA is ending */
@@ -105,11 +107,15 @@ static const char *child_proposal(const TunnelStatus *t) {
 
 /* Moves tunnel i to st, logging the transition. For down, e is the reason
  * (TUNNEL_ERROR_NONE: keep the last one) with its detail. */
-static void set_state(Health *h, size_t i, TunnelState st, TunnelError e, const char *detail, usec_t now) {
+static void log_transition(Health *h, size_t i, TunnelState old);
+
+/* Moves tunnel i to st; quiet leaves the journal entry to health_flush()
+ * (a reason may still be on its way). */
+static void set_state_full(Health *h, size_t i, TunnelState st, TunnelError e, const char *detail, usec_t now,
+                           bool quiet) {
         TunnelStatus *t = h->s->tunnels[i];
         HealthTunnel *x = &h->x[i];
         TunnelState old = t->state;
-        const char *peer = t->remote_address;
 
         if (st == TUNNEL_STATE_DOWN && e != TUNNEL_ERROR_NONE && (old != st || t->last_error != e))
                 (void) tunnel_status_set_error(t, e, detail);
@@ -120,6 +126,22 @@ static void set_state(Health *h, size_t i, TunnelState st, TunnelError e, const 
                 t->since = now;
         }
         t->shield = shield_of(x, st);
+        x->deferred = quiet;
+        if (quiet)
+                x->deferred_from = old;
+        else
+                log_transition(h, i, old);
+}
+
+static void set_state(Health *h, size_t i, TunnelState st, TunnelError e, const char *detail, usec_t now) {
+        set_state_full(h, i, st, e, detail, now, false);
+}
+
+static void log_transition(Health *h, size_t i, TunnelState old) {
+        TunnelStatus *t = h->s->tunnels[i];
+        HealthTunnel *x = &h->x[i];
+        TunnelState st = t->state;
+        const char *peer = t->remote_address;
 
         if (st == TUNNEL_STATE_UP) {
                 _cleanup_free_ char *ike = NULL, *esp = NULL;
@@ -395,6 +417,21 @@ static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
                 return;
         t = h->s->tunnels[i];
         x = &h->x[i];
+        /* The reason of an ike-updown that came first (see health_on_event). */
+        if (x->deferred && t->state == TUNNEL_STATE_DOWN) {
+                TunnelError e = k == CHARON_LOG_NOTIFY_ERROR ? notify_error(notify)
+                                : k == CHARON_LOG_GAVE_UP    ? (x->deferred_from == TUNNEL_STATE_UP ? TUNNEL_ERROR_DPD_TIMEOUT
+                                                                                                   : TUNNEL_ERROR_UNREACHABLE)
+                                : k == CHARON_LOG_PEER_DELETED ? TUNNEL_ERROR_PEER_DELETED
+                                                               : TUNNEL_ERROR_NONE;
+
+                if (e != TUNNEL_ERROR_NONE) {
+                        (void) tunnel_status_set_error(t, e, text);
+                        x->deferred = false;
+                        log_transition(h, (size_t) i, x->deferred_from);
+                        return;
+                }
+        }
         switch (k) {
         case CHARON_LOG_NOTIFY_ERROR:
                 if (t->state == TUNNEL_STATE_UP && x->ike_up) {
@@ -464,9 +501,14 @@ const char *health_on_event(Health *h, const char *event, const SettingsNode *ms
                 x->ike_up = false;
                 t->has_ike = false;
                 tunnel_status_clear_children(t);
-                set_state(h, (size_t) i, TUNNEL_STATE_DOWN,
-                          x->pending != TUNNEL_ERROR_NONE ? x->pending : TUNNEL_ERROR_IKE_FAILED,
-                          x->pending != TUNNEL_ERROR_NONE ? x->pending_detail : "charon closed the IKE SA", now);
+                /* charon's log lines come on their own (queued) path and may
+                 * trail the event: without a reason yet, the entry waits for
+                 * health_flush(), and a reason that arrives first replaces
+                 * the vague one. */
+                set_state_full(h, (size_t) i, TUNNEL_STATE_DOWN,
+                               x->pending != TUNNEL_ERROR_NONE ? x->pending : TUNNEL_ERROR_IKE_FAILED,
+                               x->pending != TUNNEL_ERROR_NONE ? x->pending_detail : "charon closed the IKE SA", now,
+                               x->pending == TUNNEL_ERROR_NONE);
                 clear_pending(x);
                 return NULL;
         }
@@ -564,6 +606,14 @@ void health_list_end(Health *h, usec_t now) {
                                   now);
                 }
         }
+}
+
+void health_flush(Health *h) {
+        for (size_t i = 0; i < h->s->n_tunnels; i++)
+                if (h->x[i].deferred) {
+                        h->x[i].deferred = false;
+                        log_transition(h, i, h->x[i].deferred_from);
+                }
 }
 
 void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now) {

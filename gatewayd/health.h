@@ -42,6 +42,10 @@ void health_list_begin(Health *h);
 void health_on_list_sa(Health *h, const SettingsNode *msg);
 void health_list_end(Health *h, usec_t now);
 
+/* Logs the down transitions that waited for their reason (an ike-updown
+ * that came before charon's log line): call it a moment after the events. */
+void health_flush(Health *h);
+
 /* A tunnel the manager knows failed before charon could say so (its shield
  * could not be installed, its credentials were refused): down with reason. */
 void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now);

@@ -103,6 +103,7 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
         m->status_timer = sd_event_source_disable_unref(m->status_timer);
+        health_flush(m->health);
         (void) write_status(m);
         return 0;
 }

@@ -178,6 +178,7 @@ INTEGRATION_TESTS = \
 	tests/integration/journal-events.sh \
 	tests/integration/health.sh \
 	tests/integration/sd-notify.sh \
+	tests/integration/health-failures.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \
