@@ -415,18 +415,32 @@ static int on_section(ConfParser *p, const IniEntry *e) {
 static int on_unknown_key(ConfParser *p, const IniEntry *e) {
         const char *names[MAX_KEYS], *hint;
 
-        for (size_t i = 0; i < p->sec->n_keys; i++)
-                names[i] = p->sec->keys[i].name;
-        hint = closest_match(e->key, names, p->sec->n_keys, typo_distance(e->key));
-        if (hint)
-                return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; did you mean '%s'?", QUOTED(e->key),
-                                  p->sec->name, hint);
         for (size_t s = 0; s < _SECTION_KIND_MAX; s++)
                 for (size_t i = 0; i < conf_sections[s].n_keys; i++)
                         if (streq(e->key, conf_sections[s].keys[i].name))
                                 return conf_error(p, e->line, "key '%s' belongs in [%s] (%s), not [%s]; move it",
                                                   e->key, conf_sections[s].name, conf_sections[s].where, p->sec->name);
-        return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; remove it or check its spelling", QUOTED(e->key),
+        for (size_t i = 0; i < p->sec->n_keys; i++)
+                names[i] = p->sec->keys[i].name;
+        hint = closest_match(e->key, names, p->sec->n_keys, typo_distance(e->key));
+        /* A key that is not a plausible key name may be a secret pasted with
+         * an '=' in it: described, never quoted (a hint names one of our
+         * keys, which is no secret). */
+        if (!key_name_showable(e->key)) {
+                if (hint)
+                        return conf_error(p, e->line,
+                                          "unknown key in [%s] (%zu characters, not shown: it may be a secret); "
+                                          "did you mean '%s'?",
+                                          p->sec->name, strlen(e->key), hint);
+                return conf_error(p, e->line,
+                                  "unknown key in [%s] (%zu characters, not shown: not a key name, it may be a "
+                                  "secret); write Key=Value with a key of [%s]",
+                                  p->sec->name, strlen(e->key), p->sec->name);
+        }
+        if (hint)
+                return conf_error(p, e->line, "unknown key '%s' in [%s]; did you mean '%s'?", e->key, p->sec->name,
+                                  hint);
+        return conf_error(p, e->line, "unknown key '%s' in [%s]; remove it or check its spelling", e->key,
                           p->sec->name);
 }
 
@@ -478,8 +492,8 @@ static int on_entry(const IniEntry *e, void *userdata) {
         if (e->type == INI_SECTION)
                 return conf_error(p, e->line, "section [%.*s%s]: internal error (%s); please report this bug",
                                   QUOTED(e->section), strerror(-r));
-        return conf_error(p, e->line, "%.*s%s: internal error parsing '%.*s%s' (%s); please report this bug",
-                          QUOTED(e->key), QUOTED(e->value), strerror(-r));
+        return conf_error(p, e->line, "%s: internal error parsing its value (%s); please report this bug",
+                          e->key, strerror(-r));
 }
 
 int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len) {
@@ -494,6 +508,10 @@ int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, s
         /* A file over the cap was refused as a whole (ini_parse said so):
          * nothing of it was read, so nothing is missing either. */
         if (len > CONF_MAX_FILE_SIZE)
+                return 0;
+        /* An empty or comment-only gatewayd.conf is a valid one: every
+         * [Gateway] key has a default. Any other line in it was reported. */
+        if (p->section_line == 0 && p->section_optional)
                 return 0;
         if (p->section_line == 0)
                 return conf_error(p, 0, "no [%s] section; start the file with a [%s] line", p->sec->name,
