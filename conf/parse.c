@@ -220,6 +220,11 @@ DEFINE_ENUM_PARSER(parse_connection_mode, ConnectionMode, connection_mode_from_s
 static int report_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line) {
         Prefix pf;
 
+        if (strchr(value, '%'))
+                return conf_error(p, line,
+                                  "%s: '%.*s%s' has a zone index ('%%...'), which only link-local addresses need and "
+                                  "a tunnel endpoint cannot use; give a global IP address without '%%'",
+                                  k->name, QUOTED(value));
         if (prefix_parse(value, &pf) >= 0 || strchr(value, '/'))
                 return conf_error(p, line, "%s: '%.*s%s' is a prefix, not an address; give one IP address", k->name,
                                   QUOTED(value));
@@ -227,17 +232,82 @@ static int report_address(ConfParser *p, const ConfKey *k, const char *value, un
                           QUOTED(value));
 }
 
-static int parse_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
-        if (address_parse(value, field) < 0)
+/* What makes a an impossible tunnel endpoint, or NULL. One table for both
+ * families (RFC 6890's special-purpose registries): the prefixes below can
+ * never be a peer's public address or this device's WAN address. */
+static const char *address_unusable(const Address *a) {
+        static const struct {
+                const char *prefix;
+                const char *what;
+        } table[] = {
+                { "0.0.0.0/32", "the unspecified address (it means any address)" },
+                { "0.0.0.0/8", "in 0.0.0.0/8 (\"this network\", RFC 6890)" },
+                { "127.0.0.0/8", "a loopback address (this host)" },
+                { "169.254.0.0/16", "a link-local address (valid on one link only, never routed)" },
+                { "224.0.0.0/4", "a multicast address" },
+                { "255.255.255.255/32", "the broadcast address" },
+                { "::/128", "the unspecified address (it means any address)" },
+                { "::1/128", "the loopback address (this host)" },
+                { "::ffff:0:0/96", "an IPv4-mapped IPv6 address" },
+                { "fe80::/10", "a link-local address (valid on one link only, never routed)" },
+                { "ff00::/8", "a multicast address" },
+        };
+        Prefix host = { .addr = *a, .len = address_bits(a->family) };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Prefix pf;
+
+                if (prefix_parse(table[i].prefix, &pf) < 0)
+                        continue; /* cannot happen: the table is constant */
+                if (prefix_contains(&pf, &host))
+                        return table[i].what;
+        }
+        return NULL;
+}
+
+/* RemoteAddress and LocalAddress: one IP address that can be a tunnel
+ * endpoint. 0.0.0.0 would become "remote_addrs = 0.0.0.0" for charon: any
+ * peer. */
+static int parse_endpoint(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        const char *what, *fix;
+        Address a;
+
+        if (address_parse(value, &a) < 0)
                 return report_address(p, k, value, line);
+        what = address_unusable(&a);
+        if (what) {
+                static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+                bool remote = k->offset == offsetof(Tunnel, remote_address);
+
+                if (a.family == AF_INET6 && memcmp(a.bytes, v4mapped, sizeof(v4mapped)) == 0) {
+                        char buf[PREFIX_STRLEN];
+                        Address v4 = { .family = AF_INET };
+
+                        memcpy(v4.bytes, a.bytes + 12, 4);
+                        return conf_error(p, line, "%s: '%.*s%s' is %s; write the IPv4 address %s", k->name,
+                                          QUOTED(value), what, address_to_string(&v4, buf));
+                }
+                fix = remote ? "give the peer gateway's public IP address"
+                             : "give this device's WAN address, or remove the line to let charon choose";
+                return conf_error(p, line, "%s: '%.*s%s' is %s, not a tunnel endpoint; %s", k->name, QUOTED(value),
+                                  what, fix);
+        }
+        *(Address *) field = a;
         return 0;
+}
+
+static int parse_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        return parse_endpoint(p, k, value, line, field);
 }
 
 static int parse_local_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         Tunnel *t = p->object;
+        size_t n_errors = p->d->n_errors;
+        int r;
 
-        if (address_parse(value, field) < 0)
-                return report_address(p, k, value, line);
+        r = parse_endpoint(p, k, value, line, field);
+        if (r < 0 || p->d->n_errors > n_errors)
+                return r;
         t->has_local_address = true;
         return 0;
 }
