@@ -270,7 +270,16 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                         r = psk_read(t->psk_file, o->secret_owner, &key, &reason);
                         if (r == -ENOMEM)
                                 return r;
-                        if (r < 0) {
+                        /* A path that names no file is not quoted: it may
+                         * be a key pasted by mistake (DESIGN "Diagnostics"). */
+                        if (r == -ENOENT || r == -ENOTDIR) {
+                                r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRE_SHARED_KEY_FILE),
+                                               "PreSharedKeyFile: no such file (the path is not shown: it names no "
+                                               "file and may be a key pasted by mistake); make the file with "
+                                               "'gatewayctl genpsk FILE' or fix the path");
+                                if (r < 0)
+                                        return r;
+                        } else if (r < 0) {
                                 r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRE_SHARED_KEY_FILE),
                                                "PreSharedKeyFile=%s: %s", t->psk_file,
                                                reason ? reason : strerror(-r));

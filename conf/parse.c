@@ -182,6 +182,17 @@ static int parse_file_path(ConfParser *p, const ConfKey *k, const char *value, u
         char *s;
         int r;
 
+        /* The rule for PreSharedKeyFile (DESIGN "Diagnostics"): its value
+         * must hold a '/' (an absolute path, ./NAME or DIR/NAME). A value
+         * without one is most likely the key itself, pasted where its file
+         * belongs: it is described by its length and never quoted, here or
+         * later (finish.c quotes the path only once it named a file). */
+        if (k->offset == offsetof(Tunnel, psk_file) && !strchr(value, '/'))
+                return conf_error(p, line,
+                                  "%s: the value (%zu characters, not shown: it may be the key itself) is not a "
+                                  "path; put the key in a file (gatewayctl genpsk FILE) and give its path, e.g. "
+                                  "psk/NAME or /etc/gatewayd/psk/NAME",
+                                  k->name, strlen(value));
         if (value[strlen(value) - 1] == '/')
                 return conf_error(p, line, "%s: '%.*s%s' names a directory; give the path of a file", k->name,
                                   QUOTED(value));

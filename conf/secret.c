@@ -88,8 +88,13 @@ static int refused(int r, const struct stat *st, uid_t owner, char **ret_reason)
         if (mode & S_IRWXO)
                 return reason_new(ret_reason, -EPERM, "mode %04o is %s by others; chmod 600 it", (unsigned) mode,
                                   mode & S_IROTH ? "readable" : "accessible");
-        return reason_new(ret_reason, -EPERM, "mode %04o is %s by group; chmod 600 it", (unsigned) mode,
-                          mode & S_IRGRP ? "readable" : "accessible");
+        if (mode & S_IRWXG)
+                return reason_new(ret_reason, -EPERM, "mode %04o is %s by group; chmod 600 it", (unsigned) mode,
+                                  mode & S_IRGRP ? "readable" : "accessible");
+        return reason_new(ret_reason, -EPERM,
+                          "mode %04o is not 0600 or 0400 (a key file is read and written by its owner only, "
+                          "without execute or special bits); chmod 600 it",
+                          (unsigned) mode);
 }
 
 int secret_file_check(const char *path, uid_t owner, char **ret_reason) {
@@ -166,6 +171,12 @@ int psk_read(const char *path, uid_t owner, char **ret_key, char **ret_reason) {
                 len--;
         if (len == 0)
                 return reason_new(ret_reason, -EINVAL, "the first line is empty; put the key on the first line");
+        /* One line: after it only line ends. A second line would be dropped
+         * silently, and may be a second key or a half-pasted one. */
+        if (nl && strspn(nl + 1, "\r\n") != n - (size_t) (nl + 1 - buf))
+                return reason_new(ret_reason, -EINVAL,
+                                  "the file has more than one line; a key file holds the key alone on its one line "
+                                  "(remove the others, or make a new key with 'gatewayctl genpsk FILE')");
 
         r = psk_validate(buf, len, ret_reason);
         if (r < 0)

@@ -554,7 +554,7 @@ static void test_many_tunnels(void **state) {
         for (unsigned i = 0; i < 300; i++) {
                 snprintf(name, sizeof(name), "t%03u", 299 - i);
                 snprintf(text, sizeof(text),
-                         "[Tunnel]\nRemoteAddress=203.0.113.%u\nLocalId=id%u\nPreSharedKeyFile=p\n"
+                         "[Tunnel]\nRemoteAddress=203.0.113.%u\nLocalId=id%u\nPreSharedKeyFile=psk/p\n"
                          "LocalPrefixes=192.0.2.0/24, 2001:db8:ffff::/48\n"
                          "RemotePrefixes=2001:db8:%x::/48, 198.51.100.%u/32\n",
                          i % 200, i, i + 1, i % 250);
@@ -971,7 +971,7 @@ static void test_load_errors(void **state) {
         assert_true(asprintf(&msg, "PreSharedKeyFile=%s/psk/a: mode 0644 is readable by others; chmod 600 it", dir) > 0);
         assert_diag(&d, DIAG_ERROR, "tunnels.d/a.conf", 3, msg);
         assert_diag(&d, DIAG_ERROR, "tunnels.d/c.conf", 5, "private/c.key: mode 0640 is readable by group; chmod 600 it");
-        assert_diag(&d, DIAG_ERROR, "tunnels.d/d.conf", 3, "psk/missing: no such file");
+        assert_diag(&d, DIAG_ERROR, "tunnels.d/d.conf", 3, "PreSharedKeyFile: no such file (the path is not shown");
         assert_diag(&d, DIAG_ERROR, "tunnels.d/e.conf", 3, "psk/link: is a symbolic link");
         assert_int_equal(d.n_errors, 10);
         th_rmtree(dir);
