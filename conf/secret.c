@@ -232,3 +232,46 @@ int psk_generate(char *buf, size_t len) {
         explicit_bzero(rnd, sizeof(rnd));
         return 0;
 }
+
+int psk_file_create(const char *path, const char *key) {
+        size_t len = strlen(key);
+        int fd, r = 0;
+
+        /* O_EXCL: never overwrite (a key in use would be lost); O_NOFOLLOW:
+         * not through a symlink planted at the path. fchmod because the umask
+         * may have taken bits away from 0600 (0400 would still do, but a
+         * file gatewayctl made should look the same every time). */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, 0600) < 0)
+                r = -errno;
+        for (size_t done = 0; r == 0 && done <= len;) {
+                /* The key, then its newline. */
+                const char *buf = done < len ? key + done : "\n";
+                size_t n = done < len ? len - done : 1;
+                ssize_t k = write(fd, buf, n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        r = k < 0 ? -errno : -EIO;
+                else
+                        done += (size_t) k;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(path); /* ours: O_EXCL made it */
+        return r;
+}
+
+bool file_is_exposed(int fd) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        return (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
+}
