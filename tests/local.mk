@@ -152,6 +152,8 @@ tests_print_events_LDADD = $(GW_CORE_LIBS)
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
+	tests/check-readme.sh \
+	tests/check-genpsk.sh \
 	tests/check-units.sh \
 	tests/check-layers.sh \
 	tests/check-catalog.sh
