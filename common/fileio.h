@@ -28,8 +28,9 @@ typedef enum ReadFileFlags {
         /* A symbolic link as the last component is refused (-ELOOP). */
         READ_FILE_NOFOLLOW = 1 << 0,
         /* The file holds a secret: it must be owned by ReadFileOptions.owner
-         * and grant nothing to group or others (mode 0600 or 0400; -EPERM
-         * otherwise), and the buffer is erased before free. */
+         * and have mode 0600 or 0400 exactly (-EPERM otherwise: group or
+         * other bits, an execute bit, write-only, setuid/setgid/sticky), and
+         * the buffer is erased before free. */
         READ_FILE_SECRET = 1 << 1,
         /* Erase the buffer before free, without the owner and mode checks
          * (a private key that creds checks, and fingerprints of secrets). */

@@ -79,6 +79,15 @@ char *strdup_printable(const char *s, size_t max) {
         return t;
 }
 
+bool key_name_showable(const char *s) {
+        size_t n = 0;
+
+        for (; s[n]; n++)
+                if (n >= KEY_NAME_SHOWABLE_MAX || !((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')))
+                        return false;
+        return n > 0;
+}
+
 char **strv_free(char **l) {
         if (!l)
                 return NULL;

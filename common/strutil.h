@@ -28,6 +28,13 @@ const char *closest_match(const char *s, const char *const *names, size_t n, uns
  * diagnostic. NULL when out of memory. */
 char *strdup_printable(const char *s, size_t max);
 
+/* Whether s may be quoted in a diagnostic as the name of a key: 1..23 ASCII
+ * letters, as every key name is. Anything else — digits, punctuation, 24 or
+ * more characters (the shortest pre-shared key) — may be a secret pasted
+ * where a key belongs, and is described (by its length), never quoted. */
+#define KEY_NAME_SHOWABLE_MAX 23
+bool key_name_showable(const char *s);
+
 /* Frees a NULL-terminated array of malloc'd strings and the array; takes and
  * returns NULL. */
 char **strv_free(char **l);

@@ -62,6 +62,7 @@ struct ConfParser {
         void *object;
         unsigned section_line;   /* first header of the expected section; 0 = none */
         bool in_section;         /* the current section is the expected one */
+        bool section_optional;   /* no section at all is fine (gatewayd.conf) */
         unsigned key_line[MAX_KEYS]; /* where each key was first set; 0 = absent */
         bool key_ok[MAX_KEYS];   /* its value parsed */
 };

@@ -57,7 +57,7 @@ Config *config_new(const char *dir) {
 }
 
 int conf_parse_gateway(Config *c, const char *path, const char *text, size_t len, DiagList *d) {
-        ConfParser p = { .c = c, .d = d, .path = path, .object = &c->gateway };
+        ConfParser p = { .c = c, .d = d, .path = path, .object = &c->gateway, .section_optional = true };
 
         return conf_parse_object(&p, &conf_sections[SECTION_GATEWAY], text, len);
 }

@@ -2,11 +2,14 @@
 /* conf_finish: what only the whole tree can tell — built-in profiles,
  * Profile= references, and the rules across tunnels (names, VNet ranges,
  * peers) — and, when asked, the secret files. */
+#include <fcntl.h>
 #include <strings.h>
 
 #include "conf-internal.h"
 #include "secret.h"
+#include "fileio.h"
 #include "strutil.h"
+#include "trust.h"
 
 static int tunnel_cmp_name(const void *a, const void *b) {
         const Tunnel *x = *(Tunnel *const *) a, *y = *(Tunnel *const *) b;
@@ -255,12 +258,77 @@ static int check_same_peer(Config *c, DiagList *d) {
         return 0;
 }
 
+/* The directories above a credential file, and with with_last the file
+ * itself, must be root's alone (trust.h). A path that cannot be walked is
+ * reported by whoever reads the file. Returns 0 or -ENOMEM. */
+static int check_trust(const Tunnel *t, TunnelKey key, const char *path, bool with_last, uid_t owner, DiagList *d) {
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        r = trust_path(path, owner, with_last, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r != -EPERM)
+                return 0;
+        return diag_error(d, t->path, tunnel_line(t, key), "%s=%s: %s", tunnel_key_to_string(key), path, reason);
+}
+
+/* A certificate file that also holds a private key (appended by mistake,
+ * or a "combined" PEM) is a key file, and is judged as one: root's, 0600 or
+ * 0400. Returns 0 or -ENOMEM. */
+static int check_key_in_certificate(const Tunnel *t, TunnelKey key, const char *path, uid_t owner, DiagList *d) {
+        const ReadFileOptions ro = { .flags = READ_FILE_ERASE, .max_size = CONF_MAX_FILE_SIZE };
+        _cleanup_erase_ char *buf = NULL;
+        _cleanup_free_ char *reason = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_full_file_at(AT_FDCWD, path, &ro, &buf, &n, NULL);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0 || !memmem(buf, n, "PRIVATE KEY-----", strlen("PRIVATE KEY-----")))
+                return 0; /* unreadable: creds.c says why */
+        r = secret_file_check(path, owner, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r != -EPERM)
+                return 0;
+        return diag_error(d, t->path, tunnel_line(t, key),
+                          "%s=%s: holds a private key, so it is judged as a key file: %s (or keep the key in "
+                          "PrivateKey= only)",
+                          tunnel_key_to_string(key), path, reason);
+}
+
 static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
         int r;
 
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 const Tunnel *t = c->tunnels[i];
                 _cleanup_free_ char *reason = NULL;
+
+                /* Secret files judge their own owner and mode (strictly,
+                 * below); the walk judges the directories above them. */
+                if (t->auth == AUTH_PSK && t->psk_file)
+                        r = check_trust(t, TUNNEL_PRE_SHARED_KEY_FILE, t->psk_file, false, o->secret_owner, d);
+                else if (t->auth == AUTH_CERTIFICATE) {
+                        r = 0;
+                        if (t->private_key)
+                                r = check_trust(t, TUNNEL_PRIVATE_KEY, t->private_key, false, o->secret_owner, d);
+                        if (r >= 0 && t->certificate)
+                                r = check_trust(t, TUNNEL_CERTIFICATE, t->certificate, true, o->secret_owner, d);
+                        if (r >= 0 && t->certificate)
+                                r = check_key_in_certificate(t, TUNNEL_CERTIFICATE, t->certificate,
+                                                             o->secret_owner, d);
+                        if (r >= 0 && t->ca_certificate)
+                                r = check_trust(t, TUNNEL_CA_CERTIFICATE, t->ca_certificate, true, o->secret_owner,
+                                                d);
+                        if (r >= 0 && t->ca_certificate)
+                                r = check_key_in_certificate(t, TUNNEL_CA_CERTIFICATE, t->ca_certificate,
+                                                             o->secret_owner, d);
+                } else
+                        r = 0;
+                if (r < 0)
+                        return r;
 
                 if (t->auth == AUTH_PSK && t->psk_file) {
                         _cleanup_secret_ char *key = NULL;
@@ -270,7 +338,16 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                         r = psk_read(t->psk_file, o->secret_owner, &key, &reason);
                         if (r == -ENOMEM)
                                 return r;
-                        if (r < 0) {
+                        /* A path that names no file is not quoted: it may
+                         * be a key pasted by mistake (DESIGN "Diagnostics"). */
+                        if (r == -ENOENT || r == -ENOTDIR) {
+                                r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRE_SHARED_KEY_FILE),
+                                               "PreSharedKeyFile: no such file (the path is not shown: it names no "
+                                               "file and may be a key pasted by mistake); make the file with "
+                                               "'gatewayctl genpsk FILE' or fix the path");
+                                if (r < 0)
+                                        return r;
+                        } else if (r < 0) {
                                 r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRE_SHARED_KEY_FILE),
                                                "PreSharedKeyFile=%s: %s", t->psk_file,
                                                reason ? reason : strerror(-r));

@@ -145,23 +145,46 @@ static int handle_section(IniParser *p, unsigned line, char *s) {
         return p->cb(&e, p->userdata);
 }
 
+/* Diagnostics about a line that is not a valid Key=Value never quote it:
+ * a line that is not one is often a key pasted on its own. */
 static int handle_assignment(IniParser *p, unsigned line, char *s) {
-        char *eq = strchr(s, '='), *key, *value;
+        char *eq = strchr(s, '='), *key, *value, *comment;
         IniEntry e;
 
         if (!eq)
                 return ini_error(p, line,
-                                 "not a section, comment or Key=Value line ('%.*s%s'); "
-                                 "write Key=Value, [Section] or start a comment with '#'",
-                                 QUOTED(s));
+                                 "not a section, comment or Key=Value line (%zu characters, not shown: it may be a "
+                                 "secret); write Key=Value, [Section] or start a comment with '#'",
+                                 strlen(s));
         *eq = 0;
         key = strip(s);
         value = strip(eq + 1);
         if (isempty(key))
-                return ini_error(p, line, "empty key name ('=%.*s%s'); write Key=Value", QUOTED(value));
-        if (!p->section)
-                return ini_error(p, line, "key '%.*s%s' before any section; put it below a [Section] line",
-                                 QUOTED(key));
+                return ini_error(p, line, "empty key name (a line starting with '='); write Key=Value");
+        if (!p->section) {
+                if (key_name_showable(key))
+                        return ini_error(p, line, "key '%s' before any section; put it below a [Section] line", key);
+                return ini_error(p, line,
+                                 "Key=Value line before any section, and its key (%zu characters, not shown) is not "
+                                 "a key name; put keys below a [Section] line",
+                                 strlen(key));
+        }
+
+        /* As in systemd units, '#' and ';' start a comment only at the
+         * start of a line. A blank before either inside a value is almost
+         * always a comment the operator meant to add (a value never needs
+         * one: no key takes free text), so it is refused rather than kept as
+         * part of the value. The value is not quoted: it may be a secret. */
+        comment = strpbrk(value, "#;");
+        while (comment && (comment == value || !is_blank(comment[-1])))
+                comment = strpbrk(comment + 1, "#;");
+        if (comment) {
+                if (!key_name_showable(key))
+                        return ini_error(p, line, "'%c' inside a value: comments go on their own line; move the "
+                                         "comment to a line of its own", *comment);
+                return ini_error(p, line, "%s: '%c' inside the value: comments go on their own line; move the "
+                                 "comment to a line of its own", key, *comment);
+        }
 
         e = (IniEntry) {
                 .type = INI_ASSIGNMENT,
@@ -193,6 +216,11 @@ int ini_parse(const char *text, size_t len, const char *path, DiagList *d, ini_e
         buf = malloc(CONF_MAX_LINE + 1);
         if (!buf)
                 return -ENOMEM;
+
+        /* A UTF-8 byte-order mark (editors on Windows write one) is not part
+         * of the first line. */
+        if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+                pos = 3;
 
         while (pos < len) {
                 const char *start = text + pos, *nl;

@@ -10,12 +10,26 @@
 #include "conf-internal.h"
 #include "fileio.h"
 #include "strutil.h"
+#include "trust.h"
+
+/* Reports st (of display) when others could change it. Returns 0 or
+ * -ENOMEM. */
+static int report_untrusted(const struct stat *st, const char *display, uid_t owner, DiagList *d) {
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        r = trust_judge(st, display, owner, &reason);
+        if (r == -EPERM)
+                return diag_error(d, display, 0, "%s", reason);
+        return r;
+}
 
 /* Reads a whole config file relative to dfd into a malloc'd buffer. Files
  * over the cap are refused. Returns 0 with *ret set; 0 without after
  * reporting why the file cannot be read (d->n_errors grew); -ENOENT (not
  * reported) or -ENOMEM. */
-static int read_config_file(int dfd, const char *rel, const char *display, DiagList *d, char **ret, size_t *ret_len) {
+static int read_config_file(int dfd, const char *rel, const char *display, uid_t owner, DiagList *d, char **ret,
+                            size_t *ret_len) {
         const ReadFileOptions o = { .max_size = CONF_MAX_FILE_SIZE };
         struct stat st = {};
         int r;
@@ -23,6 +37,10 @@ static int read_config_file(int dfd, const char *rel, const char *display, DiagL
         r = read_full_file_at(dfd, rel, &o, ret, ret_len, &st);
         switch (r) {
         case 0:
+                /* Judged on the fstat of the fd that was read. The file is
+                 * still parsed (its errors are worth seeing, and the boot
+                 * shield covers its prefixes), but the error rejects it. */
+                return report_untrusted(&st, display, owner, d);
         case -ENOENT:
         case -ENOMEM:
                 return r;
@@ -57,7 +75,8 @@ void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir)) {
 
 /* Loads every NAME.conf of subdir in sorted order with parse. A missing
  * subdir is an empty one. */
-static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, DiagList *d) {
+static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, uid_t owner,
+                       DiagList *d) {
         _cleanup_strv_free_ char **names = NULL; /* NULL-terminated */
         _cleanup_(closedirp) DIR *dir = NULL;
         _cleanup_close_ int sfd = -EBADF;
@@ -71,6 +90,15 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                 if (errno == ENOENT)
                         return 0;
                 return diag_error(d, subdir, 0, "cannot open directory: %s; fix its permissions", strerror(errno));
+        }
+        {
+                struct stat st;
+
+                if (fstat(sfd, &st) < 0)
+                        return -errno;
+                r = report_untrusted(&st, subdir, owner, d);
+                if (r < 0)
+                        return r;
         }
         dir = fdopendir(sfd);
         if (!dir)
@@ -122,7 +150,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *name = NULL, *display = NULL, *text = NULL, *safe = NULL;
-                size_t len = 0, n_errors;
+                size_t len = 0;
 
                 name = strndup(names[i], strlen(names[i]) - 5);
                 safe = strdup_printable(names[i], 128);
@@ -140,8 +168,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                                        safe, NAME_MAX_LEN);
                         continue;
                 }
-                n_errors = d->n_errors;
-                r = read_config_file(sfd, names[i], display, d, &text, &len);
+                r = read_config_file(sfd, names[i], display, owner, d, &text, &len);
                 if (r == -ENOENT) {
                         /* Gone since readdir (or a dangling symlink). */
                         r = diag_error(d, display, 0, "cannot open: %s; remove the file or fix its target",
@@ -150,7 +177,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                 }
                 if (r < 0)
                         break;
-                if (d->n_errors > n_errors)
+                if (!text)
                         continue; /* unreadable: said so */
                 if (kind == SECTION_PROFILE)
                         r = conf_parse_profile(c, name, display, text, len, d);
@@ -163,8 +190,9 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
 int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_close_ int dfd = -EBADF;
-        _cleanup_free_ char *text = NULL;
-        size_t n_errors, len = 0;
+        _cleanup_free_ char *text = NULL, *reason = NULL;
+        uid_t owner = o ? o->secret_owner : 0;
+        size_t len = 0;
         int r;
 
         c = config_new(dir);
@@ -181,21 +209,27 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
                 return r;
         }
 
+        /* The config dir and every directory above it (StrictModes). */
+        r = trust_path(c->dir, owner, true, &reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EPERM && diag_error(d, NULL, 0, "config directory %s is not safe: %s", c->dir, reason) < 0)
+                return -ENOMEM;
+
         /* gatewayd.conf is optional: every key has a default. */
-        n_errors = d->n_errors;
-        r = read_config_file(dfd, "gatewayd.conf", "gatewayd.conf", d, &text, &len);
+        r = read_config_file(dfd, "gatewayd.conf", "gatewayd.conf", owner, d, &text, &len);
         if (r < 0 && r != -ENOENT)
                 return r;
-        if (r == 0 && d->n_errors == n_errors) {
+        if (r == 0 && text) {
                 r = conf_parse_gateway(c, "gatewayd.conf", text, len, d);
                 if (r < 0)
                         return r;
         }
 
-        r = load_subdir(c, dfd, SECTION_PROFILE, "profiles.d", CONF_MAX_TUNNELS, d);
+        r = load_subdir(c, dfd, SECTION_PROFILE, "profiles.d", CONF_MAX_TUNNELS, owner, d);
         if (r < 0)
                 return r;
-        r = load_subdir(c, dfd, SECTION_TUNNEL, "tunnels.d", CONF_MAX_TUNNELS, d);
+        r = load_subdir(c, dfd, SECTION_TUNNEL, "tunnels.d", CONF_MAX_TUNNELS, owner, d);
         if (r < 0)
                 return r;
         r = conf_finish(c, o, d);

@@ -9,6 +9,7 @@ conf_libconf_a_SOURCES = \
 	conf/load.c \
 	conf/builtin.c \
 	conf/secret.c conf/secret.h \
+	conf/trust.c conf/trust.h \
 	conf/creds.c conf/creds.h
 conf_libconf_a_CPPFLAGS = $(CONF_LAYER_CPPFLAGS)
 conf_libconf_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)

@@ -182,6 +182,17 @@ static int parse_file_path(ConfParser *p, const ConfKey *k, const char *value, u
         char *s;
         int r;
 
+        /* The rule for PreSharedKeyFile (DESIGN "Diagnostics"): its value
+         * must hold a '/' (an absolute path, ./NAME or DIR/NAME). A value
+         * without one is most likely the key itself, pasted where its file
+         * belongs: it is described by its length and never quoted, here or
+         * later (finish.c quotes the path only once it named a file). */
+        if (k->offset == offsetof(Tunnel, psk_file) && !strchr(value, '/'))
+                return conf_error(p, line,
+                                  "%s: the value (%zu characters, not shown: it may be the key itself) is not a "
+                                  "path; put the key in a file (gatewayctl genpsk FILE) and give its path, e.g. "
+                                  "psk/NAME or /etc/gatewayd/psk/NAME",
+                                  k->name, strlen(value));
         if (value[strlen(value) - 1] == '/')
                 return conf_error(p, line, "%s: '%.*s%s' names a directory; give the path of a file", k->name,
                                   QUOTED(value));
@@ -220,6 +231,11 @@ DEFINE_ENUM_PARSER(parse_connection_mode, ConnectionMode, connection_mode_from_s
 static int report_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line) {
         Prefix pf;
 
+        if (strchr(value, '%'))
+                return conf_error(p, line,
+                                  "%s: '%.*s%s' has a zone index ('%%...'), which only link-local addresses need and "
+                                  "a tunnel endpoint cannot use; give a global IP address without '%%'",
+                                  k->name, QUOTED(value));
         if (prefix_parse(value, &pf) >= 0 || strchr(value, '/'))
                 return conf_error(p, line, "%s: '%.*s%s' is a prefix, not an address; give one IP address", k->name,
                                   QUOTED(value));
@@ -227,17 +243,82 @@ static int report_address(ConfParser *p, const ConfKey *k, const char *value, un
                           QUOTED(value));
 }
 
-static int parse_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
-        if (address_parse(value, field) < 0)
+/* What makes a an impossible tunnel endpoint, or NULL. One table for both
+ * families (RFC 6890's special-purpose registries): the prefixes below can
+ * never be a peer's public address or this device's WAN address. */
+static const char *address_unusable(const Address *a) {
+        static const struct {
+                const char *prefix;
+                const char *what;
+        } table[] = {
+                { "0.0.0.0/32", "the unspecified address (it means any address)" },
+                { "0.0.0.0/8", "in 0.0.0.0/8 (\"this network\", RFC 6890)" },
+                { "127.0.0.0/8", "a loopback address (this host)" },
+                { "169.254.0.0/16", "a link-local address (valid on one link only, never routed)" },
+                { "224.0.0.0/4", "a multicast address" },
+                { "255.255.255.255/32", "the broadcast address" },
+                { "::/128", "the unspecified address (it means any address)" },
+                { "::1/128", "the loopback address (this host)" },
+                { "::ffff:0:0/96", "an IPv4-mapped IPv6 address" },
+                { "fe80::/10", "a link-local address (valid on one link only, never routed)" },
+                { "ff00::/8", "a multicast address" },
+        };
+        Prefix host = { .addr = *a, .len = address_bits(a->family) };
+
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                Prefix pf;
+
+                if (prefix_parse(table[i].prefix, &pf) < 0)
+                        continue; /* cannot happen: the table is constant */
+                if (prefix_contains(&pf, &host))
+                        return table[i].what;
+        }
+        return NULL;
+}
+
+/* RemoteAddress and LocalAddress: one IP address that can be a tunnel
+ * endpoint. 0.0.0.0 would become "remote_addrs = 0.0.0.0" for charon: any
+ * peer. */
+static int parse_endpoint(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        const char *what, *fix;
+        Address a;
+
+        if (address_parse(value, &a) < 0)
                 return report_address(p, k, value, line);
+        what = address_unusable(&a);
+        if (what) {
+                static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+                bool remote = k->offset == offsetof(Tunnel, remote_address);
+
+                if (a.family == AF_INET6 && memcmp(a.bytes, v4mapped, sizeof(v4mapped)) == 0) {
+                        char buf[PREFIX_STRLEN];
+                        Address v4 = { .family = AF_INET };
+
+                        memcpy(v4.bytes, a.bytes + 12, 4);
+                        return conf_error(p, line, "%s: '%.*s%s' is %s; write the IPv4 address %s", k->name,
+                                          QUOTED(value), what, address_to_string(&v4, buf));
+                }
+                fix = remote ? "give the peer gateway's public IP address"
+                             : "give this device's WAN address, or remove the line to let charon choose";
+                return conf_error(p, line, "%s: '%.*s%s' is %s, not a tunnel endpoint; %s", k->name, QUOTED(value),
+                                  what, fix);
+        }
+        *(Address *) field = a;
         return 0;
+}
+
+static int parse_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        return parse_endpoint(p, k, value, line, field);
 }
 
 static int parse_local_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
         Tunnel *t = p->object;
+        size_t n_errors = p->d->n_errors;
+        int r;
 
-        if (address_parse(value, field) < 0)
-                return report_address(p, k, value, line);
+        r = parse_endpoint(p, k, value, line, field);
+        if (r < 0 || p->d->n_errors > n_errors)
+                return r;
         t->has_local_address = true;
         return 0;
 }
@@ -415,18 +496,32 @@ static int on_section(ConfParser *p, const IniEntry *e) {
 static int on_unknown_key(ConfParser *p, const IniEntry *e) {
         const char *names[MAX_KEYS], *hint;
 
-        for (size_t i = 0; i < p->sec->n_keys; i++)
-                names[i] = p->sec->keys[i].name;
-        hint = closest_match(e->key, names, p->sec->n_keys, typo_distance(e->key));
-        if (hint)
-                return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; did you mean '%s'?", QUOTED(e->key),
-                                  p->sec->name, hint);
         for (size_t s = 0; s < _SECTION_KIND_MAX; s++)
                 for (size_t i = 0; i < conf_sections[s].n_keys; i++)
                         if (streq(e->key, conf_sections[s].keys[i].name))
                                 return conf_error(p, e->line, "key '%s' belongs in [%s] (%s), not [%s]; move it",
                                                   e->key, conf_sections[s].name, conf_sections[s].where, p->sec->name);
-        return conf_error(p, e->line, "unknown key '%.*s%s' in [%s]; remove it or check its spelling", QUOTED(e->key),
+        for (size_t i = 0; i < p->sec->n_keys; i++)
+                names[i] = p->sec->keys[i].name;
+        hint = closest_match(e->key, names, p->sec->n_keys, typo_distance(e->key));
+        /* A key that is not a plausible key name may be a secret pasted with
+         * an '=' in it: described, never quoted (a hint names one of our
+         * keys, which is no secret). */
+        if (!key_name_showable(e->key)) {
+                if (hint)
+                        return conf_error(p, e->line,
+                                          "unknown key in [%s] (%zu characters, not shown: it may be a secret); "
+                                          "did you mean '%s'?",
+                                          p->sec->name, strlen(e->key), hint);
+                return conf_error(p, e->line,
+                                  "unknown key in [%s] (%zu characters, not shown: not a key name, it may be a "
+                                  "secret); write Key=Value with a key of [%s]",
+                                  p->sec->name, strlen(e->key), p->sec->name);
+        }
+        if (hint)
+                return conf_error(p, e->line, "unknown key '%s' in [%s]; did you mean '%s'?", e->key, p->sec->name,
+                                  hint);
+        return conf_error(p, e->line, "unknown key '%s' in [%s]; remove it or check its spelling", e->key,
                           p->sec->name);
 }
 
@@ -478,8 +573,8 @@ static int on_entry(const IniEntry *e, void *userdata) {
         if (e->type == INI_SECTION)
                 return conf_error(p, e->line, "section [%.*s%s]: internal error (%s); please report this bug",
                                   QUOTED(e->section), strerror(-r));
-        return conf_error(p, e->line, "%.*s%s: internal error parsing '%.*s%s' (%s); please report this bug",
-                          QUOTED(e->key), QUOTED(e->value), strerror(-r));
+        return conf_error(p, e->line, "%s: internal error parsing its value (%s); please report this bug",
+                          e->key, strerror(-r));
 }
 
 int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, size_t len) {
@@ -494,6 +589,10 @@ int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, s
         /* A file over the cap was refused as a whole (ini_parse said so):
          * nothing of it was read, so nothing is missing either. */
         if (len > CONF_MAX_FILE_SIZE)
+                return 0;
+        /* An empty or comment-only gatewayd.conf is a valid one: every
+         * [Gateway] key has a default. Any other line in it was reported. */
+        if (p->section_line == 0 && p->section_optional)
                 return 0;
         if (p->section_line == 0)
                 return conf_error(p, 0, "no [%s] section; start the file with a [%s] line", p->sec->name,

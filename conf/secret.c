@@ -88,8 +88,13 @@ static int refused(int r, const struct stat *st, uid_t owner, char **ret_reason)
         if (mode & S_IRWXO)
                 return reason_new(ret_reason, -EPERM, "mode %04o is %s by others; chmod 600 it", (unsigned) mode,
                                   mode & S_IROTH ? "readable" : "accessible");
-        return reason_new(ret_reason, -EPERM, "mode %04o is %s by group; chmod 600 it", (unsigned) mode,
-                          mode & S_IRGRP ? "readable" : "accessible");
+        if (mode & S_IRWXG)
+                return reason_new(ret_reason, -EPERM, "mode %04o is %s by group; chmod 600 it", (unsigned) mode,
+                                  mode & S_IRGRP ? "readable" : "accessible");
+        return reason_new(ret_reason, -EPERM,
+                          "mode %04o is not 0600 or 0400 (a key file is read and written by its owner only, "
+                          "without execute or special bits); chmod 600 it",
+                          (unsigned) mode);
 }
 
 int secret_file_check(const char *path, uid_t owner, char **ret_reason) {
@@ -166,6 +171,12 @@ int psk_read(const char *path, uid_t owner, char **ret_key, char **ret_reason) {
                 len--;
         if (len == 0)
                 return reason_new(ret_reason, -EINVAL, "the first line is empty; put the key on the first line");
+        /* One line: after it only line ends. A second line would be dropped
+         * silently, and may be a second key or a half-pasted one. */
+        if (nl && strspn(nl + 1, "\r\n") != n - (size_t) (nl + 1 - buf))
+                return reason_new(ret_reason, -EINVAL,
+                                  "the file has more than one line; a key file holds the key alone on its one line "
+                                  "(remove the others, or make a new key with 'gatewayctl genpsk FILE')");
 
         r = psk_validate(buf, len, ret_reason);
         if (r < 0)
@@ -220,4 +231,47 @@ int psk_generate(char *buf, size_t len) {
         buf[len] = 0;
         explicit_bzero(rnd, sizeof(rnd));
         return 0;
+}
+
+int psk_file_create(const char *path, const char *key) {
+        size_t len = strlen(key);
+        int fd, r = 0;
+
+        /* O_EXCL: never overwrite (a key in use would be lost); O_NOFOLLOW:
+         * not through a symlink planted at the path. fchmod because the umask
+         * may have taken bits away from 0600 (0400 would still do, but a
+         * file gatewayctl made should look the same every time). */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, 0600) < 0)
+                r = -errno;
+        for (size_t done = 0; r == 0 && done <= len;) {
+                /* The key, then its newline. */
+                const char *buf = done < len ? key + done : "\n";
+                size_t n = done < len ? len - done : 1;
+                ssize_t k = write(fd, buf, n);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        r = k < 0 ? -errno : -EIO;
+                else
+                        done += (size_t) k;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(path); /* ours: O_EXCL made it */
+        return r;
+}
+
+bool file_is_exposed(int fd) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return false;
+        return (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
 }

@@ -38,3 +38,12 @@ static inline void secret_freep(char **s) {
  * charset for interop), NUL-terminated; buf has len + 1 bytes. Uses
  * getrandom(2); -errno on failure. */
 int psk_generate(char *buf, size_t len);
+
+/* Creates path (O_EXCL|O_NOFOLLOW, mode 0600 whatever the umask) holding key
+ * and a newline, synced. Returns 0, -EEXIST when something is already at
+ * path (it is left alone), or another -errno (the new file is removed). */
+int psk_file_create(const char *path, const char *key);
+
+/* True if fd is a regular file that group or others may access: where
+ * "genpsk > file" must warn, as wg genkey does. */
+bool file_is_exposed(int fd);

@@ -64,9 +64,34 @@ static int verb_genpsk(char *const *args) {
         r = psk_generate(key, PSK_GENERATED_LEN);
         if (r < 0)
                 return log_error_errno(r, "Failed to generate a key: %m");
+        /* "genpsk > file" with the usual umask makes a 0644 file that
+         * gatewayd then refuses: say so before the key is in it. */
+        if (file_is_exposed(STDOUT_FILENO))
+                log_warning("writing the key to a file that group or others can read; consider umask 077, or "
+                            "'gatewayctl genpsk FILE', which creates FILE 0600");
         /* Printed once, for the operator to store in a 0600 file and in Azure. */
         printf("%s\n", key);
         explicit_bzero(key, sizeof(key));
+        return 0;
+}
+
+static int verb_genpsk_file(char *const *args) {
+        char key[PSK_GENERATED_LEN + 1];
+        int r;
+
+        r = psk_generate(key, PSK_GENERATED_LEN);
+        if (r < 0)
+                return log_error_errno(r, "Failed to generate a key: %m");
+        r = psk_file_create(args[0], key);
+        explicit_bzero(key, sizeof(key));
+        if (r == -EEXIST)
+                return log_error_errno(r, "Refusing to overwrite %s: it exists; remove it first or choose another "
+                                       "name", args[0]);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create %s: %m", args[0]);
+        /* Nothing secret on the terminal: the key is in the file only. */
+        fprintf(stderr, "Wrote a new key to %s (mode 0600); give the same key to the peer (Azure: the "
+                "connection's shared key)\n", args[0]);
         return 0;
 }
 
@@ -311,6 +336,8 @@ static const Verb verbs[] = {
           "validate the config; --explain prints the\nalgorithm table with tiers and reasons" },
         { "genpsk", 0, verb_genpsk, "genpsk",
           "print a new random pre-shared key (" STRINGIFY(PSK_GENERATED_LEN) " characters)" },
+        { "genpsk", 1, verb_genpsk_file, "genpsk FILE",
+          "write a new key to FILE, created with mode 0600;\nan existing FILE is never overwritten" },
         { "shield", 0, verb_shield, "shield",
           "the fail-closed shield: policies in the kernel per\ntunnel, when each last dropped, drop counters" },
         { "up", 1, verb_up, "up NAME", "bring tunnel NAME up (charon initiates it)" },

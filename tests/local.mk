@@ -7,6 +7,7 @@ UNIT_TESTS = \
 	tests/unit/test-settings \
 	tests/unit/test-ini \
 	tests/unit/test-conf \
+	tests/unit/test-hostile \
 	tests/unit/test-secret \
 	tests/unit/test-creds \
 	tests/unit/test-catalogue \
@@ -72,6 +73,9 @@ tests_unit_test_creds_LDADD = $(UNIT_LDADD)
 tests_unit_test_catalogue_SOURCES = tests/unit/test-catalogue.c
 tests_unit_test_catalogue_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_catalogue_LDADD = $(UNIT_LDADD)
+tests_unit_test_hostile_SOURCES = tests/unit/test-hostile.c
+tests_unit_test_hostile_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_hostile_LDADD = $(UNIT_LDADD)
 tests_unit_test_check_SOURCES = tests/unit/test-check.c
 tests_unit_test_check_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_check_LDADD = $(UNIT_LDADD)
@@ -158,6 +162,8 @@ tests_print_events_LDADD = $(GW_CORE_LIBS)
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
+	tests/check-readme.sh \
+	tests/check-genpsk.sh \
 	tests/check-units.sh \
 	tests/check-layers.sh \
 	tests/check-catalog.sh \

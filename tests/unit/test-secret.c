@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "secret.h"
 #include "testhelp.h"
@@ -122,7 +124,10 @@ static void test_secret_file_check(void **state) {
         } rows[] = {
                 { F_REGULAR, 0600, 0, NULL },
                 { F_REGULAR, 0400, 0, NULL },
-                { F_REGULAR, 0700, 0, NULL },
+                { F_REGULAR, 0700, -EPERM, "mode 0700 is not 0600 or 0400" },
+                { F_REGULAR, 0500, -EPERM, "mode 0500 is not 0600 or 0400" },
+                { F_REGULAR, 0200, -EPERM, "mode 0200 is not 0600 or 0400" },
+                { F_REGULAR, 04600, -EPERM, "mode 4600 is not 0600 or 0400" },
                 { F_REGULAR, 0644, -EPERM, "mode 0644 is readable by others; chmod 600 it" },
                 { F_REGULAR, 0604, -EPERM, "mode 0604 is readable by others; chmod 600 it" },
                 { F_REGULAR, 0602, -EPERM, "mode 0602 is accessible by others; chmod 600 it" },
@@ -189,7 +194,10 @@ static void test_psk_read(void **state) {
                 { F_REGULAR, 0600, "abcdefghijklmnopqrstuvwx\n", 0, "abcdefghijklmnopqrstuvwx", NULL },
                 { F_REGULAR, 0400, "abcdefghijklmnopqrstuvwx", 0, "abcdefghijklmnopqrstuvwx", NULL },
                 { F_REGULAR, 0600, "abcdefghijklmnopqrstuvwx\r\n", 0, "abcdefghijklmnopqrstuvwx", NULL },
-                { F_REGULAR, 0600, "abcdefghijklmnopqrstuvwx\nsecond line\n", 0, "abcdefghijklmnopqrstuvwx", NULL },
+                { F_REGULAR, 0600, "abcdefghijklmnopqrstuvwx\nsecond line\n", -EINVAL, NULL, "more than one line" },
+                { F_REGULAR, 0600, "abcdefghijklmnopqrstuvwx\r\n\r\n\n", 0, "abcdefghijklmnopqrstuvwx", NULL },
+                { F_REGULAR, 0600, "abcdefghijklmnopqrstuvwx\n \n", -EINVAL, NULL, "more than one line" },
+                { F_REGULAR, 0700, "abcdefghijklmnopqrstuvwx\n", -EPERM, NULL, "mode 0700 is not 0600 or 0400" },
                 { F_REGULAR, 0600, k24, 0, k24, NULL },
                 { F_REGULAR, 0600, k128crlf, 0, k128, NULL },
                 { F_REGULAR, 0600, k129nl, -EINVAL, NULL, "129 characters" },
@@ -272,6 +280,61 @@ static void test_secret_free(void **state) {
         assert_null(secret_free(strdup("abc")));
 }
 
+/* genpsk FILE: created 0600 whatever the umask, readable by psk_read, never
+ * over an existing file or through a symlink; and the "> file" warning. */
+static void test_psk_file_create(void **state) {
+        _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *link = NULL, *other = NULL;
+        _cleanup_secret_ char *key = NULL;
+        char gen[PSK_GENERATED_LEN + 1];
+        struct stat st;
+        mode_t old;
+        int fd;
+
+        assert_true(asprintf(&path, "%s/k", dir) > 0);
+        assert_int_equal(psk_generate(gen, PSK_GENERATED_LEN), 0);
+        old = umask(0);
+        assert_int_equal(psk_file_create(path, gen), 0);
+        umask(old);
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0600);
+        assert_int_equal(st.st_size, PSK_GENERATED_LEN + 1);
+        assert_int_equal(psk_read(path, getuid(), &key, NULL), 0);
+        assert_string_equal(key, gen);
+
+        /* Never overwritten, the old key stays. */
+        assert_int_equal(psk_file_create(path, "another-key-of-enough-length"), -EEXIST);
+        key = secret_free(key);
+        assert_int_equal(psk_read(path, getuid(), &key, NULL), 0);
+        assert_string_equal(key, gen);
+
+        /* Not through a symlink, dangling or not. */
+        link = th_write_file(dir, "target", "x\n", 0644);
+        free(link);
+        assert_true(asprintf(&link, "%s/l", dir) > 0);
+        assert_true(asprintf(&other, "%s/dangling", dir) > 0);
+        assert_int_equal(symlink(other, link), 0);
+        assert_int_equal(psk_file_create(link, gen), -EEXIST);
+        assert_int_equal(access(other, F_OK), -1);
+
+        /* The warning of "genpsk > file": a 0644 file yes, 0600 or a pipe no. */
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_false(file_is_exposed(fd));
+        assert_int_equal(fchmod(fd, 0640), 0);
+        assert_true(file_is_exposed(fd));
+        close(fd);
+        {
+                int p[2];
+
+                assert_int_equal(pipe(p), 0);
+                assert_false(file_is_exposed(p[1]));
+                close(p[0]);
+                close(p[1]);
+        }
+        explicit_bzero(gen, sizeof(gen));
+        th_rmtree(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_psk_validate),
@@ -280,6 +343,7 @@ int main(void) {
                 cmocka_unit_test(test_psk_read),
                 cmocka_unit_test(test_psk_generate),
                 cmocka_unit_test(test_secret_free),
+                cmocka_unit_test(test_psk_file_create),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
