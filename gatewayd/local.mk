@@ -23,7 +23,8 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/status.c gatewayd/status.h \
 	gatewayd/status-json.c \
 	gatewayd/metrics.c gatewayd/metrics.h \
-	gatewayd/health.c gatewayd/health.h
+	gatewayd/health.c gatewayd/health.h \
+	gatewayd/certexpiry.c gatewayd/certexpiry.h
 gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd

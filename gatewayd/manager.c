@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "charon-log.h"
+#include "certexpiry.h"
 #include "check.h"
 #include "config-events.h"
 #include "credwatch.h"
@@ -47,6 +48,7 @@ struct Manager {
         Health *health;
         sd_event_source *health_timer;   /* list-sas every HealthIntervalSec */
         sd_event_source *status_timer;   /* a status write shortly after a change */
+        sd_event_source *cert_timer;     /* certificates: daily, and at their boundaries */
         bool listing;                    /* a health list-sas is in flight */
         bool ready;                      /* READY=1 went out */
         bool reload_ready_pending;       /* READY=1 after the reload's batch */
@@ -106,6 +108,33 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         health_flush(m->health);
         (void) write_status(m);
         return 0;
+}
+
+static void check_certificates(Manager *m);
+static void status_changed(Manager *m);
+
+static int on_cert_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        check_certificates(userdata);
+        return 0;
+}
+
+/* Days left, certificate-expiring/-expired now, and the timer for the next
+ * check (wall-clock time: notAfter is). */
+static void check_certificates(Manager *m) {
+        usec_t now = realtime_usec(), due;
+        int r;
+
+        due = cert_expiry_check(m->config, health_status(m->health, now), now);
+        if (m->cert_timer) {
+                r = sd_event_source_set_time(m->cert_timer, due);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->cert_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(m->event, &m->cert_timer, CLOCK_REALTIME, due, USEC_PER_SEC, on_cert_timer,
+                                      m);
+        if (r < 0)
+                log_warning("Failed to schedule the next certificate check: %s", strerror(-r));
+        status_changed(m);
 }
 
 /* Health changed: the status file follows shortly. */
@@ -553,7 +582,7 @@ int manager_reload(Manager *m) {
         cred_watch_update(m->creds, m->config);
         if (health_set_config(m->health, m->config, realtime_usec()) < 0)
                 log_oom();
-        status_changed(m);
+        check_certificates(m);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
         (void) malloc_trim(0);
@@ -649,6 +678,7 @@ int manager_start(Manager *m) {
         (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
                                   m->config->n_tunnels, m->dir);
         log_weak_algorithms(m->config, NULL);
+        check_certificates(m);
         (void) write_status(m);
         r = sd_event_add_time_relative(m->event, &m->health_timer, CLOCK_MONOTONIC,
                                        (uint64_t) m->config->gateway.health_interval_sec * USEC_PER_SEC,
@@ -674,6 +704,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->reconnect);
         sd_event_source_disable_unref(m->health_timer);
         sd_event_source_disable_unref(m->status_timer);
+        sd_event_source_disable_unref(m->cert_timer);
         retry_list_free(m->retries);
         health_free(m->health);
         vici_client_free(m->vici);

@@ -185,6 +185,7 @@ INTEGRATION_TESTS = \
 	tests/integration/health.sh \
 	tests/integration/sd-notify.sh \
 	tests/integration/health-failures.sh \
+	tests/integration/cert-expiry.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/profiles.sh \
