@@ -283,6 +283,7 @@ void health_set_charon(Health *h, bool connected, usec_t now) {
                 }
                 h->x[i].ike_up = false;
                 t->has_ike = false;
+                tunnel_status_clear_children(t);
                 set_state(h, i, TUNNEL_STATE_DOWN, TUNNEL_ERROR_CHARON_GONE, NULL, now);
         }
 }
@@ -295,23 +296,56 @@ static const SettingsNode *event_sa(const SettingsNode *msg) {
         return NULL;
 }
 
-/* "AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384", as charon writes proposals. */
+/* charon's names in list-sa (encr-alg with encr-keysize, integ-alg,
+ * prf-alg, dh-group) as the keywords of swanctl.conf proposals, which are
+ * what --print-swanctl shows and what an operator compares. */
+static const struct {
+        const char *vici;
+        unsigned keysize;           /* encryption: 0 = any */
+        const char *keyword;
+} alg_keywords[] = {
+        { "AES_GCM_16", 256, "aes256gcm16" },  { "AES_GCM_16", 192, "aes192gcm16" },
+        { "AES_GCM_16", 128, "aes128gcm16" },  { "AES_CBC", 256, "aes256" },
+        { "AES_CBC", 192, "aes192" },          { "AES_CBC", 128, "aes128" },
+        { "3DES_CBC", 0, "3des" },             { "DES_CBC", 0, "des" },
+        { "HMAC_SHA2_256_128", 0, "sha256" },  { "HMAC_SHA2_384_192", 0, "sha384" },
+        { "HMAC_SHA2_512_256", 0, "sha512" },  { "HMAC_SHA1_96", 0, "sha1" },
+        { "HMAC_MD5_96", 0, "md5" },           { "PRF_HMAC_SHA2_256", 0, "prfsha256" },
+        { "PRF_HMAC_SHA2_384", 0, "prfsha384" }, { "PRF_HMAC_SHA2_512", 0, "prfsha512" },
+        { "PRF_HMAC_SHA1", 0, "prfsha1" },     { "PRF_HMAC_MD5", 0, "prfmd5" },
+        { "ECP_256", 0, "ecp256" },            { "ECP_384", 0, "ecp384" },
+        { "ECP_521", 0, "ecp521" },            { "MODP_1024", 0, "modp1024" },
+        { "MODP_2048", 0, "modp2048" },        { "MODP_2048_256", 0, "modp2048s256" },
+        { "MODP_3072", 0, "modp3072" },        { "MODP_4096", 0, "modp4096" },
+};
+
+static const char *alg_keyword(const char *vici, const char *keysize) {
+        unsigned k = keysize ? (unsigned) strtoul(keysize, NULL, 10) : 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(alg_keywords); i++)
+                if (streq(vici, alg_keywords[i].vici) && (alg_keywords[i].keysize == 0 || alg_keywords[i].keysize == k))
+                        return alg_keywords[i].keyword;
+        return NULL;
+}
+
+/* "aes256gcm16-prfsha384-ecp384": the SA's algorithms as a swanctl.conf
+ * proposal; charon's own name where there is no keyword. */
 static char *proposal_of(const SettingsNode *sa) {
-        const char *encr = vici_get_string(sa, "encr-alg"), *keysize = vici_get_string(sa, "encr-keysize");
-        const char *parts[] = { vici_get_string(sa, "integ-alg"), vici_get_string(sa, "prf-alg"),
-                                vici_get_string(sa, "dh-group") };
+        const char *names[] = { vici_get_string(sa, "encr-alg"), vici_get_string(sa, "integ-alg"),
+                                vici_get_string(sa, "prf-alg"), vici_get_string(sa, "dh-group") };
+        const char *keysize = vici_get_string(sa, "encr-keysize");
         char *p = NULL;
 
-        if (!encr)
+        if (!names[0])
                 return NULL;
-        if (asprintf(&p, "%s%s%s", encr, keysize ? "_" : "", keysize ? keysize : "") < 0)
-                return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+                const char *kw;
                 char *q;
 
-                if (!parts[i])
+                if (!names[i])
                         continue;
-                if (asprintf(&q, "%s/%s", p, parts[i]) < 0) {
+                kw = alg_keyword(names[i], i == 0 ? keysize : NULL);
+                if (asprintf(&q, "%s%s%s", p ? p : "", p ? "-" : "", kw ? kw : names[i]) < 0) {
                         free(p);
                         return NULL;
                 }

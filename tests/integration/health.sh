@@ -32,8 +32,8 @@ j_wait 30 tunnel-up 1
 [ "$(j_last tunnel-up PRIORITY)" = 5 ] || it_fail "tunnel-up: PRIORITY"
 ike=$(j_last tunnel-up GATEWAYD_IKE_PROPOSAL)
 esp=$(j_last tunnel-up GATEWAYD_ESP_PROPOSAL)
-[ "$ike" = AES_GCM_16_256/PRF_HMAC_SHA2_384/ECP_384 ] || it_fail "tunnel-up: IKE proposal '$ike'"
-case $esp in AES_GCM_16_256*) ;; *) it_fail "tunnel-up: ESP proposal '$esp'" ;; esac
+[ "$ike" = aes256gcm16-prfsha384-ecp384 ] || it_fail "tunnel-up: IKE proposal '$ike'"
+case $esp in aes256gcm16*) ;; *) it_fail "tunnel-up: ESP proposal '$esp'" ;; esac
 up_at=$(j_last tunnel-up __REALTIME_TIMESTAMP)
 
 # The status file follows within its debounce.
