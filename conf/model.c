@@ -90,6 +90,7 @@ Config *config_free(Config *c) {
         free(c->gateway.path);
         free(c->gateway.vici);
         free(c->gateway.status_file);
+        free(c->gateway.metrics_file);
         for (size_t i = 0; i < c->n_profiles; i++)
                 profile_free(c->profiles[i]);
         free(c->profiles);

@@ -28,6 +28,7 @@ typedef struct Gateway {
         char *vici;                  /* Vici, default unix:///run/charon.vici */
         DataPlane data_plane;        /* DataPlane, default kernel */
         char *status_file;           /* StatusFile */
+        char *metrics_file;          /* MetricsFile: Prometheus textfile; NULL = off */
         unsigned health_interval_sec;
         unsigned cert_expiry_warning_days;
 } Gateway;

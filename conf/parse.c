@@ -417,6 +417,7 @@ static const ConfKey gateway_keys[] = {
         { "Vici", parse_vici, GW(vici), NO_LINE },
         { "DataPlane", parse_data_plane, GW(data_plane), NO_LINE },
         { "StatusFile", parse_abs_path, GW(status_file), NO_LINE },
+        { "MetricsFile", parse_abs_path, GW(metrics_file), NO_LINE },
         { "HealthIntervalSec", parse_unsigned, GW(health_interval_sec), NO_LINE, 1, 3600 },
         { "CertificateExpiryWarningDays", parse_unsigned, GW(cert_expiry_warning_days), NO_LINE, 0, 3650 },
 };

@@ -146,16 +146,10 @@ static int verb_azure_policy(char *const *args) {
 /* Sums "counter packets N" of the drop rules in gatewayd's nftables table. */
 static uint64_t nft_drops(void) {
         _cleanup_free_ char *text = NULL, *err = NULL;
-        uint64_t sum = 0;
 
         if (nft_gatewayd_list(&text, &err) < 0 || !text)
                 return 0;
-        for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
-                const char *c = strstr(l, "counter packets ");
-                if (c && strstr(l, " drop"))
-                        sum += strtoull(c + strlen("counter packets "), NULL, 10);
-        }
-        return sum;
+        return nft_drops_parse(text);
 }
 
 static int verb_shield(char *const *args) {

@@ -12,7 +12,11 @@
 #include "guard.h"
 #include "health.h"
 #include "journal.h"
+#include "counters.h"
 #include "manager.h"
+#include "metrics.h"
+#include "nft.h"
+#include "xfrm-kernel.h"
 #include "retry.h"
 #include "vici-client.h"
 
@@ -90,6 +94,20 @@ static void notify_ready(Manager *m, const char *why) {
         m->reload_ready_pending = false;
 }
 
+/* What the shield dropped: the kernel's block counters and the drops of
+ * gatewayd's nftables table (for the metrics). */
+static uint64_t shield_drops(void) {
+        _cleanup_free_ char *text = NULL, *err = NULL;
+        ShieldCounters k = {};
+        uint64_t n = 0;
+
+        if (xfrm_shield_read_counters(&k) >= 0)
+                n += k.out_pol_block + k.in_pol_block;
+        if (nft_gatewayd_list(&text, &err) >= 0 && text)
+                n += nft_drops_parse(text);
+        return n;
+}
+
 static int write_status(Manager *m) {
         GatewayStatus *s = health_status(m->health, realtime_usec());
         int r;
@@ -97,6 +115,13 @@ static int write_status(Manager *m) {
         r = status_write_file(m->config->gateway.status_file, s);
         if (r < 0)
                 log_warning("Failed to write the status file %s: %s", m->config->gateway.status_file, strerror(-r));
+        if (m->config->gateway.metrics_file) {
+                int q = metrics_write_file(m->config->gateway.metrics_file, s,
+                                           &(MetricsCounters) { .shield_drops = shield_drops() });
+                if (q < 0)
+                        log_warning("Failed to write the metrics file %s: %s", m->config->gateway.metrics_file,
+                                    strerror(-q));
+        }
         notify_status(m, NULL);
         return r;
 }

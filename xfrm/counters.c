@@ -69,3 +69,20 @@ uint64_t shield_last_block_use(const ShieldPolicySet *want, const ShieldPolicySe
         }
         return last;
 }
+
+uint64_t nft_drops_parse(const char *text) {
+        uint64_t sum = 0;
+
+        for (const char *l = text; l && *l;) {
+                const char *end = strchrnul(l, '\n'), *c = strstr(l, "counter packets ");
+
+                if (c && c < end) {
+                        const char *d = strstr(c, " drop");
+
+                        if (d && d < end)
+                                sum += strtoull(c + strlen("counter packets "), NULL, 10);
+                }
+                l = *end ? end + 1 : end;
+        }
+        return sum;
+}

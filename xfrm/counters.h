@@ -28,6 +28,11 @@ typedef struct ShieldCounters {
  * unknown names are skipped). -EBADMSG if a known counter has no number. */
 int shield_counters_parse(const char *text, ShieldCounters *ret);
 
+/* The packets dropped by gatewayd's nftables table: the sum of "counter
+ * packets N" of its drop rules in the text of `nft list table inet gatewayd`
+ * (nft_gatewayd_list). */
+uint64_t nft_drops_parse(const char *text);
+
 /* The most recent use (seconds since the epoch, 0 = never) of any of our block
  * policies for tunnel's prefixes, matched through want (which knows the
  * tunnel names) against have (a dump, which knows the use times): "this

@@ -19,6 +19,8 @@ it_init health
 DPD=9
 it_two_sites "DpdTimeoutSeconds=$DPD"
 psk=$PSK etc=$ETC
+metrics="$IT_DIR/metrics/gatewayd.prom"
+printf 'MetricsFile=%s\n' "$metrics" >> "$etc/gatewayd.conf"
 it_journald "$ONPREM_GW"
 status="$IT_DIR/status.json"
 
@@ -52,6 +54,9 @@ fi
 out=$("$GATEWAYCTL" status --status-file "$status") || it_fail "gatewayctl status exited $? with the tunnel up: $out"
 echo "$out"
 grep -Eq '^azure +up ' <<<"$out" || it_fail "gatewayctl status: no 'azure up' line"
+# The Prometheus textfile follows the status.
+it_wait_for 5 grep -q '^gatewayd_tunnel_up{tunnel="azure"} 1$' "$metrics" || it_fail "metrics: azure not up: $(cat "$metrics" 2>&1)"
+grep -q '^gatewayd_shield_drops_total ' "$metrics" || it_fail "metrics: no shield drops counter"
 
 # The early rekey: one child rekey within a minute of tunnel-up.
 j_wait 60 tunnel-rekeyed 1
@@ -73,6 +78,7 @@ took=$(( (down_at - killed_at) / 1000 ))
 it_log "dead peer reported $took ms after the kill (DpdTimeoutSeconds=$DPD)"
 [ "$took" -le $(( (DPD + 1) * 1000 )) ] || it_fail "dead peer reported after $took ms, more than DpdTimeoutSeconds + 1 s"
 j_wait 5 shield-engaged 1
+it_wait_for 5 grep -q '^gatewayd_tunnel_up{tunnel="azure"} 0$' "$metrics" || it_fail "metrics: azure still up"
 [ "$(j_last shield-engaged GATEWAYD_TUNNEL)" = azure ] || it_fail "shield-engaged: GATEWAYD_TUNNEL"
 it_wait_for 5 sh -c "grep -q '\"last_error\": \"dpd-timeout' '$status'" || it_fail "status: last_error is not dpd-timeout: $(cat "$status")"
 [ "$(st_state state)" = down ] || it_fail "status: state $(st_state state), want down"
@@ -95,7 +101,8 @@ it_wait_for 5 sh -c "[ \"\$(python3 -c 'import json,sys; print(json.load(open(sy
 
 # --- secrets ---------------------------------------------------------------
 journalctl -D "$J" -o export --no-pager > "$IT_DIR/journal.export" 2>/dev/null
-for f in "$IT_DIR/journal.export" "$status"; do
+it_wait_for 5 grep -q '^gatewayd_tunnel_up{tunnel="azure"} 1$' "$metrics" || it_fail "metrics: azure not up again"
+for f in "$IT_DIR/journal.export" "$status" "$metrics"; do
         grep -qF -- "$psk" "$f" && it_fail "the pre-shared key is in $f"
 done
 grep -qF -- "$psk" <<<"$out" && it_fail "the pre-shared key is in gatewayctl status"

@@ -62,8 +62,28 @@ static void test_last_block_use(void **state) {
         assert_int_equal(shield_last_block_use(&want, &have, "zzz"), 0);
 }
 
+/* The drops of gatewayd's nftables table, from `nft list table` text: only
+ * counters on drop rules count. */
+static void test_nft_drops_parse(void **state) {
+        static const char text[] =
+                "table inet gatewayd {\n"
+                "\tchain forward {\n"
+                "\t\tiifname != \"ipsec0\" ip saddr @shield4 counter packets 7 bytes 588 drop\n"
+                "\t\tip daddr @mss4_1350 counter packets 1000 bytes 9 tcp option maxseg size set 1350\n"
+                "\t}\n"
+                "\tchain output {\n"
+                "\t\toifname != \"ipsec0\" ip6 daddr @shield6 counter packets 35 bytes 3640 drop\n"
+                "\t}\n"
+                "}";
+
+        assert_int_equal(nft_drops_parse(text), 42);
+        assert_int_equal(nft_drops_parse(""), 0);
+        assert_int_equal(nft_drops_parse("counter packets 5 bytes 1 accept\ndrop"), 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_nft_drops_parse),
                 cmocka_unit_test(test_counters_parse),
                 cmocka_unit_test(test_last_block_use),
         };
