@@ -27,7 +27,8 @@ UNIT_TESTS = \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
-	tests/unit/test-status
+	tests/unit/test-status \
+	tests/unit/test-health
 
 if ENABLE_TESTS
 check_PROGRAMS += $(UNIT_TESTS)
@@ -124,6 +125,9 @@ tests_unit_test_ratelimit_LDADD = $(UNIT_LDADD)
 tests_unit_test_journal_SOURCES = tests/unit/test-journal.c
 tests_unit_test_journal_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_journal_LDADD = $(UNIT_LDADD)
+tests_unit_test_health_SOURCES = tests/unit/test-health.c
+tests_unit_test_health_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_health_LDADD = $(UNIT_LDADD)
 tests_unit_test_status_SOURCES = tests/unit/test-status.c tests/unit/status-fixture.c tests/unit/status-fixture.h
 tests_unit_test_status_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_status_LDADD = tests/unit/libtesthelp.a $(GW_CTL_LIBS) $(CMOCKA_LIBS)
