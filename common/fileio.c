@@ -25,8 +25,9 @@ static int judge(const struct stat *st, const ReadFileOptions *o) {
         if (o->flags & READ_FILE_SECRET) {
                 if (st->st_uid != o->owner)
                         return -EPERM;
-                /* Exactly 0600 or 0400 (DESIGN): no group or other bits,
-                 * and no execute, write-only or special bits either. */
+                /* Exactly 0600 or 0400 (README, "Config format in
+                 * brief"): no group or other bits, and no execute,
+                 * write-only or special bits either. */
                 if ((st->st_mode & 07777) != 0600 && (st->st_mode & 07777) != 0400)
                         return -EPERM;
         }

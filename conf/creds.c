@@ -47,12 +47,7 @@ static const char *const cert_key_type_table[_CERT_KEY_TYPE_MAX] = {
         [CERT_KEY_ED448] = "Ed448",
         [CERT_KEY_OTHER] = "other",
 };
-
-const char *cert_key_type_to_string(CertKeyType t) {
-        if (t < 0 || t >= _CERT_KEY_TYPE_MAX)
-                return NULL;
-        return cert_key_type_table[t];
-}
+DEFINE_STRING_TABLE(cert_key_type, CertKeyType);
 
 /* The contents of a file, wiped before free when it may hold a secret. */
 typedef struct Blob {

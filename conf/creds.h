@@ -33,6 +33,7 @@ typedef struct CertFacts {
 } CertFacts;
 
 const char *cert_key_type_to_string(CertKeyType t);
+CertKeyType cert_key_type_from_string(const char *s);
 
 /* Reads facts of one PEM certificate file. -errno on I/O, -EBADMSG if it
  * does not parse. */

@@ -339,7 +339,8 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                         if (r == -ENOMEM)
                                 return r;
                         /* A path that names no file is not quoted: it may
-                         * be a key pasted by mistake (DESIGN "Diagnostics"). */
+                         * be a key pasted by mistake, and no diagnostic
+                         * ever quotes a secret. */
                         if (r == -ENOENT || r == -ENOTDIR) {
                                 r = diag_error(d, t->path, tunnel_line(t, TUNNEL_PRE_SHARED_KEY_FILE),
                                                "PreSharedKeyFile: no such file (the path is not shown: it names no "

@@ -182,11 +182,12 @@ static int parse_file_path(ConfParser *p, const ConfKey *k, const char *value, u
         char *s;
         int r;
 
-        /* The rule for PreSharedKeyFile (DESIGN "Diagnostics"): its value
-         * must hold a '/' (an absolute path, ./NAME or DIR/NAME). A value
-         * without one is most likely the key itself, pasted where its file
-         * belongs: it is described by its length and never quoted, here or
-         * later (finish.c quotes the path only once it named a file). */
+        /* The rule for PreSharedKeyFile (no diagnostic ever quotes a
+         * secret): its value must hold a '/' (an absolute path, ./NAME or
+         * DIR/NAME). A value without one is most likely the key itself,
+         * pasted where its file belongs: it is described by its length and
+         * never quoted, here or later (finish.c quotes the path only once it
+         * named a file). */
         if (k->offset == offsetof(Tunnel, psk_file) && !strchr(value, '/'))
                 return conf_error(p, line,
                                   "%s: the value (%zu characters, not shown: it may be the key itself) is not a "

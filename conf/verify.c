@@ -88,7 +88,8 @@ static int check_prefixes(ConfParser *p, Tunnel *t) {
                         const Prefix *rp = &t->remote_prefixes.items[i];
 
                         /* The shield covers RemotePrefixes: a default route
-                         * there would lock the device out (DESIGN.md). */
+                         * there would block everything, the device's own
+                         * traffic included. */
                         if (prefix_is_default(rp)) {
                                 r = conf_error(p, rl, "RemotePrefixes: '%s' is a default route; list the VNet's "
                                                "address space (forced tunnelling is LocalPrefixes=%s)",

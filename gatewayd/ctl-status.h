@@ -10,7 +10,8 @@
 
 #include "status.h"
 
-/* Exit codes of `gatewayctl status` (DESIGN.md "Commands"). */
+/* Exit codes of `gatewayctl status`, for scripts and monitoring: 0 all up,
+ * 1 no usable status or no such tunnel, 2 usage, 3 not up or stale. */
 #define STATUS_EXIT_OK 0         /* every enabled tunnel is up, per fresh data */
 #define STATUS_EXIT_FAILURE 1    /* no status file, unreadable or malformed; no such tunnel */
 #define STATUS_EXIT_USAGE 2

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Structured journal events: DESIGN.md's "Journal contract". Every event is
+/* Structured journal events, the contract operators rely on. Every event is
  * one entry with a fixed MESSAGE_ID (documented in packaging/gatewayd.catalog
  * for `journalctl -x`), PRIORITY, SYSLOG_IDENTIFIER=gatewayd,
  * GATEWAYD_EVENT=<name> and, where given, GATEWAYD_TUNNEL, GATEWAYD_PEER,

@@ -16,12 +16,7 @@ static const char *const tunnel_change_table[_TUNNEL_CHANGE_MAX] = {
         [TUNNEL_SHIELD_ONLY] = "shield-changed",
         [TUNNEL_REMOVED] = "removed",
 };
-
-const char *tunnel_change_to_string(TunnelChange c) {
-        if (c < 0 || c >= _TUNNEL_CHANGE_MAX)
-                return NULL;
-        return tunnel_change_table[c];
-}
+DEFINE_STRING_TABLE(tunnel_change, TunnelChange);
 
 /* The largest credential file worth fingerprinting; a larger one is
  * fingerprinted by its error, and the check refuses it anyway. */

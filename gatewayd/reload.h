@@ -38,6 +38,7 @@ typedef enum TunnelChange {
 } TunnelChange;
 
 const char *tunnel_change_to_string(TunnelChange c);
+TunnelChange tunnel_change_from_string(const char *s);
 
 typedef struct TunnelDiffEntry {
         const char *name;      /* borrowed from old or new config */

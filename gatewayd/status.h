@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The status document (DESIGN.md "Status file") as plain structs. The health
- * tracker fills a GatewayStatus and hands it to status_write_file() and
- * metrics_write_file(); gatewayctl reads it back with status_read_file().
+/* The status document (StatusFile=; packaging/status.schema.json) as plain
+ * structs. The health tracker fills a GatewayStatus and hands it to
+ * status_write_file() and metrics_write_file(); gatewayctl reads it back with
+ * status_read_file().
  * Every string is owned by its object and freed with it. There are no
  * secrets in the model, and there must never be: the file is world-readable.
  *
@@ -135,7 +136,7 @@ typedef struct TunnelStatus {
         char *last_error_detail;      /* NULL or text, only with a last_error */
         bool has_certificate;         /* Authentication=certificate: certificate is written */
         CertificateStatus certificate;
-        /* Not in the document (its fields are DESIGN's): for the metrics only. */
+        /* Not in the document (packaging/status.schema.json): for the metrics only. */
         usec_t last_rekey;            /* last completed rekey; 0: none */
 } TunnelStatus;
 
@@ -202,7 +203,7 @@ int status_validate(const GatewayStatus *s, const char **ret_what);
 /* The same rules for one tunnel (all but uniqueness). 0 or -EINVAL. */
 int tunnel_status_validate(const TunnelStatus *t, const char **ret_what);
 
-/* Serialises s as the document (DESIGN.md; packaging/status.schema.json):
+/* Serialises s as the document (packaging/status.schema.json):
  * pretty-printed, two spaces, pure ASCII (everything else \u-escaped;
  * bytes that are not UTF-8 become U+FFFD), ending in a newline. Returns 0
  * with a new NUL-terminated buffer, -EINVAL (status_validate) or -ENOMEM. */

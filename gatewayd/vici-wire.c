@@ -3,7 +3,7 @@
 
 #include "vici-wire.h"
 
-static const char *const packet_type_table[_VICI_PACKET_TYPE_MAX] = {
+static const char *const vici_packet_type_table[_VICI_PACKET_TYPE_MAX] = {
         [VICI_CMD_REQUEST] = "CMD_REQUEST",
         [VICI_CMD_RESPONSE] = "CMD_RESPONSE",
         [VICI_CMD_UNKNOWN] = "CMD_UNKNOWN",
@@ -13,19 +13,7 @@ static const char *const packet_type_table[_VICI_PACKET_TYPE_MAX] = {
         [VICI_EVENT_UNKNOWN] = "EVENT_UNKNOWN",
         [VICI_EVENT] = "EVENT",
 };
-
-const char *vici_packet_type_to_string(VICIPacketType t) {
-        if (t < 0 || t >= _VICI_PACKET_TYPE_MAX)
-                return NULL;
-        return packet_type_table[t];
-}
-
-VICIPacketType vici_packet_type_from_string(const char *s) {
-        for (size_t i = 0; s && i < ELEMENTSOF(packet_type_table); i++)
-                if (streq(packet_type_table[i], s))
-                        return (VICIPacketType) i;
-        return _VICI_PACKET_TYPE_INVALID;
-}
+DEFINE_STRING_TABLE(vici_packet_type, VICIPacketType);
 
 bool vici_packet_type_is_named(VICIPacketType t) {
         return t == VICI_CMD_REQUEST || t == VICI_EVENT_REGISTER || t == VICI_EVENT_UNREGISTER ||

@@ -1,6 +1,8 @@
 #!/bin/bash
-# gatewayd's structured events in a real journald (DESIGN.md, "Journal
-# contract"), in the on-prem gateway's namespace with a private /run:
+# gatewayd's structured events in a real journald (the contract is
+# gatewayd/journal.h and packaging/gatewayd.catalog: one entry per event with
+# its fixed MESSAGE_ID, PRIORITY and GATEWAYD_* fields), in the on-prem
+# gateway's namespace with a private /run:
 #   1. a start with a broken tunnel file (an unknown key at line 3, a value
 #      out of range at line 6): one config-rejected entry per diagnostic that
 #      `gatewayd --check` prints, each with the event's MESSAGE_ID,

@@ -5,7 +5,7 @@
  * owners and modes, the verdict of the whole check (gatewayd --check: exit 0
  * or 1), the number of errors and one exact diagnostic line. A sweep then
  * asserts that no diagnostic of any case holds the key material the case
- * was given (DESIGN "Diagnostics"). */
+ * was given: no diagnostic ever quotes a secret. */
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -94,7 +94,8 @@ static int teardown(void **state) {
 /* --- the table --- */
 
 static void test_table(void **state) {
-        /* DESIGN.md's Journal contract, row by row. */
+        /* The journal contract (journal.h, packaging/gatewayd.catalog):
+         * each event's name, priority and rate limit, row by row. */
         static const struct {
                 GatewaydEvent e;
                 const char *name;

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 
+#include "creds.h"
 #include "ikepolicy.h"
 #include "macro.h"
 #include "model.h"
+#include "reload.h"
 #include "shield.h"
+#include "vici-wire.h"
 #include "testhelp.h"
 
 /* DEFINE_STRING_TABLE over an enum with a hole (COLOUR_UNNAMED). */
@@ -72,6 +75,9 @@ static void test_tree_tables_round_trip(void **state) {
         ROUND_TRIP(alg_tier, _TIER_MAX);
         ROUND_TRIP(shield_dir, _SHIELD_DIR_MAX);
         ROUND_TRIP(shield_action, _SHIELD_ACTION_MAX);
+        ROUND_TRIP(cert_key_type, _CERT_KEY_TYPE_MAX);
+        ROUND_TRIP(tunnel_change, _TUNNEL_CHANGE_MAX);
+        ROUND_TRIP(vici_packet_type, _VICI_PACKET_TYPE_MAX);
 }
 
 /* DEFINE_TRIVIAL_CLEANUP_FUNC: FUNC runs once, and the variable is NULL
