@@ -65,7 +65,7 @@ struct Manager {
  * this soon: with IKEv2 the first child takes its keys from the IKE SA, so a
  * PfsGroup mismatch would otherwise show only at the first rekey, hours
  * later. */
-#define EARLY_REKEY_USEC (10 * 1000 * 1000ULL)
+#define EARLY_REKEY_USEC (2 * 1000 * 1000ULL)
 
 static usec_t realtime_usec(void) {
         struct timespec ts;
@@ -332,6 +332,8 @@ static void schedule_early_rekey(Manager *m, const char *name) {
                 return;
         }
         e->m = m;
+        log_info("tunnel '%s': a child rekey in %llu s checks the PFS group", name,
+                 (unsigned long long) (EARLY_REKEY_USEC / USEC_PER_SEC));
         if (sd_event_add_time_relative(m->event, &s, CLOCK_MONOTONIC, EARLY_REKEY_USEC, 100 * 1000, on_early_rekey,
                                        e) < 0) {
                 early_rekey_free(e);

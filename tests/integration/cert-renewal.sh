@@ -21,6 +21,7 @@ it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping across 
 
 old_serial=$(it_cert_serial "$etc/certs/onprem.pem" | tr a-f A-F)
 [ "$(it_charon_serials gw "$ONPREM_DN")" = "$old_serial" ] || it_fail "charon does not hold the original certificate"
+it_wait_for 15 it_pfs_checked azure || it_fail "the early PFS rekey did not happen"
 ike_before=$(it_ike_id gw azure)
 child_before=$(it_child_spis gw azure)
 [ -n "$ike_before" ] && [ -n "$child_before" ] || it_fail "no SA ids before the renewal"

@@ -377,6 +377,14 @@ it_start_gatewayd_wait() {
         it_gw_log_wait 20 'Started with' $((n + 1))
 }
 
+# it_pfs_checked TUNNEL: true once every early child rekey gatewayd scheduled
+# for TUNNEL (the PFS check of each new IKE SA, README "Health") is done, so
+# that a test comparing child SPIs before and after something does not catch
+# it in between.
+it_pfs_checked() {
+        [ "$(it_gw_log_count "tunnel '$1': a child rekey in")" -le "$(it_gw_log_count "tunnel '$1': child SA rekeyed")" ]
+}
+
 # it_sa_installed CHARON TUNNEL: true when TUNNEL has an INSTALLED child SA.
 it_sa_installed() {
         # Captured first: under pipefail, grep -q ending the pipe early would

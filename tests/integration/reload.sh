@@ -66,6 +66,9 @@ it_wait_for 10 it_ping "$ONPREM_HOST" 203.0.113.10 || it_fail "vnet2: no ping"
 it_wait_for 10 it_ping "$ONPREM_HOST" 203.0.113.74 || it_fail "old: no ping"
 it_ping "$ONPREM_HOST" 203.0.113.40 && it_fail "vnet2: 203.0.113.40 is reachable before its prefix is configured"
 
+for t in azure vnet2 old; do
+        it_wait_for 15 it_pfs_checked $t || it_fail "$t: the early PFS rekey did not happen"
+done
 ike_azure=$(it_ike_id gw azure)
 child_azure=$(it_child_spis gw azure)
 [ -n "$ike_azure" ] && [ -n "$child_azure" ] || it_fail "no SA ids for azure"
@@ -101,6 +104,9 @@ state() {
                 printf '%s: %s | %s\n' "$t" "$(it_ike_id gw $t)" "$(it_child_spis gw $t | tr '\n' ' ')"
         done
 }
+for t in azure vnet2 new; do
+        it_wait_for 15 it_pfs_checked $t || it_fail "$t: the early PFS rekey did not happen"
+done
 sas_before=$(state)
 printf 'DpdTimeoutSeconds=30\n' >> "$etc/tunnels.d/azure.conf"   # valid edit
 tunnel extra 203.0.113.192/27                                    # valid addition

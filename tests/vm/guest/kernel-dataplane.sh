@@ -394,6 +394,9 @@ fault_charon_stop() {
 fault_gatewayd_sigkill() {
         local before after
         fault_begin gatewayd-sigkill
+        # The early child rekey that checks the PFS group of a new IKE SA
+        # (README "Health") is done first: it changes the SPIs by design.
+        check "$FAULT: the early PFS rekey is done" it_wait_for 15 it_pfs_checked azure
         before=$(it_child_spis gw azure)
         kill -9 "$GATEWAYD_PID"
         wait "$GATEWAYD_PID" 2>/dev/null
@@ -411,6 +414,9 @@ fault_gatewayd_sigkill() {
 fault_bad_reload() {
         local before after n
         fault_begin bad-reload
+        # The early child rekey that checks the PFS group of a new IKE SA
+        # (README "Health") is done first: it changes the SPIs by design.
+        check "$FAULT: the early PFS rekey is done" it_wait_for 15 it_pfs_checked azure
         before=$(it_child_spis gw azure)
         cp "$ETC/tunnels.d/azure.conf" "$IT_DIR/azure.conf.good"
         printf 'NoSuchKey=1\nProfile=no-such-profile\n' >> "$ETC/tunnels.d/azure.conf"
