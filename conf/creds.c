@@ -539,52 +539,57 @@ static void make_label(X509 *x, bool named, char *buf, size_t n) {
         snprintf(buf, n, "certificate '%s' ", subject);
 }
 
-/* Time errors are judged (with dates, for every certificate of both files)
- * by check_validity; a certificate that is not a CA by check_ca. Ignoring
- * them here keeps one diagnostic per problem while the rest of the chain is
- * still verified. */
+/* Time errors are judged (with dates, for every certificate of the file) by
+ * check_validity; ignoring them here keeps one diagnostic per problem while
+ * the rest of the chain is still verified. */
 static int verify_cb(int ok, X509_STORE_CTX *ctx) {
-        const bool *ca_reported = X509_STORE_CTX_get_app_data(ctx);
-
         if (ok)
                 return ok;
         switch (X509_STORE_CTX_get_error(ctx)) {
         case X509_V_ERR_CERT_HAS_EXPIRED:
         case X509_V_ERR_CERT_NOT_YET_VALID:
                 return 1;
-        case X509_V_ERR_INVALID_CA:
-                return ca_reported && *ca_reported;
         default:
                 return 0;
         }
 }
 
-static void check_chain(Check *c, STACK_OF(X509) *certs, STACK_OF(X509) *cas, bool ca_reported) {
+/* The Certificate file is this device's certificate followed by the CA
+ * certificates that issued it, which charon sends to the peer. When it holds
+ * more than one, the first must chain to the last through the ones between:
+ * a bundle that does not is a mistake the peer would refuse. The chain is
+ * never judged against CACertificate, which anchors the peer's certificate
+ * and may be another CA altogether (DESIGN, [Tunnel]). */
+static void check_own_chain(Check *c, STACK_OF(X509) *certs) {
         _cleanup_(X509_STORE_freep) X509_STORE *store = NULL;
         _cleanup_(X509_STORE_CTX_freep) X509_STORE_CTX *ctx = NULL;
         X509_VERIFY_PARAM *param;
-        int err;
+        int n = sk_X509_num(certs), err;
+        char last[256];
+
+        if (n < 2)
+                return;
 
         ERR_clear_error();
         store = X509_STORE_new();
         ctx = X509_STORE_CTX_new();
         if (!store || !ctx)
                 goto oom;
-        for (int i = 0; i < sk_X509_num(cas); i++)
-                if (X509_STORE_add_cert(store, sk_X509_value(cas, i)) != 1)
-                        goto oom; /* duplicates are not an error in OpenSSL 3 */
+        if (X509_STORE_add_cert(store, sk_X509_value(certs, n - 1)) != 1)
+                goto oom;
 
-        /* The rest of the Certificate file is untrusted intermediates. */
+        /* The certificates between the first and the last are untrusted
+         * intermediates (passing the whole file is harmless: the anchor is
+         * found in the store first). */
         if (X509_STORE_CTX_init(ctx, store, sk_X509_value(certs, 0), certs) != 1)
                 goto oom;
         param = X509_STORE_CTX_get0_param(ctx);
         /* Judge at the given time, not the clock (sets X509_V_FLAG_USE_CHECK_TIME). */
         X509_VERIFY_PARAM_set_time(param, c->now);
-        /* CACertificate may be an intermediate CA: strongSwan trusts any CA
-         * certificate it is given as an anchor, so does this check. */
+        /* The last certificate may be an intermediate CA rather than a root:
+         * the peer holds the root, the file need not. */
         X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
         X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
-        X509_STORE_CTX_set_app_data(ctx, &ca_reported);
 
         if (X509_verify_cert(ctx) == 1) {
                 ERR_clear_error();
@@ -594,10 +599,13 @@ static void check_chain(Check *c, STACK_OF(X509) *certs, STACK_OF(X509) *cas, bo
         ERR_clear_error();
         if (err == X509_V_OK) /* an internal failure, not a verdict */
                 goto oom;
+        if (name_rfc2253(X509_get_subject_name(sk_X509_value(certs, n - 1)), last, sizeof(last)) < 0)
+                snprintf(last, sizeof(last), "?");
         report(c, DIAG_ERROR, TUNNEL_CERTIFICATE,
-               "does not chain to CACertificate=%s (%s); use the CA certificate that issued it, "
-               "or a certificate issued by that CA",
-               c->t->ca_certificate, X509_verify_cert_error_string(err));
+               "this gateway's certificate does not chain to the last certificate in the file, '%s' (%s); "
+               "put this gateway's certificate first and after it the CA certificates that issued it, "
+               "in order, or leave only this gateway's certificate in the file",
+               last, X509_verify_cert_error_string(err));
         return;
 
 oom:
@@ -606,9 +614,8 @@ oom:
 }
 
 /* Is every certificate of the CACertificate file a CA (basicConstraints
- * CA:TRUE)? Returns true if one was reported. */
-static bool check_ca(Check *c, STACK_OF(X509) *cas) {
-        bool bad = false;
+ * CA:TRUE)? It anchors the peer's certificate, so nothing else can be. */
+static void check_ca(Check *c, STACK_OF(X509) *cas) {
         int n = sk_X509_num(cas);
 
         for (int i = 0; i < n; i++) {
@@ -620,17 +627,16 @@ static bool check_ca(Check *c, STACK_OF(X509) *cas) {
                 make_label(x, n > 1, label, sizeof(label));
                 report(c, DIAG_ERROR, TUNNEL_CA_CERTIFICATE,
                        "%sis not a CA certificate (basicConstraints CA:TRUE missing); "
-                       "use the certificate of the CA that issued Certificate=",
+                       "use the certificate of the CA that issued the peer's certificate",
                        label);
-                bad = true;
         }
-        return bad;
 }
 
 /* Every problem of the three files is reported in one run: each file is read
- * even when another failed, and the chain is verified once both certificate
- * files parsed. Validity is judged here (with dates) for every certificate of
- * both files, so OpenSSL's own time verdicts are ignored in verify_cb.
+ * even when another failed. This device's certificate and CACertificate are
+ * judged apart: CACertificate anchors the peer, not this device. Validity is
+ * judged here (with dates) for every certificate of both files, so OpenSSL's
+ * own time verdicts are ignored in verify_cb.
  * ret_cert/ret_ca may be NULL; see the end for when they are written. */
 int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, time_t now,
                        DiagList *d, CertFacts *ret_cert, CertFacts *ret_ca) {
@@ -638,7 +644,6 @@ int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, ti
         _cleanup_(EVP_PKEY_freep) EVP_PKEY *key = NULL;
         Check c = { .g = g, .t = t, .d = d, .now = now };
         CertFacts cert = { .key_type = _CERT_KEY_TYPE_INVALID }, ca = { .key_type = _CERT_KEY_TYPE_INVALID };
-        bool ca_reported = false;
         int r;
 
         /* secret_owner: the key file's owner and mode are judged by
@@ -667,6 +672,7 @@ int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, ti
                         make_label(sk_X509_value(certs, i), i > 0, label, sizeof(label));
                         check_validity(&c, TUNNEL_CERTIFICATE, sk_X509_value(certs, i), label, i > 0);
                 }
+                check_own_chain(&c, certs);
         }
 
         if (isempty(t->private_key))
@@ -686,7 +692,7 @@ int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, ti
 
         if (isempty(t->ca_certificate))
                 report(&c, DIAG_ERROR, TUNNEL_AUTHENTICATION,
-                       "Authentication=certificate needs CACertificate=; set it to the CA that issued both gateways' certificates");
+                       "Authentication=certificate needs CACertificate=; set it to the CA that issued the peer's certificate");
         else if (check_load_certs(&c, TUNNEL_CA_CERTIFICATE, t->ca_certificate, &cas) >= 0) {
                 int n = sk_X509_num(cas);
 
@@ -702,11 +708,8 @@ int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, ti
                         make_label(sk_X509_value(cas, i), n > 1, label, sizeof(label));
                         check_validity(&c, TUNNEL_CA_CERTIFICATE, sk_X509_value(cas, i), label, true);
                 }
-                ca_reported = check_ca(&c, cas);
+                check_ca(&c, cas);
         }
-
-        if (certs && cas)
-                check_chain(&c, certs, cas, ca_reported);
 
         ERR_clear_error();
         if (c.r < 0)

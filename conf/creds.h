@@ -2,10 +2,14 @@
 #pragma once
 
 /* Certificate checks with OpenSSL for Authentication=certificate tunnels:
- * the files parse as PEM, the private key matches the certificate, the
- * certificate and CA are inside their validity window, and the certificate
- * chains to CACertificate. The facts that need a policy judgement (key type
- * and size, signature hash) are returned as CertFacts for ikepolicy. */
+ * the files parse as PEM, the private key matches this device's certificate,
+ * every certificate is inside its validity window, a Certificate file that
+ * carries intermediates chains from its first certificate to its last, and
+ * CACertificate is a CA. CACertificate anchors the peer's certificate and may
+ * be a different CA from the one that issued this device's (DESIGN, [Tunnel]),
+ * so the two are never chained to each other. The facts that need a policy
+ * judgement (key type and size, signature hash) are returned as CertFacts for
+ * ikepolicy. */
 
 #include <time.h>
 

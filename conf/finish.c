@@ -184,18 +184,62 @@ static int check_remote_overlaps(Config *c, DiagList *d) {
         return 0;
 }
 
-/* The identities charon matches a peer config by; NULL-free. */
+/* The identities charon matches a peer config by, as charon compares them:
+ * an identity that is an IP address (configured, or the address itself when
+ * no id is set) in its canonical spelling, since charon parses
+ * "2001:DB8:0::1" and "2001:db8::1" to the same ID_IPV6_ADDR; anything else
+ * (a DN, an FQDN) as written. */
 typedef struct PeerKey {
         const Tunnel *t;
-        char local_id[PREFIX_STRLEN];   /* effective id when not configured */
-        char remote_id[PREFIX_STRLEN];
+        char local_id[PREFIX_STRLEN];   /* canonical address or "%any"; "": t->local_id as written */
+        char remote_id[PREFIX_STRLEN];  /* canonical address; "": t->remote_id as written */
+        /* No LocalAddress and no LocalId: the identity is whichever WAN
+         * address charon picks at run time, unknown here. */
+        bool local_any;
+        /* The effective local identity is an IP address (LocalId that is
+         * one, or LocalAddress without LocalId). */
+        bool local_is_address;
 } PeerKey;
 
 static const char *peer_local_id(const PeerKey *k) {
-        return k->t->local_id ? k->t->local_id : k->local_id;
+        return k->local_id[0] ? k->local_id : k->t->local_id;
 }
 static const char *peer_remote_id(const PeerKey *k) {
-        return k->t->remote_id ? k->t->remote_id : k->remote_id;
+        return k->remote_id[0] ? k->remote_id : k->t->remote_id;
+}
+
+/* Writes the canonical spelling of id to buf if id is an IP address. */
+static bool id_as_address(const char *id, char buf[static PREFIX_STRLEN]) {
+        Address a;
+
+        if (!id || address_parse(id, &a) < 0)
+                return false;
+        address_to_string(&a, buf);
+        return true;
+}
+
+static void peer_key_init(PeerKey *k, const Tunnel *t) {
+        *k = (PeerKey) { .t = t };
+        if (t->local_id)
+                k->local_is_address = id_as_address(t->local_id, k->local_id);
+        else if (t->has_local_address) {
+                address_to_string(&t->local_address, k->local_id);
+                /* A certificate tunnel without LocalId is known by its
+                 * certificate's subject (gatewayd sets it), not an address. */
+                k->local_is_address = t->auth != AUTH_CERTIFICATE;
+        } else {
+                strcpy(k->local_id, "%any");
+                k->local_any = t->auth != AUTH_CERTIFICATE;
+        }
+        if (!t->remote_id)
+                address_to_string(&t->remote_address, k->remote_id);
+        else
+                (void) id_as_address(t->remote_id, k->remote_id);
+}
+
+static bool same_remote(const PeerKey *x, const PeerKey *y) {
+        return memcmp(&x->t->remote_address, &y->t->remote_address, sizeof(Address)) == 0 &&
+               streq(peer_remote_id(x), peer_remote_id(y));
 }
 
 static int peer_key_cmp(const void *a, const void *b) {
@@ -214,6 +258,24 @@ static int peer_key_cmp(const void *a, const void *b) {
         return r;
 }
 
+/* A tunnel whose identity is decided at run time (a) against one to the same
+ * peer whose identity is an address (b): if that address is the WAN address
+ * charon picks for a, the two are the same peer config to charon. conf
+ * cannot know the WAN address (it never asks the kernel), so it asks for a
+ * to say which identity it means. */
+static int report_any_vs_address(const PeerKey *a, const PeerKey *b, DiagList *d) {
+        char buf[PREFIX_STRLEN];
+        TunnelKey bk = b->t->local_id ? TUNNEL_LOCAL_ID : TUNNEL_LOCAL_ADDRESS;
+
+        return diag_error(d, a->t->path, tunnel_line(a->t, TUNNEL_REMOTE_ADDRESS),
+                          "RemoteAddress '%s' without LocalAddress or LocalId: this tunnel's IKE identity is the WAN "
+                          "address charon picks at run time, and tunnel '%s' (%s:%u) to the same peer has identity "
+                          "'%s'; if that is the WAN address charon could not tell them apart; set LocalId or "
+                          "LocalAddress in this tunnel",
+                          address_to_string(&a->t->remote_address, buf), b->t->name, b->t->path,
+                          tunnel_line(b->t, bk), peer_local_id(b));
+}
+
 static int check_same_peer(Config *c, DiagList *d) {
         _cleanup_free_ PeerKey *v = NULL;
         size_t n = 0;
@@ -229,13 +291,7 @@ static int check_same_peer(Config *c, DiagList *d) {
 
                 if (t->line[TUNNEL_REMOTE_ADDRESS] == 0)
                         continue; /* missing or bad: reported */
-                v[n] = (PeerKey) { .t = t };
-                if (t->has_local_address)
-                        address_to_string(&t->local_address, v[n].local_id);
-                else
-                        strcpy(v[n].local_id, "%any");
-                address_to_string(&t->remote_address, v[n].remote_id);
-                n++;
+                peer_key_init(&v[n++], t);
         }
         if (n < 2)
                 return 0;
@@ -243,9 +299,7 @@ static int check_same_peer(Config *c, DiagList *d) {
         for (size_t i = 1; i < n; i++) {
                 char buf[PREFIX_STRLEN];
 
-                if (memcmp(&v[i - 1].t->remote_address, &v[i].t->remote_address, sizeof(Address)) != 0 ||
-                    !streq(peer_local_id(&v[i - 1]), peer_local_id(&v[i])) ||
-                    !streq(peer_remote_id(&v[i - 1]), peer_remote_id(&v[i])))
+                if (!same_remote(&v[i - 1], &v[i]) || !streq(peer_local_id(&v[i - 1]), peer_local_id(&v[i])))
                         continue;
                 r = diag_error(d, v[i].t->path, tunnel_line(v[i].t, TUNNEL_REMOTE_ADDRESS),
                                "RemoteAddress '%s' with the same LocalId/RemoteId as tunnel '%s' (%s:%u): charon "
@@ -254,6 +308,27 @@ static int check_same_peer(Config *c, DiagList *d) {
                                tunnel_line(v[i - 1].t, TUNNEL_REMOTE_ADDRESS));
                 if (r < 0)
                         return r;
+        }
+        /* The run-time identities: within each run of one remote address
+         * (adjacent after the sort; a few tunnels at most), every %any
+         * tunnel against the address identities, one report per %any
+         * tunnel. */
+        for (size_t lo = 0, hi; lo < n; lo = hi) {
+                for (hi = lo + 1; hi < n; hi++)
+                        if (memcmp(&v[lo].t->remote_address, &v[hi].t->remote_address, sizeof(Address)) != 0)
+                                break;
+                for (size_t i = lo; i < hi; i++) {
+                        if (!v[i].local_any)
+                                continue;
+                        for (size_t j = lo; j < hi; j++) {
+                                if (!v[j].local_is_address || !same_remote(&v[i], &v[j]))
+                                        continue;
+                                r = report_any_vs_address(&v[i], &v[j], d);
+                                if (r < 0)
+                                        return r;
+                                break;
+                        }
+                }
         }
         return 0;
 }

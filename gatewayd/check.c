@@ -57,6 +57,82 @@ int gw_check(const char *dir, const ConfOptions *o, time_t now, DiagList *d, Con
         return d->n_errors > 0 ? -EINVAL : 0;
 }
 
+/* "no profile 'x'; built-in profiles are a, b, c; profiles.d has d, e; ..."
+ * into d. The names come from the model, so the list is never stale. */
+static int report_no_profile(const Config *c, const char *name, DiagList *d) {
+        _cleanup_free_ char *builtin = NULL, *user = NULL;
+        size_t nb = 0, nu = 0, lb = 0, lu = 0;
+        FILE *fb, *fu;
+        int r;
+
+        fb = open_memstream(&builtin, &lb);
+        if (!fb)
+                return -ENOMEM;
+        fu = open_memstream(&user, &lu);
+        if (!fu) {
+                fclose(fb);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < c->n_profiles; i++) {
+                const Profile *p = c->profiles[i];
+
+                if (p->builtin)
+                        fprintf(fb, "%s%s", nb++ > 0 ? ", " : "", p->name);
+                else
+                        fprintf(fu, "%s%s", nu++ > 0 ? ", " : "", p->name);
+        }
+        r = fclose(fb) | fclose(fu);
+        if (r != 0 || !builtin || !user)
+                return -ENOMEM;
+        /* A user profile overrides the built-in of its name; both lists
+         * together are every name the command takes. */
+        r = diag_error(d, NULL, 0,
+                       "no profile '%s'; built-in profiles are %s; %s%s; use one of them, or create "
+                       "profiles.d/%s.conf",
+                       name, nb > 0 ? builtin : "(none)", nu > 0 ? "profiles.d has " : "profiles.d has no profiles",
+                       user, conf_name_is_valid(name) ? name : "NAME");
+        return r < 0 ? r : 0;
+}
+
+int gw_check_profile(const char *dir, const char *name, DiagList *d, Config **ret_config,
+                     const Profile **ret_profile) {
+        _cleanup_(config_freep) Config *c = NULL;
+        _cleanup_(diag_list_clear) DiagList load = {};
+        const ConfOptions o = { .secret_owner = 0, .check_files = false };
+        const Profile *p;
+        size_t n_errors = d->n_errors;
+        int r;
+
+        r = conf_load(dir, &o, &load, &c);
+        if (r < 0)
+                return r;
+        p = config_find_profile(c, name);
+        if (!p) {
+                r = report_no_profile(c, name, d);
+                return r < 0 ? r : -ENOENT;
+        }
+        /* conf adds a profile even when its file has errors, so that each is
+         * reported; pass on those of this profile's file only. */
+        for (size_t i = 0; i < load.n; i++) {
+                const Diag *x = &load.items[i];
+
+                if (!streq_ptr(x->path, p->path))
+                        continue;
+                r = diag_add(d, x->level, x->path, x->line, "%s", x->message);
+                if (r < 0)
+                        return r;
+        }
+        r = ikepolicy_check_profile(p, c->gateway.fips_mode, d);
+        if (r < 0 && r != -EINVAL)
+                return r;
+        diag_sort(d);
+        if (d->n_errors > n_errors)
+                return -EINVAL;
+        *ret_profile = p;
+        *ret_config = TAKE_PTR(c);
+        return 0;
+}
+
 void gw_print_diagnostics(const DiagList *d, FILE *f) {
         diag_print(d, f);
         if (d->n_errors > 0 || d->n_warnings > 0)

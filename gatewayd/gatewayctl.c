@@ -119,26 +119,22 @@ static int verb_azure_policy(char *const *args) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_free_ char *text = NULL;
-        const Profile *p;
+        const Profile *p = NULL;
         int r;
 
-        /* The profile may be a built-in or one of profiles.d. */
-        r = load_tree(&c);
-        if (r < 0)
-                return r;
-        p = config_find_profile(c, name);
-        if (!p) {
-                log_error("no profile '%s' (built-in: fips-gcm256, fips-cbc, azure-default-legacy, or profiles.d/%s.conf)",
-                          name, name);
-                return -ENOENT;
-        }
-        r = ikepolicy_check_profile(p, c->gateway.fips_mode, &d);
+        /* The profile may be a built-in or one of profiles.d. Every refusal
+         * is explained by a diagnostic; only a tree that cannot be read at
+         * all is an errno. */
+        r = gw_check_profile(arg_config_dir, name, &d, &c, &p);
         gw_print_diagnostics(&d, stderr);
-        if (r < 0)
+        if (r == -ENOENT || r == -EINVAL)
                 return r;
+        if (r < 0)
+                return log_error_errno(r, "Failed to read %s: %m", arg_config_dir);
         r = ikepolicy_azure_commands(p, arg_resource_group, arg_connection, &text);
         if (r < 0)
-                return log_error_errno(r, "Failed to build the commands: %m");
+                return log_error_errno(r, "Failed to build the Azure commands for profile '%s' (%s): %m", name,
+                                       p->path);
         fputs(text, stdout);
         return 0;
 }

@@ -18,6 +18,35 @@ out=$("$GATEWAYCTL" --config-dir "$d" check --explain)
 grep -Eq '^IkeEncryption +DES3 +3des +legacy' <<<"$out" || it_fail "--explain lacks the DES3 row"
 out=$("$GATEWAYCTL" --config-dir "$d" azure-policy fips-gcm256)
 grep -q 'New-AzIpsecPolicy -IkeEncryption GCMAES256' <<<"$out" || it_fail "azure-policy: no PowerShell command"
+# azure-policy explains every refusal: an unknown name lists the profiles
+# there are; a profile with errors shows them, file:line; never a bare errno.
+p="$IT_DIR/prof"
+cp -a "$d" "$p"
+printf '[Profile]\nIkeEncryption=GCMAES256\nIkeIntegrity=SHA384\n' > "$p/profiles.d/half.conf"
+sed 's/^IkeEncryption=.*/IkeEncryption=DES/' "$d/profiles.d/vnet-gcm128.conf" > "$p/profiles.d/weak.conf"
+des_line=$(grep -n '^IkeEncryption=' "$p/profiles.d/weak.conf" | cut -d: -f1)
+azure_policy_refused() { # NAME: gatewayctl azure-policy NAME must exit 1; its stderr in $err
+        set +e
+        err=$("$GATEWAYCTL" --config-dir "$p" azure-policy "$1" 2>&1 >/dev/null)
+        rc=$?
+        set -e
+        [ $rc -eq 1 ] || { echo "$err"; it_fail "azure-policy $1: exit $rc, want 1"; }
+        grep -q 'Invalid argument\|No such file' <<<"$err" && { echo "$err"; it_fail "azure-policy $1: a bare errno"; }
+        return 0
+}
+azure_policy_refused bogus
+grep -qx "error: no profile 'bogus'; built-in profiles are fips-gcm256, fips-cbc, azure-default-legacy; profiles.d has half, vnet-gcm128, weak; use one of them, or create profiles.d/bogus.conf" <<<"$err" ||
+        { echo "$err"; it_fail "azure-policy bogus: the profiles are not listed"; }
+azure_policy_refused half
+for k in DhGroup IpsecEncryption IpsecIntegrity PfsGroup; do
+        grep -qx "profiles.d/half.conf:1: error: missing required key '$k' in \[Profile\]; add $k=VALUE" <<<"$err" ||
+                { echo "$err"; it_fail "azure-policy half: no missing-key error for $k"; }
+done
+grep -q '^4 errors' <<<"$err" || { echo "$err"; it_fail "azure-policy half: not exactly the profile's 4 errors"; }
+azure_policy_refused weak
+grep -q "^profiles.d/weak.conf:$des_line: error: .*DES" <<<"$err" || { echo "$err"; it_fail "azure-policy weak: DES not reported at its line"; }
+out=$("$GATEWAYCTL" --config-dir "$p" azure-policy vnet-gcm128 2>&1) || { echo "$out"; it_fail "azure-policy vnet-gcm128 refused beside broken profiles"; }
+grep -q 'New-AzIpsecPolicy -IkeEncryption GCMAES128' <<<"$out" || it_fail "azure-policy vnet-gcm128: no PowerShell command"
 
 # Break it in two places: both are reported, with their file:line; exit 1.
 psk=$(sed -n 's/^PreSharedKeyFile *= *//p' "$d"/tunnels.d/*.conf | head -n1)

@@ -192,6 +192,7 @@ INTEGRATION_TESTS = \
 	tests/integration/cert-expiry.sh \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
+	tests/integration/cert-two-ca.sh \
 	tests/integration/profiles.sh \
 	tests/integration/proposal-mismatch.sh \
 	tests/integration/auth-failure.sh \

@@ -137,12 +137,13 @@ it_swanctl() {
         swanctl "$@" --uri "unix://$IT_DIR/$name/charon.vici"
 }
 
-# it_make_ca DIR: an EC P-384 test CA (ca.pem, ca.key) in DIR.
+# it_make_ca DIR [CN]: an EC P-384 test CA (ca.pem, ca.key) in DIR, subject
+# "C=US, O=gatewayd test, CN=CN" (CN defaults to "gatewayd test CA").
 it_make_ca() {
-        local d=$1
+        local d=$1 cn=${2:-gatewayd test CA}
         mkdir -p "$d"
         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-384 -sha384 -nodes -days 365 \
-                -subj "/C=US/O=gatewayd test/CN=gatewayd test CA" \
+                -subj "/C=US/O=gatewayd test/CN=$cn" \
                 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
                 -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || it_fail "openssl: CA"
 }
@@ -535,23 +536,30 @@ ONPREM_SUBJ="/C=US/O=gatewayd test/CN=onprem-gw" ONPREM_DN="C=US, O=gatewayd tes
 AZURE_SUBJ="/C=US/O=gatewayd test/CN=azure-gw" AZURE_DN="C=US, O=gatewayd test, CN=azure-gw"
 ONPREM_SAN="IP:192.0.2.1,DNS:onprem-gw.example" AZURE_SAN="IP:192.0.2.2,DNS:azure-gw.example"
 
-# it_cert_pki: the CA ($IT_DIR/pki/ca.pem, ca.key) and both gateways'
-# certificates and keys: $IT_DIR/pki/{onprem,azure}.{pem,key}.
+# it_cert_pki [ONPREM_CA AZURE_CA]: the test PKI: both gateways' certificates
+# and keys, $IT_DIR/pki/{onprem,azure}.{pem,key}. Without arguments one CA,
+# $IT_DIR/pki/ca.{pem,key}, issues both; with two CA names (used as their
+# CNs), $IT_DIR/pki/ONPREM_CA/ca.{pem,key} issues the on-prem certificate and
+# $IT_DIR/pki/AZURE_CA/ca.{pem,key} the peer's. Sets ONPREM_CA_DIR and
+# AZURE_CA_DIR to the directory of the CA that issued each.
 it_cert_pki() {
         local d="$IT_DIR/pki"
-        it_make_ca "$d"
-        it_make_cert "$d" "$d/onprem.pem" "$d/onprem.key" "$ONPREM_SUBJ" "$ONPREM_SAN"
-        it_make_cert "$d" "$d/azure.pem" "$d/azure.key" "$AZURE_SUBJ" "$AZURE_SAN"
+        ONPREM_CA_DIR=$d${1:+/$1} AZURE_CA_DIR=$d${2:+/$2}
+        it_make_ca "$ONPREM_CA_DIR" "${1:-}"
+        [ "$AZURE_CA_DIR" = "$ONPREM_CA_DIR" ] || it_make_ca "$AZURE_CA_DIR" "${2:-}"
+        it_make_cert "$ONPREM_CA_DIR" "$d/onprem.pem" "$d/onprem.key" "$ONPREM_SUBJ" "$ONPREM_SAN"
+        it_make_cert "$AZURE_CA_DIR" "$d/azure.pem" "$d/azure.key" "$AZURE_SUBJ" "$AZURE_SAN"
 }
 
 # it_azure_cert_peer NAME: like it_azure_peer, with certificate (pubkey)
-# authentication: its own certificate from the test CA, and the on-prem
-# certificate's subject as the remote identity. Needs it_cert_pki.
+# authentication: its own certificate, trust in the CA that issued the
+# on-prem certificate (x509ca/ca.pem), and the on-prem certificate's subject
+# as the remote identity. Needs it_cert_pki.
 it_azure_cert_peer() {
         local name=$1 d="$IT_DIR/$1"
         mkdir -p "$d/x509" "$d/x509ca" "$d/private"
         cp "$IT_DIR/pki/azure.pem" "$d/x509/"
-        cp "$IT_DIR/pki/ca.pem" "$d/x509ca/"
+        cp "$ONPREM_CA_DIR/ca.pem" "$d/x509ca/ca.pem"
         cp "$IT_DIR/pki/azure.key" "$d/private/"
         cat > "$d/swanctl.conf" <<EOC
 connections {
@@ -587,11 +595,13 @@ EOC
 
 # it_onprem_cert_tree DIR: a gatewayd tree with one certificate tunnel
 # "azure" (no LocalId: gatewayd takes the certificate's subject), VICI at
-# charon "gw". Needs it_cert_pki.
+# charon "gw"; its CACertificate (certs/ca.pem) is the CA that issued the
+# peer's certificate. Needs it_cert_pki.
 it_onprem_cert_tree() {
         local etc=$1
         mkdir -p "$etc/tunnels.d" "$etc/certs" "$etc/private"
-        cp "$IT_DIR/pki/onprem.pem" "$IT_DIR/pki/ca.pem" "$etc/certs/"
+        cp "$IT_DIR/pki/onprem.pem" "$etc/certs/"
+        cp "$AZURE_CA_DIR/ca.pem" "$etc/certs/ca.pem"
         cp "$IT_DIR/pki/onprem.key" "$etc/private/"
         chmod 600 "$etc/private/onprem.key"
         printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\nStatusFile=%s/status.json\n' "$IT_DIR" "$IT_DIR" > "$etc/gatewayd.conf"

@@ -513,6 +513,35 @@ static void test_cross_tunnel(void **state) {
                   T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalAddress=192.0.2.2\n", NULL, 0, NULL },
                 { "a", TB "RemoteId=CN=one\n", "b", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nRemoteId=CN=two\n",
                   NULL, 0, NULL },
+                /* Identities as charon compares them at run time: no
+                 * LocalAddress and no LocalId is the WAN address charon
+                 * picks, which may be another tunnel's address identity. */
+                { "a", TB, "b", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=192.0.2.1\n",
+                  "tunnels.d/a.conf", 2,
+                  "RemoteAddress '203.0.113.10' without LocalAddress or LocalId: this tunnel's IKE identity is the WAN "
+                  "address charon picks at run time, and tunnel 'b' (tunnels.d/b.conf:6) to the same peer has "
+                  "identity '192.0.2.1'; if that is the WAN address charon could not tell them apart; set LocalId or "
+                  "LocalAddress in this tunnel" },
+                { "a", TB, "b", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalAddress=192.0.2.1\n",
+                  "tunnels.d/a.conf", 2, "tunnel 'b' (tunnels.d/b.conf:6) to the same peer has identity '192.0.2.1'" },
+                { "b", TB, "a", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=192.0.2.1\n",
+                  "tunnels.d/b.conf", 2, "tunnel 'a' (tunnels.d/a.conf:6) to the same peer has identity" },
+                { "a", T1 "RemoteAddress=2001:db8:f::10\n" T3 "LocalPrefixes=2001:db8:1::/48\nRemotePrefixes=2001:db8:2::/48\n",
+                  "b", T1 "RemoteAddress=2001:DB8:F:0::10\n" T3 "LocalPrefixes=2001:db8:1::/48\n"
+                  "RemotePrefixes=2001:db8:3::/48\nLocalId=2001:DB8:0::1\n",
+                  "tunnels.d/a.conf", 2, "to the same peer has identity '2001:db8::1'" },
+                /* The same address spelled two ways is one identity. */
+                { "a", TB "LocalId=2001:DB8:0::1\n", "b", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=2001:db8::1\n",
+                  "tunnels.d/b.conf", 2, "with the same LocalId/RemoteId as tunnel 'a'" },
+                { "a", TB "LocalId=a.example\n", "b",
+                  T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=a.example\nRemoteId=203.0.113.10\n",
+                  "tunnels.d/b.conf", 2, "with the same LocalId/RemoteId as tunnel 'a'" },
+                /* Not the same: a name identity, or another remote identity. */
+                { "a", TB, "b", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=gw.example\n", NULL, 0, NULL },
+                { "a", TB, "b", T1 T2 T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=192.0.2.1\nRemoteId=CN=other\n",
+                  NULL, 0, NULL },
+                { "a", TB, "b", T1 "RemoteAddress=203.0.113.11\n" T3 T4 "RemotePrefixes=198.51.100.192/26\nLocalId=192.0.2.1\n",
+                  NULL, 0, NULL },
                 /* Per-tunnel rules still blame the right file. */
                 { "a", TB, "b", T1 "RemoteAddress=203.0.113.11\n" T3 T4 "RemotePrefixes=198.51.100.192/26 2001:db8:1::/48\n",
                   "tunnels.d/b.conf", 4, "has no IPv6 prefix" },

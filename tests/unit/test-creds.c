@@ -86,13 +86,16 @@ static void issue(const char *out, const char *key, const char *cn, const char *
                      "-notext", "-out", fx(out), NULL);
 }
 
-static void concat(const char *out, const char *a, const char *b) {
+/* Writes the named fixtures one after the other into out (NULL-terminated). */
+__attribute__((sentinel))
+static void concat(const char *out, ...) {
         _cleanup_fclose_ FILE *o = fopen(fx(out), "we");
-        const char *in[] = { a, b };
+        va_list ap;
 
         assert_non_null(o);
-        for (size_t i = 0; i < ELEMENTSOF(in); i++) {
-                _cleanup_fclose_ FILE *f = fopen(fx(in[i]), "re");
+        va_start(ap, out);
+        for (const char *in = va_arg(ap, const char *); in; in = va_arg(ap, const char *)) {
+                _cleanup_fclose_ FILE *f = fopen(fx(in), "re");
                 char buf[4096];
                 size_t n;
 
@@ -100,6 +103,7 @@ static void concat(const char *out, const char *a, const char *b) {
                 while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
                         assert_int_equal(fwrite(buf, 1, n, o), n);
         }
+        va_end(ap);
 }
 
 static int group_setup(void **state) {
@@ -190,7 +194,23 @@ static int group_setup(void **state) {
         genkey_ec("leaf2.key", "P-256");
         issue("leaf2.pem", "leaf2.key", "gw2.example.com", "int.pem", "int.key", "20240101000000Z",
               "20300101000000Z", "v3_leaf", "sha256");
-        concat("leaf2-chain.pem", "leaf2.pem", "int.pem");
+        concat("leaf2-chain.pem", "leaf2.pem", "int.pem", NULL);
+        concat("leaf2-full.pem", "leaf2.pem", "int.pem", "ca.pem", NULL);
+
+        /* Bundles that do not chain: the gateway's certificate (issued by
+         * the test CA itself) followed by an intermediate that did not issue
+         * it; a full chain that ends at another CA; and a certificate issued
+         * by the gateway's own (non-CA) certificate. */
+        concat("gw-bad-chain.pem", "gw.pem", "int.pem", NULL);
+        concat("leaf2-other.pem", "leaf2.pem", "int.pem", "other-ca.pem", NULL);
+        issue("below.pem", "wrong.key", "below.example.com", "gw.pem", "gw.key", "20240101000000Z",
+              "20300101000000Z", "v3_leaf", "sha256");
+        concat("below-chain.pem", "below.pem", "gw.pem", NULL);
+
+        /* A CA that is not valid before 2030. */
+        genkey_ec("future-ca.key", "P-384");
+        issue("future-ca.pem", "future-ca.key", "Future CA", NULL, "future-ca.key", "20300101000000Z",
+              "20400101000000Z", "v3_ca", "sha384");
         return 0;
 }
 
@@ -354,25 +374,48 @@ static const CredsRow creds_rows[] = {
         { "Certificate= not set", NULL, "gw.key", "ca.pem", "2025-06-01", true, 30,
           1, 0, DIAG_ERROR, LINE_AUTH, "Authentication=certificate needs Certificate=", NULL,
           _CERT_KEY_TYPE_INVALID },
-        { "unknown CA", "stranger.pem", "gw.key", "ca.pem", "2025-06-01", true, 30,
-          1, 0, DIAG_ERROR, LINE_CERT, "does not chain to CACertificate=", "(unable to get local issuer certificate)",
-          CERT_KEY_EC },
+        /* Two CAs: CACertificate anchors the peer, not this device. */
+        { "own certificate from CA1, CACertificate CA2", "gw.pem", "gw.key", "other-ca.pem", "2025-06-01", true, 30,
+          0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
+        { "own certificate from CA2, CACertificate CA1", "stranger.pem", "gw.key", "ca.pem", "2025-06-01", true, 30,
+          0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
+        { "own chain from CA1, CACertificate CA2", "leaf2-chain.pem", "leaf2.key", "other-ca.pem", "2025-06-01", true,
+          30, 0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
         { "CA expired", "old-leaf.pem", "gw.key", "old-ca.pem", "2025-06-01", true, 30,
           1, 0, DIAG_ERROR, LINE_CA, "old-ca.pem: expired on 2022-01-01 (notAfter); install the CA's renewed certificate",
           NULL, CERT_KEY_EC },
         { "CA expiring soon", "old-leaf.pem", "gw.key", "old-ca.pem", "2021-12-25", true, 30,
           0, 1, DIAG_WARNING, LINE_CA, "expires on 2022-01-01 (in 7 days)", NULL, CERT_KEY_EC },
+        { "CA not yet valid", "gw.pem", "gw.key", "future-ca.pem", "2025-06-01", true, 30,
+          1, 0, DIAG_ERROR, LINE_CA, "future-ca.pem: is not valid before 2030-01-01 (notBefore)", NULL, CERT_KEY_EC },
         { "CA not a CA", "gw.pem", "gw.key", "stranger.pem", "2025-06-01", true, 30,
-          2, 0, DIAG_ERROR, LINE_CA, "is not a CA certificate (basicConstraints CA:TRUE missing)", NULL,
-          CERT_KEY_EC },
+          1, 0, DIAG_ERROR, LINE_CA, "is not a CA certificate (basicConstraints CA:TRUE missing)",
+          "use the certificate of the CA that issued the peer's certificate", CERT_KEY_EC },
+        { "CA is this device's own certificate", "gw.pem", "gw.key", "gw.pem", "2025-06-01", true, 30,
+          1, 0, DIAG_ERROR, LINE_CA, "is not a CA certificate", NULL, CERT_KEY_EC },
         { "CA not PEM", "gw.pem", "gw.key", "garbage.pem", "2025-06-01", true, 30,
           1, 0, DIAG_ERROR, LINE_CA, "CACertificate=", "is not a PEM certificate", CERT_KEY_EC },
         { "intermediate CA as anchor", "leaf2.pem", "leaf2.key", "int.pem", "2025-06-01", true, 30,
           0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
         { "intermediate in the certificate file", "leaf2-chain.pem", "leaf2.key", "ca.pem", "2025-06-01", true, 30,
           0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
-        { "intermediate missing", "leaf2.pem", "leaf2.key", "ca.pem", "2025-06-01", true, 30,
-          1, 0, DIAG_ERROR, LINE_CERT, "does not chain to CACertificate=", NULL, CERT_KEY_EC },
+        { "full chain in the certificate file", "leaf2-full.pem", "leaf2.key", "other-ca.pem", "2025-06-01", true,
+          30, 0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
+        { "leaf alone, issued by an intermediate: no chain to judge", "leaf2.pem", "leaf2.key", "ca.pem",
+          "2025-06-01", true, 30, 0, 0, DIAG_ERROR, 0, NULL, NULL, CERT_KEY_EC },
+        { "bundle that does not chain", "gw-bad-chain.pem", "gw.key", "ca.pem", "2025-06-01", true, 30,
+          1, 0, DIAG_ERROR, LINE_CERT,
+          "this gateway's certificate does not chain to the last certificate in the file, "
+          "'CN=Intermediate CA,O=Example' (unable to get local issuer certificate)",
+          "put this gateway's certificate first", CERT_KEY_EC },
+        { "bundle ending at another CA", "leaf2-other.pem", "leaf2.key", "other-ca.pem", "2025-06-01", true, 30,
+          1, 0, DIAG_ERROR, LINE_CERT, "does not chain to the last certificate in the file, 'CN=Other CA,O=Example'",
+          NULL, CERT_KEY_EC },
+        { "bundle through a certificate that is not a CA", "below-chain.pem", "wrong.key", "ca.pem", "2025-06-01",
+          true, 30, 1, 0, DIAG_ERROR, LINE_CERT, "does not chain to the last certificate in the file, "
+          "'CN=gw.example.com,O=Example' (", NULL, CERT_KEY_EC },
+        { "bundle that does not chain, and CACertificate not a CA", "gw-bad-chain.pem", "gw.key", "stranger.pem",
+          "2025-06-01", true, 30, 2, 0, DIAG_ERROR, LINE_CA, "is not a CA certificate", NULL, CERT_KEY_EC },
         { "intermediate expiring", "leaf2-chain.pem", "leaf2.key", "ca.pem", "2034-12-20", true, 30,
           1, 1, DIAG_WARNING, LINE_CERT, "certificate 'CN=Intermediate CA,O=Example' expires on 2035-01-01", NULL,
           CERT_KEY_EC },
@@ -457,6 +500,45 @@ static void test_message_format(void **state) {
         assert_true(asprintf(&want,
                              "tunnels.d/t.conf:7: error: Certificate=%s: expired on 2021-01-01 (notAfter); renew it",
                              fx("expired.pem")) > 0);
+        got = diag_format(&d.items[0]);
+        assert_string_equal(got, want);
+}
+
+/* The chain error: file:line, the key and file, what is wrong, how to fix it. */
+static void test_message_format_chain(void **state) {
+        _cleanup_(tunnel_freep) Tunnel *t = make_tunnel("gw-bad-chain.pem", "gw.key", "other-ca.pem");
+        Gateway g = { .fips_mode = true, .cert_expiry_warning_days = 30 };
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_free_ char *want = NULL, *got = NULL;
+
+        (void) state;
+        assert_int_equal(creds_check_tunnel(&g, t, 0, day("2025-06-01"), &d, NULL, NULL), 0);
+        assert_int_equal(d.n, 1);
+        assert_int_equal(d.n_errors, 1);
+        assert_true(asprintf(&want,
+                             "tunnels.d/t.conf:7: error: Certificate=%s: this gateway's certificate does not chain "
+                             "to the last certificate in the file, 'CN=Intermediate CA,O=Example' (unable to get "
+                             "local issuer certificate); put this gateway's certificate first and after it the CA "
+                             "certificates that issued it, in order, or leave only this gateway's certificate in "
+                             "the file",
+                             fx("gw-bad-chain.pem")) > 0);
+        got = diag_format(&d.items[0]);
+        assert_string_equal(got, want);
+
+        /* The CA error names CACertificate's line and file. */
+        diag_list_clear(&d);
+        free(t->ca_certificate);
+        t->ca_certificate = fx_dup("stranger.pem");
+        free(t->certificate);
+        t->certificate = fx_dup("gw.pem");
+        assert_int_equal(creds_check_tunnel(&g, t, 0, day("2025-06-01"), &d, NULL, NULL), 0);
+        assert_int_equal(d.n, 1);
+        free(want);
+        free(got);
+        assert_true(asprintf(&want,
+                             "tunnels.d/t.conf:9: error: CACertificate=%s: is not a CA certificate (basicConstraints "
+                             "CA:TRUE missing); use the certificate of the CA that issued the peer's certificate",
+                             fx("stranger.pem")) > 0);
         got = diag_format(&d.items[0]);
         assert_string_equal(got, want);
 }
@@ -599,6 +681,7 @@ int main(void) {
                 cmocka_unit_test(test_key_type_to_string),
                 cmocka_unit_test(test_check_tunnel),
                 cmocka_unit_test(test_message_format),
+                cmocka_unit_test(test_message_format_chain),
                 cmocka_unit_test(test_no_key_material),
                 cmocka_unit_test(test_psk_tunnel_untouched),
                 cmocka_unit_test(test_policy),
