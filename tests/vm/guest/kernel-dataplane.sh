@@ -511,6 +511,9 @@ phase() {
         start_gatewayd
         check "$name: shield installed (out dst, in/fwd src, each VNet prefix)" it_wait_for 10 shield_complete
         check "$name: tunnel up (within 60 s)" it_wait_for 60 tunnel_up || { tail -30 "$IT_DIR/gw/charon.log"; }
+        # gatewayd rekeys a new IKE SA's child early to check the PFS group
+        # (README "Health"); a ping that meets the switch may be lost.
+        check "$name: the early PFS rekey went through" it_wait_for 20 it_pfs_checked azure
 
         capture steady wan
         check "$name: traffic flows both ways through the tunnel" flows
