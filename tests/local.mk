@@ -184,6 +184,7 @@ TESTS += $(SCRIPT_TESTS)
 INTEGRATION_TESTS = \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
+	tests/integration/shield-heal.sh \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
