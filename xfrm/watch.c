@@ -38,10 +38,14 @@ int watch_socket_open(int protocol, unsigned group, int *ret_fd) {
 }
 
 /* Any of our marks (shield.h): looser than shield_policy_is_ours() on
- * purpose, a policy of ours that someone altered must count too. */
-static bool info_marked(const struct xfrm_userpolicy_info *info) {
-        return shield_priority_in_band(info->priority) || info->sel.user == SHIELD_SEL_USER ||
-               (info->dir < _SHIELD_DIR_MAX && shield_index_is_ours(info->index, (ShieldDir) info->dir));
+ * purpose, a policy of ours that someone altered must count too. data is
+ * only 4-byte aligned inside an attribute (the struct holds u64s): copied. */
+static bool info_marked(const void *data) {
+        struct xfrm_userpolicy_info info;
+
+        memcpy(&info, data, sizeof(info));
+        return shield_priority_in_band(info.priority) || info.sel.user == SHIELD_SEL_USER ||
+               (info.dir < _SHIELD_DIR_MAX && shield_index_is_ours(info.index, (ShieldDir) info.dir));
 }
 
 int watch_xfrm_touches_shield(const struct nlmsghdr *nlh) {
