@@ -1,15 +1,34 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <linux/xfrm.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
+#include <stdalign.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "guard.h"
+#include "journal.h"
 #include "log.h"
 #include "nft.h"
 #include "shield.h"
+#include "watch.h"
 #include "xfrm-kernel.h"
+
+/* A flush or a `deleteall` arrives as a burst of notifications: one
+ * reconcile after it is quiet this long. Well inside DESIGN.md's 1 s. */
+#define HEAL_DEBOUNCE_USEC (50 * 1000ULL)
+/* Datagrams read per wake-up: a flood cannot starve the loop (the socket
+ * stays readable and the rest comes on the next iteration). */
+#define WATCH_BATCH_MAX 256
+
+typedef enum WatchKind {
+        WATCH_XFRM,
+        WATCH_NFT,
+        _WATCH_KIND_MAX,
+} WatchKind;
 
 struct Guard {
         sd_event *event;
@@ -17,8 +36,13 @@ struct Guard {
         const Config *config;
         int tun_ifindex;
         char *nft_applied;            /* the table text last applied */
+        char *nft_listed;             /* its listing right after (normalized), NULL if unknown */
         int link_fd;
         sd_event_source *link_io;
+        int watch_fd[_WATCH_KIND_MAX];
+        sd_event_source *watch_io[_WATCH_KIND_MAX];
+        sd_event_source *heal_timer;
+        bool heal_pending[_WATCH_KIND_MAX]; /* what the debounced reconcile was woken for */
 };
 
 static int tun_ifindex(const Config *c) {
@@ -27,44 +51,215 @@ static int tun_ifindex(const Config *c) {
         return (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME); /* 0 when absent */
 }
 
-int guard_apply(Guard *g, const Config *c) {
+/* The XFRM half: makes our policies equal to g->config. quiet: no info line
+ * (a heal reports with its own event). Errors are logged here. */
+static int sync_xfrm(Guard *g, bool quiet, XfrmApplyStats *ret_st) {
         _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {};
-        _cleanup_free_ char *extack = NULL, *table = NULL, *nft_error = NULL;
+        _cleanup_free_ char *extack = NULL;
+        const Config *c = g->config;
         XfrmApplyStats st = {};
-        int r, ret = 0;
+        int r;
 
-        g->config = c;
         g->tun_ifindex = tun_ifindex(c);
         r = shield_build_config(c, g->tun_ifindex, &want);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the shield: %m");
         r = xfrm_shield_apply(g->xfrm, &want, &st, &extack);
+        *ret_st = st;
         if (r < 0)
-                ret = log_error_errno(r, "Failed to install the shield (%zu added before the failure)%s%s: %m",
-                                      st.added, extack ? ": kernel says: " : "", extack ? extack : "");
-        else if (st.added || st.updated || st.deleted)
+                return log_error_errno(r, "Failed to install the shield (%zu added before the failure)%s%s: %m",
+                                       st.added, extack ? ": kernel says: " : "", extack ? extack : "");
+        if (!quiet && (st.added || st.updated || st.deleted))
                 log_info("Shield: %zu policies (%zu added, %zu updated, %zu removed, %zu kept)%s", want.n, st.added,
                          st.updated, st.deleted, st.kept,
                          c->gateway.data_plane == DATA_PLANE_USERSPACE && g->tun_ifindex == 0
                                  ? "; tunnel device " SHIELD_DEFAULT_TUN_NAME " absent: VNet traffic blocked"
                                  : "");
+        return 0;
+}
 
-        r = nft_gatewayd_build_config(c, SHIELD_DEFAULT_TUN_NAME, &table);
+/* The table as the kernel has it now, normalized: 0, -ENOENT when it is
+ * gone, or another -errno when nft could not tell. */
+static int nft_current(char **ret) {
+        _cleanup_free_ char *text = NULL, *err = NULL;
+        int r;
+
+        /* nft's message adds nothing here: a failed listing only means
+         * "apply again", and the apply reports its own failure. */
+        r = nft_gatewayd_list(&text, &err);
+        if (r < 0)
+                return r;
+        return nft_listing_normalize(text, ret);
+}
+
+/* The nftables half. The cached text only saves the replace when the kernel
+ * is known to hold exactly what was applied: a flush (nftables.service) or
+ * an edit by someone else means it goes in again, and *ret_restored says
+ * so. */
+static int sync_nft(Guard *g, bool *ret_restored) {
+        _cleanup_free_ char *table = NULL, *nft_error = NULL, *now = NULL;
+        int r;
+
+        *ret_restored = false;
+        r = nft_gatewayd_build_config(g->config, SHIELD_DEFAULT_TUN_NAME, &table);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the nftables table: %m");
-        /* Replacing a table of 1,000 tunnels costs ~15 ms; skip it when this
-         * process already applied the same text (a restart always applies). */
-        if (g->nft_applied && streq(g->nft_applied, table))
-                return ret;
-        r = nft_gatewayd_apply(table, &nft_error);
-        if (r < 0)
-                ret = log_error_errno(r, "Failed to install nftables table inet gatewayd%s%s: %m",
-                                      nft_error ? ": " : "", nft_error ? nft_error : "");
-        else {
-                free(g->nft_applied);
-                g->nft_applied = TAKE_PTR(table);
+        if (g->nft_applied && streq(g->nft_applied, table)) {
+                r = nft_current(&now);
+                if (r >= 0 && g->nft_listed && streq(now, g->nft_listed))
+                        return 0;
+                /* Gone, or not what we left there: someone else's doing.
+                 * (No listing from our own apply: only try again.) */
+                *ret_restored = g->nft_listed && (r == -ENOENT || r >= 0);
         }
+        /* Replacing a table of 1,000 tunnels costs ~15 ms. */
+        r = nft_gatewayd_apply(table, &nft_error);
+        if (r < 0) {
+                *ret_restored = false;
+                return log_error_errno(r, "Failed to install nftables table inet gatewayd%s%s: %m",
+                                       nft_error ? ": " : "", nft_error ? nft_error : "");
+        }
+        free(g->nft_applied);
+        g->nft_applied = TAKE_PTR(table);
+        free(g->nft_listed);
+        g->nft_listed = NULL;
+        (void) nft_current(&g->nft_listed); /* NULL: the next check re-applies */
+        return 0;
+}
+
+static void log_restored(Guard *g, const char *why, const XfrmApplyStats *st, bool nft) {
+        char counts[3][64];
+        const char *fields[] = { counts[0], counts[1], counts[2], NULL };
+        size_t policies = st->added + st->updated;
+
+        if (policies == 0 && !nft)
+                return;
+        snprintf(counts[0], sizeof(counts[0]), "GATEWAYD_POLICIES_ADDED=%zu", st->added);
+        snprintf(counts[1], sizeof(counts[1]), "GATEWAYD_POLICIES_REPAIRED=%zu", st->updated);
+        snprintf(counts[2], sizeof(counts[2]), "GATEWAYD_NFT_TABLE_RESTORED=%s", nft ? "yes" : "no");
+        (void) log_event_fields(EVENT_SHIELD_RESTORED, NULL, NULL, why, fields,
+                                "Shield restored (%s): %zu XFRM policies put back, %zu repaired%s", why,
+                                st->added, st->updated, nft ? ", nftables table inet gatewayd reinstalled" : "");
+}
+
+int guard_apply(Guard *g, const Config *c) {
+        XfrmApplyStats st = {};
+        bool nft_restored;
+        int r, ret = 0;
+
+        g->config = c;
+        r = sync_xfrm(g, false, &st);
+        if (r < 0)
+                ret = r;
+        r = sync_nft(g, &nft_restored);
+        if (r < 0 && ret == 0)
+                ret = r;
+        /* Policies added here are the new config's; only the table can be
+         * found missing behind our back. */
+        if (nft_restored)
+                log_restored(g, "nftables table missing or changed at apply", &(XfrmApplyStats) {}, true);
         return ret;
+}
+
+int guard_heal(Guard *g, const char *why) {
+        XfrmApplyStats st = {};
+        bool nft_restored = false;
+        int r, ret = 0;
+
+        if (!g->config)
+                return 0;
+        r = sync_xfrm(g, true, &st);
+        if (r < 0)
+                ret = r;
+        r = sync_nft(g, &nft_restored);
+        if (r < 0 && ret == 0)
+                ret = r;
+        /* Our own changes notify too; they leave nothing to put back. */
+        log_restored(g, why, &st, nft_restored);
+        if (st.deleted > 0)
+                log_info("Shield: %zu stale policies removed (%s)", st.deleted, why);
+        return ret;
+}
+
+static int on_heal_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Guard *g = userdata;
+        bool x = g->heal_pending[WATCH_XFRM], n = g->heal_pending[WATCH_NFT];
+
+        g->heal_pending[WATCH_XFRM] = g->heal_pending[WATCH_NFT] = false;
+        (void) guard_heal(g, x && n ? "XFRM policies and nftables changed by another program"
+                             : x    ? "XFRM policies changed by another program"
+                                    : "nftables changed by another program");
+        return 0;
+}
+
+static void schedule_heal(Guard *g, WatchKind k) {
+        int r;
+
+        g->heal_pending[k] = true;
+        if (g->heal_timer) {
+                int enabled = SD_EVENT_OFF;
+
+                (void) sd_event_source_get_enabled(g->heal_timer, &enabled);
+                if (enabled != SD_EVENT_OFF)
+                        return; /* one reconcile after the burst */
+                r = sd_event_source_set_time_relative(g->heal_timer, HEAL_DEBOUNCE_USEC);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(g->heal_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(g->event, &g->heal_timer, CLOCK_MONOTONIC, HEAL_DEBOUNCE_USEC,
+                                               1000, on_heal_timer, g);
+        if (r < 0) {
+                /* No timer: reconcile right away rather than not at all. */
+                log_warning("Failed to schedule the shield check: %s", strerror(-r));
+                (void) on_heal_timer(NULL, 0, g);
+        }
+}
+
+static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Guard *g = userdata;
+        WatchKind k = fd == g->watch_fd[WATCH_XFRM] ? WATCH_XFRM : WATCH_NFT;
+        alignas(struct nlmsghdr) uint8_t buf[32 * 1024];
+        bool touched = false;
+
+        for (unsigned i = 0; i < WATCH_BATCH_MAX; i++) {
+                struct sockaddr_nl sa = {};
+                struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+                struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
+                ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
+
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                break;
+                        /* ENOBUFS: notifications were lost, anything may
+                         * have happened; any other error: likewise. */
+                        touched = true;
+                        break;
+                }
+                if (sa.nl_pid != 0)
+                        continue; /* only the kernel announces changes */
+                if (mh.msg_flags & MSG_TRUNC) {
+                        touched = true;
+                        continue;
+                }
+                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; !touched && NLMSG_OK(h, (size_t) n);
+                     h = NLMSG_NEXT(h, n)) {
+                        int r = k == WATCH_XFRM ? watch_xfrm_touches_shield(h) : watch_nft_touches_table(h);
+
+                        touched = r != 0; /* a message we cannot read counts */
+                }
+        }
+        if (touched)
+                schedule_heal(g, k);
+        return 0;
+}
+
+static int watch_start(Guard *g, WatchKind k, int protocol, unsigned group) {
+        int r;
+
+        r = watch_socket_open(protocol, group, &g->watch_fd[k]);
+        if (r < 0)
+                return r;
+        return sd_event_add_io(g->event, &g->watch_io[k], g->watch_fd[k], EPOLLIN, on_watch, g);
 }
 
 /* RTM_NEWLINK/DELLINK: only the TUN device's index matters. */
@@ -108,6 +303,8 @@ int guard_new(sd_event *e, Guard **ret) {
         if (!g)
                 return -ENOMEM;
         g->link_fd = -EBADF;
+        for (size_t k = 0; k < _WATCH_KIND_MAX; k++)
+                g->watch_fd[k] = -EBADF;
         r = xfrm_socket_open(&g->xfrm);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the XFRM netlink socket: %m");
@@ -116,6 +313,18 @@ int guard_new(sd_event *e, Guard **ret) {
                 r = link_monitor(g);
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch network links: %m");
+                /* Without them the health timer still heals, only later:
+                 * worth a warning, not a refusal to run. */
+                r = watch_start(g, WATCH_XFRM, NETLINK_XFRM, XFRMNLGRP_POLICY);
+                if (r < 0)
+                        log_warning("Failed to watch XFRM policy changes (%s); the shield is checked on the "
+                                    "health timer only",
+                                    strerror(-r));
+                r = watch_start(g, WATCH_NFT, NETLINK_NETFILTER, NFNLGRP_NFTABLES);
+                if (r < 0)
+                        log_warning("Failed to watch nftables changes (%s); table inet gatewayd is checked on "
+                                    "the health timer only",
+                                    strerror(-r));
         }
         *ret = TAKE_PTR(g);
         return 0;
@@ -125,12 +334,19 @@ Guard *guard_free(Guard *g) {
         if (!g)
                 return NULL;
         sd_event_source_disable_unref(g->link_io);
+        sd_event_source_disable_unref(g->heal_timer);
+        for (size_t k = 0; k < _WATCH_KIND_MAX; k++) {
+                sd_event_source_disable_unref(g->watch_io[k]);
+                if (g->watch_fd[k] >= 0)
+                        close(g->watch_fd[k]);
+        }
         if (g->link_fd >= 0)
                 close(g->link_fd);
         if (g->xfrm)
                 nl_socket_free(g->xfrm);
         sd_event_unref(g->event);
         free(g->nft_applied);
+        free(g->nft_listed);
         free(g);
         return NULL;
 }

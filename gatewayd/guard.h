@@ -6,7 +6,11 @@
  * and on every reload; never removed when gatewayd stops (the kernel keeps
  * them; the next start adopts them without a gap). With DataPlane=userspace
  * the allow policies follow charon's TUN device, which comes and goes with
- * charon: a link monitor re-applies when it appears, disappears or changes. */
+ * charon: a link monitor re-applies when it appears, disappears or changes.
+ * Other programs flush XFRM policies and nftables rulesets: with an event
+ * loop the guard watches both (kernel notifications) and puts back what went
+ * missing, debounced, logging shield-restored (DESIGN.md, "The shield heals
+ * and tells"). */
 
 #include <systemd/sd-event.h>
 
@@ -23,3 +27,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Guard *, guard_free);
  * guard_free: the link monitor re-applies it). Logs what it did and the
  * kernel's own message on failure. Returns 0 or -errno. */
 int guard_apply(Guard *g, const Config *c) _warn_unused_result_;
+
+/* Reconciles the kernel with the last config given to guard_apply (nothing
+ * before it): re-adds missing or altered shield policies and reinstalls
+ * table inet gatewayd when it is gone or changed. Cheap when nothing is
+ * missing (one policy dump, one table listing). Logs shield-restored, with
+ * why as GATEWAYD_REASON and the counts, only when something was put back.
+ * Returns 0 or -errno (logged). */
+int guard_heal(Guard *g, const char *why);

@@ -373,6 +373,9 @@ static void health_poll(Manager *m) {
 static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
 
+        /* A change nobody announced (a notification lost, a watch that could
+         * not start) is found here at the latest; cheap when all is there. */
+        (void) guard_heal(m->guard, "periodic check");
         health_poll(m);
         if (!m->vici_up)
                 (void) write_status(m);
@@ -458,6 +461,9 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                          m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
+        /* A restarted charon often comes with `ipsec restart`, which flushes
+         * XFRM policies: check the shield before charon gets any tunnel. */
+        (void) guard_heal(m->guard, "charon connected");
         health_set_charon(m->health, true, realtime_usec());
         for (size_t i = 0; i < ELEMENTSOF(vici_events); i++) {
                 r = vici_client_register(m->vici, vici_events[i], NULL, NULL);

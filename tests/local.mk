@@ -24,6 +24,7 @@ UNIT_TESTS = \
 	tests/unit/test-counters \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
+	tests/unit/test-watch \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -113,6 +114,9 @@ tests_unit_test_counters_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_msg_SOURCES = tests/unit/test-xfrm-msg.c
 tests_unit_test_xfrm_msg_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
+tests_unit_test_watch_SOURCES = tests/unit/test-watch.c
+tests_unit_test_watch_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
+tests_unit_test_watch_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
@@ -180,6 +184,7 @@ TESTS += $(SCRIPT_TESTS)
 INTEGRATION_TESTS = \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
+	tests/integration/shield-heal.sh \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \

@@ -324,3 +324,41 @@ int nft_gatewayd_list(char **ret_text, char **ret_error) {
                 *ret_error = TAKE_PTR(err);
         return r;
 }
+
+int nft_listing_normalize(const char *text, char **ret) {
+        static const char counter[] = "counter packets ";
+        char *out, *w;
+        const char *p = text;
+
+        out = malloc(strlen(text) + 1);
+        if (!out)
+                return -ENOMEM;
+        w = out;
+        for (;;) {
+                const char *c = strstr(p, counter), *q;
+                size_t n;
+
+                if (!c) {
+                        strcpy(w, p);
+                        break;
+                }
+                /* "counter packets <digits> bytes <digits>" or left as it is. */
+                q = c + sizeof(counter) - 1;
+                n = strspn(q, "0123456789");
+                if (n > 0 && strncmp(q + n, " bytes ", 7) == 0 && strspn(q + n + 7, "0123456789") > 0) {
+                        q += n + 7;
+                        q += strspn(q, "0123456789");
+                        memcpy(w, p, (size_t) (c - p));
+                        w += c - p;
+                        memcpy(w, "counter", 7);
+                        w += 7;
+                } else {
+                        q = c + sizeof(counter) - 1;
+                        memcpy(w, p, (size_t) (q - p));
+                        w += q - p;
+                }
+                p = q;
+        }
+        *ret = out;
+        return 0;
+}

@@ -42,3 +42,9 @@ int nft_gatewayd_apply(const char *table_text, char **ret_error) _warn_unused_re
 int nft_gatewayd_remove(char **ret_error) _warn_unused_result_;
 /* `nft list table inet gatewayd` into *ret_text. -ENOENT when absent. */
 int nft_gatewayd_list(char **ret_text, char **ret_error);
+
+/* A listing of the table (nft_gatewayd_list) with what traffic changes
+ * taken out ("counter packets N bytes M" becomes "counter"), so that two
+ * listings compare equal exactly when the table's definition is the same.
+ * Pure; *ret malloc'd. -ENOMEM. */
+int nft_listing_normalize(const char *text, char **ret);
