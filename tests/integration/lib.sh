@@ -83,6 +83,8 @@ it_wait_for() {
 # the package installs (packaging/strongswan.d/gatewayd.conf: the
 # retransmission schedule DpdTimeoutSeconds relies on); a peer's retransmits
 # a little more patiently, as a remote gateway we do not configure would.
+# IT_CHARON_EXTRA, when set, goes into its strongswan.conf (benchmarks:
+# flood thresholds, a timestamped log).
 it_start_charon() {
         local name=$1 ns=$2 dir="$IT_DIR/$1" retransmit
         mkdir -p "$dir"
@@ -96,6 +98,7 @@ it_start_charon() {
         esac
         cat > "$dir/strongswan.conf" <<EOC
 $retransmit
+${IT_CHARON_EXTRA:-}
 charon {
   load_modular = yes
   install_routes = yes
