@@ -12,23 +12,8 @@ n=${2:-1000}
 it_init bench-apply
 
 etc="$IT_DIR/etc"
-mkdir -p "$etc/tunnels.d" "$etc/psk"
-"$GATEWAYCTL" genpsk > "$etc/psk/key"
-chmod 600 "$etc/psk/key"
-printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw/charon.vici\nStatusFile=%s/status.json\n' "$IT_DIR" "$IT_DIR" > "$etc/gatewayd.conf"
 # ResponderOnly: nothing initiates, so both sides measure configuration alone.
-for i in $(seq 0 $((n - 1))); do
-        cat > "$etc/tunnels.d/t$i.conf" <<EOT
-[Tunnel]
-RemoteAddress=2001:db8:ffff::$(printf %x $((i + 1)))
-LocalAddress=2001:db8:fffe::1
-PreSharedKeyFile=psk/key
-LocalPrefixes=2001:db8:a::/48
-RemotePrefixes=2001:db8:b:$(printf %x "$i")::/64
-ConnectionMode=ResponderOnly
-FailClosed=no
-EOT
-done
+it_responder_tree "$etc" "$n" gw
 "$GATEWAYD" --config-dir "$etc" --print-swanctl > "$IT_DIR/swanctl.conf"
 sed -i "s|secret = <masked>|secret = 0s$(base64 -w0 < "$etc/psk/key" | head -c 1000)|" "$IT_DIR/swanctl.conf"
 ns=$(it_netns bench)

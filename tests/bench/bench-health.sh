@@ -153,24 +153,8 @@ stop_pid() { it_stop_pid "$1"; it_forget_pid "$1"; }
 # --- 3. 1,000 configured tunnels, no peer ----------------------------------
 # First, while nothing else runs: its own namespace and charon.
 etc3="$IT_DIR/etc-conf"
-psk=$("$GATEWAYCTL" genpsk)
-mkdir -p "$etc3/tunnels.d" "$etc3/psk"
-printf '%s\n' "$psk" > "$etc3/psk/key"
-chmod 600 "$etc3/psk/key"
-printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/gw-conf/charon.vici\nStatusFile=%s/status-conf.json\nHealthIntervalSec=1\n' \
-        "$IT_DIR" "$IT_DIR" > "$etc3/gatewayd.conf"
-for i in $(seq 0 $((n_conf - 1))); do
-        cat > "$etc3/tunnels.d/t$i.conf" <<EOT
-[Tunnel]
-RemoteAddress=2001:db8:ffff::$(printf %x $((i + 1)))
-LocalAddress=2001:db8:fffe::1
-PreSharedKeyFile=psk/key
-LocalPrefixes=2001:db8:a::/48
-RemotePrefixes=2001:db8:b:$(printf %x "$i")::/64
-ConnectionMode=ResponderOnly
-FailClosed=no
-EOT
-done
+it_responder_tree "$etc3" "$n_conf" gw-conf HealthIntervalSec=1
+psk=$(cat "$etc3/psk/key")
 ns3=$(it_netns conf)
 it_start_charon gw-conf "$ns3"
 ip netns exec "$ns3" "$GATEWAYD" --config-dir "$etc3" >> "$IT_DIR/gatewayd-conf.log" 2>&1 &
@@ -184,8 +168,8 @@ c0=$(cpu_ms "$gpid3") t0=$(now_us)
 sleep "$health_secs"
 c1=$(cpu_ms "$gpid3") t1=$(now_us)
 rss3b=$(rss_kb "$gpid3")
-status_bytes=$(stat -c %s "$IT_DIR/status-conf.json")
-n_listed=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["tunnels"]))' "$IT_DIR/status-conf.json")
+status_bytes=$(stat -c %s "$IT_DIR/status-gw-conf.json")
+n_listed=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["tunnels"]))' "$IT_DIR/status-gw-conf.json")
 [ "$n_listed" -eq "$n_conf" ] || it_fail "the status file lists $n_listed of $n_conf tunnels"
 stop_pid "$gpid3"
 stop_pid "${IT_CHARON[gw-conf]}"

@@ -709,3 +709,28 @@ rows = [r for r in map(json.loads, sys.stdin) if r.get("GATEWAYD_EVENT") == ev]
 print(rows[-1].get(f, "") if rows else "")
 ' "$1" "$2"
 }
+
+# it_responder_tree ETC N CHARON [GATEWAY LINES]: a config tree of N PSK
+# tunnels t0..t(N-1) that only answer (ResponderOnly, FailClosed=no), each to
+# its own peer address and VNet /64, VICI at charon CHARON; the key is written
+# to ETC/psk/key. For benchmarks: configuration alone, nothing initiates.
+it_responder_tree() {
+        local etc=$1 n=$2 charon=$3 extra=${4:-} i
+        mkdir -p "$etc/tunnels.d" "$etc/psk"
+        "$GATEWAYCTL" genpsk > "$etc/psk/key" 2>/dev/null
+        chmod 600 "$etc/psk/key"
+        printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/%s/charon.vici\nStatusFile=%s/status-%s.json\n%s\n' \
+                "$IT_DIR" "$charon" "$IT_DIR" "$charon" "$extra" > "$etc/gatewayd.conf"
+        for i in $(seq 0 $((n - 1))); do
+                cat > "$etc/tunnels.d/t$i.conf" <<EOT
+[Tunnel]
+RemoteAddress=2001:db8:ffff::$(printf %x $((i + 1)))
+LocalAddress=2001:db8:fffe::1
+PreSharedKeyFile=psk/key
+LocalPrefixes=2001:db8:a::/48
+RemotePrefixes=2001:db8:b:$(printf %x "$i")::/64
+ConnectionMode=ResponderOnly
+FailClosed=no
+EOT
+        done
+}
