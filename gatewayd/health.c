@@ -21,6 +21,7 @@ typedef struct HealthTunnel {
         bool engaged_logged;       /* shield-engaged went out: shield-released will */
         bool listed;               /* seen in the current list-sas round */
         bool listed_up;            /* ... established with an installed child */
+        unsigned missed;           /* list-sas rounds in a row without it while up */
         bool deferred;             /* down without a reason yet: said at health_flush() */
         TunnelState deferred_from; /* ... coming from this state */
         char *ike_id;              /* uniqueid of the current IKE_SA */
@@ -629,10 +630,17 @@ void health_list_end(Health *h, usec_t now) {
                         continue;
                 /* charon is the truth: events may have been missed (gatewayd
                  * started while the tunnels were up). */
+                if (h->x[i].listed || h->x[i].listed_up || t->state != TUNNEL_STATE_UP)
+                        h->x[i].missed = 0;
                 if (h->x[i].listed_up && t->state != TUNNEL_STATE_UP) {
                         h->x[i].ike_up = true;
                         set_state(h, i, TUNNEL_STATE_UP, TUNNEL_ERROR_NONE, NULL, now);
-                } else if (!h->x[i].listed && t->state == TUNNEL_STATE_UP) {
+                } else if (!h->x[i].listed && t->state == TUNNEL_STATE_UP && ++h->x[i].missed >= 2) {
+                        /* list-sas runs with noblock (it must never stall
+                         * charon), which leaves out an IKE_SA that is busy
+                         * at that moment (answering a DPD, rekeying): only a
+                         * second round without it, events having said
+                         * nothing, means charon has none. */
                         h->x[i].ike_up = false;
                         t->has_ike = false;
                         tunnel_status_clear_children(t);

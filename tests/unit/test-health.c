@@ -205,6 +205,18 @@ static void test_list_sas(void **state) {
         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
         assert_int_equal(tunnel(h, "b")->state, TUNNEL_STATE_CONNECTING);
 
+        /* One round without it: busy at that moment (noblock); two: gone. */
+        health_list_begin(h);
+        health_list_end(h, NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
+        health_list_begin(h);
+        m = updown("a", true, "4", true);
+        health_on_list_sa(h, m);
+        settings_free(m);
+        health_list_end(h, NOW);
+        health_list_begin(h);
+        health_list_end(h, NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
         health_list_begin(h);
         health_list_end(h, NOW);
         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
