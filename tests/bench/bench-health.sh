@@ -285,6 +285,7 @@ done
 nd4=$(j_n tunnel-down t0 "$gpid4")
 kill -9 "${IT_CHARON[az]}"
 killed_us=$(now_us)
+wait "${IT_CHARON[az]}" 2>/dev/null || true
 it_forget_pid "${IT_CHARON[az]}"
 pkt_us=$(ts_last "$IT_DIR/gw/ts.log" "$pkt_re")
 it_wait_for $((dpd + 30)) j_more "$nd4" tunnel-down t0 "$gpid4" || { j_dump; it_fail "dpd: no tunnel-down within $((dpd + 30)) s"; }
