@@ -8,7 +8,7 @@
 # found, also as "folder/header.h" (automake's default -I$(srcdir) would find
 # those; configure.ac turns it off with nostdinc).
 set -euo pipefail
-: "${LAYER_CC:?LAYER_CC and LAYER_CPPFLAGS_* come from make check}"
+: "${LAYER_CC:?LAYER_CC and LAYER_CPPFLAGS_* come from make check}" "${top_builddir:?}"
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 fails=0
