@@ -207,6 +207,19 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                 if (!t)
                         return -ENOMEM;
                 by_name[i] = i;
+                if (j >= 0) {
+                        /* A tunnel that stays keeps all that is known of it:
+                         * its status and tracking move over whole (the old
+                         * model is freed with what t held, its name). */
+                        SWAP_TWO(*t, *h->s->tunnels[j]);
+                        x[i] = h->x[j];
+                        h->x[j] = (HealthTunnel) {};
+                } else {
+                        t->state = h->charon ? TUNNEL_STATE_CONNECTING : TUNNEL_STATE_DOWN;
+                        t->since = now;
+                        if (!h->charon)
+                                (void) tunnel_status_set_error(t, TUNNEL_ERROR_CHARON_GONE, NULL);
+                }
                 x[i].enabled = ct->enabled;
                 x[i].fail_closed = ct->fail_closed;
                 r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
@@ -214,32 +227,6 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                         r = status_set_string(&t->profile, ct->profile_name);
                 if (r < 0)
                         return r;
-                if (j >= 0) {
-                        /* A tunnel that stays keeps what is known of it. */
-                        TunnelStatus *o = h->s->tunnels[j];
-
-                        SWAP_TWO(t->local_address, o->local_address);
-                        SWAP_TWO(t->children, o->children);
-                        SWAP_TWO(t->n_children, o->n_children);
-                        SWAP_TWO(t->ike, o->ike);
-                        SWAP_TWO(t->last_error_detail, o->last_error_detail);
-                        t->has_ike = o->has_ike;
-                        t->state = o->state;
-                        t->since = o->since;
-                        t->last_error = o->last_error;
-                        t->last_rekey = o->last_rekey;
-                        x[i].ike_up = h->x[j].ike_up;
-                        x[i].engaged_logged = h->x[j].engaged_logged;
-                        x[i].pending = h->x[j].pending;
-                        SWAP_TWO(x[i].ike_id, h->x[j].ike_id);
-                        SWAP_TWO(x[i].early_rekeyed_id, h->x[j].early_rekeyed_id);
-                        SWAP_TWO(x[i].pending_detail, h->x[j].pending_detail);
-                } else {
-                        t->state = h->charon ? TUNNEL_STATE_CONNECTING : TUNNEL_STATE_DOWN;
-                        t->since = now;
-                        if (!h->charon)
-                                (void) tunnel_status_set_error(t, TUNNEL_ERROR_CHARON_GONE, NULL);
-                }
                 if (!ct->enabled) {
                         t->state = TUNNEL_STATE_DISABLED;
                         t->has_ike = false;
@@ -287,14 +274,6 @@ void health_set_charon(Health *h, bool connected, usec_t now) {
                 tunnel_status_clear_children(t);
                 set_state(h, i, TUNNEL_STATE_DOWN, TUNNEL_ERROR_CHARON_GONE, NULL, now);
         }
-}
-
-/* The one section of an event message: the IKE_SA, named by its connection. */
-static const SettingsNode *event_sa(const SettingsNode *msg) {
-        for (size_t i = 0; msg && i < msg->n_children; i++)
-                if (msg->children[i]->kind == SETTINGS_SECTION)
-                        return msg->children[i];
-        return NULL;
 }
 
 /* charon's names in list-sa (encr-alg with encr-keysize, integ-alg,
@@ -512,7 +491,7 @@ const char *health_on_event(Health *h, const char *event, const SettingsNode *ms
                 on_log(h, msg, now);
                 return NULL;
         }
-        sa = event_sa(msg);
+        sa = vici_event_sa(msg);
         if (!sa || (i = find(h, sa->name)) < 0)
                 return NULL;
         t = h->s->tunnels[i];
@@ -595,7 +574,7 @@ void health_list_begin(Health *h) {
 }
 
 void health_on_list_sa(Health *h, const SettingsNode *msg) {
-        const SettingsNode *sa = event_sa(msg);
+        const SettingsNode *sa = vici_event_sa(msg);
         const char *state;
         TunnelStatus *t;
         ssize_t i;

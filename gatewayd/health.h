@@ -23,7 +23,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Health *, health_free);
 /* Follows c: one tunnel per configured tunnel, in config order; a tunnel that
  * stays keeps its state. New enabled tunnels are connecting (down with
  * charon-gone while charon is not connected); Enabled=no is disabled. 0 or
- * -ENOMEM (the previous model is kept). */
+ * -ENOMEM (what was known of the tunnels may be lost; every tunnel is still
+ * listed). */
 int health_set_config(Health *h, const Config *c, usec_t now);
 
 /* charon's VICI connection came or went. Lost: every tunnel that is not

@@ -268,14 +268,6 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
         (void) apply_all(m); /* logged there */
 }
 
-static const char *event_sa_name(const SettingsNode *msg) {
-        /* The IKE_SA name is the one section of the event message. */
-        for (size_t i = 0; msg && i < msg->n_children; i++)
-                if (msg->children[i]->kind == SETTINGS_SECTION)
-                        return msg->children[i]->name;
-        return NULL;
-}
-
 /* The retry list's view of the manager. */
 static bool retry_connected(void *userdata) {
         Manager *m = userdata;
@@ -385,8 +377,8 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *msg, void *userdata) {
         Manager *m = userdata;
-        const char *name = event_sa_name(msg);
-        const SettingsNode *sa = name ? settings_get(msg, name) : NULL;
+        const SettingsNode *sa = vici_event_sa(msg);
+        const char *name = sa ? sa->name : NULL;
         const char *up = msg ? vici_get_string(msg, "up") : NULL;
         const char *state = sa ? vici_get_string(sa, "state") : NULL;
 

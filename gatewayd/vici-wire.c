@@ -518,6 +518,13 @@ const char *vici_get_string(const SettingsNode *s, const char *key) {
         return n && n->kind == SETTINGS_VALUE ? n->value : NULL;
 }
 
+const SettingsNode *vici_event_sa(const SettingsNode *msg) {
+        for (size_t i = 0; msg && i < msg->n_children; i++)
+                if (msg->children[i]->kind == SETTINGS_SECTION)
+                        return msg->children[i];
+        return NULL;
+}
+
 int vici_get_bool(const SettingsNode *s, const char *key, bool *ret) {
         const SettingsNode *n = settings_get(s, key);
 

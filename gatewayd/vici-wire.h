@@ -157,6 +157,10 @@ int vici_response_success(const SettingsNode *msg, const char **ret_errmsg);
  * charon's names, e.g. IKE_SA names, may contain dots). */
 /* The value of key, or NULL if it is missing or not a plain value. */
 const char *vici_get_string(const SettingsNode *s, const char *key);
+/* The IKE_SA section of an event message (ike-updown, child-updown,
+ * ike-rekey, child-rekey, list-sa): its one section, named by the
+ * connection. NULL if there is none. */
+const SettingsNode *vici_event_sa(const SettingsNode *msg);
 /* yes/no (charon's booleans). -ENOENT if missing, -EBADMSG if not yes/no. */
 int vici_get_bool(const SettingsNode *s, const char *key, bool *ret);
 /* An unsigned decimal (counters, ids, times). -ENOENT if missing, -EBADMSG if
