@@ -284,7 +284,31 @@ static int parse_strv(Parser *p, const Where *w, json_object *v, char ***ret, si
         return 0;
 }
 
-static int parse_child(Parser *p, const Where *w, json_object *o, TunnelStatus *t) {
+/* Checks that v is an array of at most max elements (what names them in the
+ * error) and parses each with parse(p, where, element, userdata). */
+static int parse_array(Parser *p, const Where *w, json_object *v, size_t max, const char *what,
+                       int (*parse)(Parser *p, const Where *w, json_object *o, void *userdata), void *userdata) {
+        size_t n;
+        int r;
+
+        r = expect_type(p, w, v, json_type_array, "an array");
+        if (r < 0)
+                return r;
+        n = json_object_array_length(v);
+        if (n > max)
+                return fail(p, w, "more than %zu %s", max, what);
+        for (size_t i = 0; i < n; i++) {
+                const Where at = { .up = w, .index = i };
+
+                r = parse(p, &at, json_object_array_get_idx(v, i), userdata);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_child(Parser *p, const Where *w, json_object *o, void *userdata) {
+        TunnelStatus *t = userdata;
         static const char *const keys[] = { "name", "local_ts", "remote_ts", "proposal", "bytes_in", "bytes_out",
                                             "packets_in", "packets_out", NULL };
         _cleanup_free_ char *name = NULL;
@@ -400,14 +424,14 @@ static int parse_last_error(Parser *p, const Where *w, json_object *v, TunnelSta
         return 0;
 }
 
-static int parse_tunnel(Parser *p, const Where *w, json_object *o, GatewayStatus *s) {
+static int parse_tunnel(Parser *p, const Where *w, json_object *o, void *userdata) {
+        GatewayStatus *s = userdata;
         static const char *const keys[] = { "name", "state", "since", "local_address", "remote_address", "profile",
                                             "ike", "children", "shield", "last_error", NULL };
         static const char *const optional[] = { "certificate", NULL };
         _cleanup_free_ char *name = NULL, *state = NULL, *shield = NULL;
-        json_object *children, *cert;
+        json_object *cert;
         TunnelStatus *t;
-        size_t n;
         int r;
         AT(w_name, w, "name");
         AT(w_state, w, "state");
@@ -456,20 +480,9 @@ static int parse_tunnel(Parser *p, const Where *w, json_object *o, GatewayStatus
             (r = parse_last_error(p, &w_err, member(o, "last_error"), t)) < 0)
                 return r;
 
-        children = member(o, "children");
-        r = expect_type(p, &w_children, children, json_type_array, "an array");
+        r = parse_array(p, &w_children, member(o, "children"), STATUS_MAX_CHILDREN, "child SAs", parse_child, t);
         if (r < 0)
                 return r;
-        n = json_object_array_length(children);
-        if (n > STATUS_MAX_CHILDREN)
-                return fail(p, &w_children, "more than %u child SAs", STATUS_MAX_CHILDREN);
-        for (size_t i = 0; i < n; i++) {
-                const Where at = { .up = &w_children, .index = i };
-
-                r = parse_child(p, &at, json_object_array_get_idx(children, i), t);
-                if (r < 0)
-                        return r;
-        }
 
         if (json_object_object_get_ex(o, "certificate", &cert))
                 return parse_certificate(p, &w_cert, cert, t);
@@ -509,9 +522,7 @@ static int parse_gateway(Parser *p, const Where *w, json_object *o, GatewayInfo 
 static int parse_document(Parser *p, json_object *root, GatewayStatus *s) {
         static const char *const keys[] = { "version", "generated_at", "gateway", "tunnels", NULL };
         const char *what = NULL;
-        json_object *tunnels;
         uint64_t version;
-        size_t n;
         int r;
         AT(w_version, NULL, "version");
         AT(w_gen, NULL, "generated_at");
@@ -537,20 +548,9 @@ static int parse_document(Parser *p, json_object *root, GatewayStatus *s) {
         if ((r = get_time(p, &w_gen, member(root, "generated_at"), false, &s->generated_at)) < 0 ||
             (r = parse_gateway(p, &w_gateway, member(root, "gateway"), &s->gateway)) < 0)
                 return r;
-        tunnels = member(root, "tunnels");
-        r = expect_type(p, &w_tunnels, tunnels, json_type_array, "an array");
+        r = parse_array(p, &w_tunnels, member(root, "tunnels"), STATUS_MAX_TUNNELS, "tunnels", parse_tunnel, s);
         if (r < 0)
                 return r;
-        n = json_object_array_length(tunnels);
-        if (n > STATUS_MAX_TUNNELS)
-                return fail(p, &w_tunnels, "more than %u tunnels", STATUS_MAX_TUNNELS);
-        for (size_t i = 0; i < n; i++) {
-                const Where at = { .up = &w_tunnels, .index = i };
-
-                r = parse_tunnel(p, &at, json_object_array_get_idx(tunnels, i), s);
-                if (r < 0)
-                        return r;
-        }
         /* What the writer would refuse, the reader refuses too (names that
          * repeat, mainly). */
         r = status_validate(s, &what);
