@@ -400,6 +400,11 @@ it_sa_installed() {
 # it_sa_gone CHARON TUNNEL: true when TUNNEL has no INSTALLED child SA.
 it_sa_gone() { ! it_sa_installed "$@"; }
 
+# it_ike_gone CHARON TUNNEL: true when TUNNEL has no ESTABLISHED IKE SA (charon
+# gave up on the peer). Stronger than it_sa_gone: a child in the middle of a
+# rekey is not INSTALLED, yet still encrypts.
+it_ike_gone() { [ -z "$(it_ike_id "$1" "$2")" ]; }
+
 # it_ike_id CHARON TUNNEL: the IKE SA's unique id and SPIs ("#3 spi_i spi_r").
 it_ike_id() {
         swanctl --list-sas --ike "$2" --uri "unix://$IT_DIR/$1/charon.vici" 2>/dev/null |
