@@ -36,9 +36,16 @@ static int judge(const struct stat *st, const ReadFileOptions *o) {
         return 0;
 }
 
+/* fstat(fd) into *st, then judge it. */
+static int fd_judge(int fd, const ReadFileOptions *o, struct stat *st) {
+        if (fstat(fd, st) < 0)
+                return -errno;
+        return judge(st, o);
+}
+
 int file_open_checked(int dir_fd, const char *path, const ReadFileOptions *o, struct stat *ret_st) {
         _cleanup_close_ int fd = -EBADF;
-        struct stat st;
+        struct stat st = {};
         int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, r;
 
         if (!path || !o)
@@ -48,11 +55,9 @@ int file_open_checked(int dir_fd, const char *path, const ReadFileOptions *o, st
         fd = openat(dir_fd, path, flags);
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
+        r = fd_judge(fd, o, &st);
         if (ret_st)
                 *ret_st = st;
-        r = judge(&st, o);
         if (r < 0)
                 return r;
         return TAKE_FD(fd);
@@ -143,21 +148,23 @@ int read_full_file_at(int dir_fd, const char *path, const ReadFileOptions *o, ch
         if (!o || !ret_data || !ret_size)
                 return -EINVAL;
         erase = o->flags & (READ_FILE_SECRET | READ_FILE_ERASE);
-        fd = file_open_checked(dir_fd, path, o, ret_st);
+        fd = file_open_checked(dir_fd, path, o, &st);
+        if (ret_st)
+                *ret_st = st;
         if (fd < 0)
                 return fd;
         for (unsigned attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-                /* Judged again each time: a file that changed size may have
-                 * grown past the cap. */
-                if (fstat(fd, &st) < 0)
-                        return -errno;
-                if (ret_st)
-                        *ret_st = st;
-                r = judge(&st, o);
-                if (r < 0)
-                        return r;
-                if (lseek(fd, 0, SEEK_SET) < 0)
-                        return -errno;
+                if (attempt > 0) {
+                        /* It changed size while read: judged again (it may
+                         * have grown past the cap), and read from the start. */
+                        r = fd_judge(fd, o, &st);
+                        if (ret_st)
+                                *ret_st = st;
+                        if (r < 0)
+                                return r;
+                        if (lseek(fd, 0, SEEK_SET) < 0)
+                                return -errno;
+                }
                 r = read_all(fd, &st, o->max_size, erase, ret_data, ret_size);
                 if (r != -EAGAIN)
                         return r;

@@ -47,9 +47,9 @@ typedef struct ReadFileOptions {
  * opened fd. Returns the fd, or -errno: ENOENT, EACCES, ENOTDIR, ELOOP (a
  * symlink with READ_FILE_NOFOLLOW), EISDIR, EINVAL (not a regular file: a
  * FIFO, socket or device), EPERM (READ_FILE_SECRET: wrong owner, or a mode
- * that grants group or others anything), EFBIG. ret_st, if given, is filled
- * whenever fstat succeeded, also on EPERM and EFBIG, so that the caller can
- * say which owner, mode or size was wrong. */
+ * that grants group or others anything), EFBIG. ret_st, if given, is always
+ * written: what fstat said (also on EPERM and EFBIG, so that the caller can
+ * say which owner, mode or size was wrong), zeroed when there was no fstat. */
 int file_open_checked(int dir_fd, const char *path, const ReadFileOptions *o, struct stat *ret_st);
 
 /* Reads the whole file: file_open_checked(), then the contents into a new
