@@ -637,13 +637,6 @@ void health_flush(Health *h) {
                 }
 }
 
-void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now) {
-        ssize_t i = find(h, tunnel);
-
-        if (i >= 0)
-                set_state(h, (size_t) i, TUNNEL_STATE_DOWN, e, detail, now);
-}
-
 GatewayStatus *health_status(Health *h, usec_t now) {
         h->s->generated_at = now;
         return h->s;

@@ -47,10 +47,6 @@ void health_list_end(Health *h, usec_t now);
  * that came before charon's log line): call it a moment after the events. */
 void health_flush(Health *h);
 
-/* A tunnel the manager knows failed before charon could say so (its shield
- * could not be installed, its credentials were refused): down with reason. */
-void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now);
-
 /* The document as of now (generated_at set). Owned by h, valid until the
  * next call into h. */
 GatewayStatus *health_status(Health *h, usec_t now);

@@ -75,11 +75,11 @@ static usec_t realtime_usec(void) {
 }
 
 /* STATUS= with the tunnel counts. */
-static void notify_status(Manager *m, const char *extra) {
+static void notify_status(Manager *m) {
         size_t up, enabled;
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up%s%s", up, enabled, extra ? "; " : "", extra ? extra : "");
+        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up", up, enabled);
 }
 
 /* READY=1 is true when it is sent: the shield is in and charon has answered
@@ -122,7 +122,7 @@ static int write_status(Manager *m) {
                         log_warning("Failed to write the metrics file %s: %s", m->config->gateway.metrics_file,
                                     strerror(-q));
         }
-        notify_status(m, NULL);
+        notify_status(m);
         return r;
 }
 
