@@ -55,9 +55,18 @@ grep -q "tunnel 'azure': ike-updown down\|tunnel 'azure': child-updown down" "$I
 grep -E "failed:|error" "$IT_DIR/gatewayd.log" && it_fail "gatewayd reported a failure"
 # The renewed certificate is the one charon authenticates with from now on:
 # a fresh IKE SA to the peer (a reauthentication) succeeds with it.
-it_swanctl gw --rekey --ike azure --reauth >/dev/null || it_fail "swanctl --rekey --reauth"
-it_wait_for 10 sh -c "[ \"\$(swanctl --list-sas --ike azure --uri unix://$IT_DIR/gw/charon.vici | sed -n 's/^azure: \(#[0-9]*\),.*/\1/p')\" != \"${ike_before%% *}\" ]" ||
-        it_fail "no new IKE SA after the reauthentication"
+# charon may set a reauthentication request aside while another exchange of
+# the IKE SA is in flight (seen in about 1 run of 5 under load): ask again,
+# at most three times, rather than read that as a failure.
+new_ike() {
+        [ "$(swanctl --list-sas --ike azure --uri "unix://$IT_DIR/gw/charon.vici" | sed -n 's/^azure: \(#[0-9]*\),.*/\1/p')" != "${ike_before%% *}" ]
+}
+for attempt in 1 2 3; do
+        it_swanctl gw --rekey --ike azure --reauth >/dev/null || it_fail "swanctl --rekey --reauth"
+        it_wait_for 10 new_ike && break
+        it_log "reauthentication request $attempt brought no new IKE SA; asking again"
+done
+new_ike || it_fail "no new IKE SA after the reauthentication"
 it_wait_for 10 it_sa_installed gw azure || it_fail "no child SA after the reauthentication"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping after the reauthentication with the renewed certificate"
 serials=$(it_charon_serials az "$ONPREM_DN")
