@@ -79,7 +79,14 @@ static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const Set
         if (r < 0) {
                 free(p->tunnel);
                 free(p);
-                return r;
+                if (r == -ENOMEM || r == -ENOTCONN)
+                        return r;
+                /* This command could not be made (a file that cannot be
+                 * read, a value too large for VICI): it fails like one
+                 * charon refused, and the rest of the batch goes on. */
+                if (a->done)
+                        a->done(a->userdata, tunnel, cmd, r, NULL);
+                return 0;
         }
         a->pending++;
         return 0;
@@ -235,14 +242,18 @@ int apply_reload_all_creds(ApplyContext *a, const Config *c) {
         r = queue(a, NULL, "clear-creds", NULL);
         if (r < 0)
                 return r;
+        /* One credential that cannot be loaded never leaves the others out:
+         * its failure goes to done, and the loop goes on. */
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 const Tunnel *t = c->tunnels[i];
 
-                if (!t->enabled || !t->profile)
+                if (!t->enabled || !t->profile || t->broken)
                         continue;
                 r = apply_tunnel_creds(a, &c->gateway, t);
-                if (r < 0)
+                if (r == -ENOMEM || r == -ENOTCONN)
                         return r;
+                if (r < 0 && a->done)
+                        a->done(a->userdata, t->name, "load-creds", r, NULL);
         }
         return 0;
 }

@@ -13,6 +13,7 @@
 static const char *arg_config_dir = CONF_DEFAULT_DIR;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_PRINT_SWANCTL, ACTION_SHIELD_ONLY } arg_action = ACTION_RUN;
 static bool usage_error;
+static int exit_code = -1; /* set when an action has exit codes of its own */
 
 static void help(void) {
         printf("Usage: gatewayd [OPTIONS]\n\n"
@@ -121,8 +122,11 @@ static int run(int argc, char *argv[]) {
 
         if (arg_action == ACTION_RUN)
                 return run_daemon(&o);
-        if (arg_action == ACTION_SHIELD_ONLY)
-                return bootshield_install(arg_config_dir, stderr);
+        if (arg_action == ACTION_SHIELD_ONLY) {
+                /* Its own exit codes: complete, partial, none. */
+                exit_code = bootshield_install(arg_config_dir, stderr);
+                return 0;
+        }
 
         r = gw_check(arg_config_dir, &o, time(NULL), &d, &c);
         gw_print_diagnostics(&d, stderr);
@@ -140,5 +144,7 @@ int main(int argc, char *argv[]) {
         r = run(argc, argv);
         if (usage_error)
                 return 2;
+        if (exit_code >= 0)
+                return exit_code;
         return r < 0 ? 1 : 0;
 }

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <malloc.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
@@ -45,7 +48,16 @@ struct Manager {
         uint64_t apply_start_usec;    /* when the current batch was queued */
         const char *apply_what;       /* "apply" or "reload", for the log */
 
+        /* Tunnels whose load charon refused (or that could not be encoded):
+         * loaded again after a doubling backoff; their fingerprints are
+         * forgotten, so a reload sends them again too. */
+        char **load_failed;
+        size_t n_load_failed;
+        sd_event_source *load_retry;
+        uint64_t load_backoff_usec;
+
         sd_event_source *sig[3];
+        int lock_fd;                     /* MANAGER_LOCK_NAME, held while running */
         CredWatch *creds;
         RetryList *retries;
 
@@ -190,10 +202,96 @@ static void batch_check_done(Manager *m) {
                 return;
         log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
                  (double) (now_usec() - m->apply_start_usec) / 1000.0, m->apply_failures);
+        if (m->apply_failures == 0 && m->n_load_failed == 0)
+                m->load_backoff_usec = 0;
         if (!m->ready || m->reload_ready_pending)
                 notify_ready(m, m->apply_failures > 0 ? "charon refused some commands (see the journal)" : NULL);
         m->apply_what = NULL;
         (void) malloc_trim(0); /* the encoded commands are gone */
+}
+
+#define LOAD_RETRY_MIN_USEC (2 * USEC_PER_SEC)
+#define LOAD_RETRY_MAX_USEC (60 * USEC_PER_SEC)
+
+static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The fingerprints of tunnels charon does not hold as configured are
+ * forgotten: the next reload compares them as changed and loads them. */
+static void forget_failed_fingerprints(Manager *m) {
+        for (size_t k = 0; k < m->n_load_failed; k++)
+                for (size_t i = 0; i < m->config->n_tunnels; i++)
+                        if (streq(m->config->tunnels[i]->name, m->load_failed[k]))
+                                memset(&m->fp[i], 0, sizeof(m->fp[i]));
+}
+
+static void load_failed(Manager *m, const char *tunnel, const char *cmd, int error, const char *errmsg) {
+        _cleanup_free_ char *detail = NULL;
+        bool known = false;
+
+        if (asprintf(&detail, "charon refused %s: %s", cmd, errmsg ? errmsg : strerror(-error)) < 0)
+                detail = NULL;
+        health_set_error(m->health, tunnel, TUNNEL_ERROR_CONFIG, detail ? detail : cmd, realtime_usec());
+        status_changed(m);
+        for (size_t k = 0; k < m->n_load_failed && !known; k++)
+                known = streq(m->load_failed[k], tunnel);
+        if (!known) {
+                char **n = reallocarray(m->load_failed, m->n_load_failed + 1, sizeof(char *));
+                char *copy = strdup(tunnel);
+
+                if (!n || !copy) {
+                        free(copy);
+                        if (n)
+                                m->load_failed = n;
+                        (void) log_oom();
+                        return;
+                }
+                m->load_failed = n;
+                m->load_failed[m->n_load_failed++] = copy;
+        }
+        forget_failed_fingerprints(m);
+        if (m->load_retry)
+                return;
+        m->load_backoff_usec = m->load_backoff_usec ? m->load_backoff_usec * 2 : LOAD_RETRY_MIN_USEC;
+        if (m->load_backoff_usec > LOAD_RETRY_MAX_USEC)
+                m->load_backoff_usec = LOAD_RETRY_MAX_USEC;
+        log_info("tunnel '%s': loading it again in %.0f s", tunnel, (double) m->load_backoff_usec / USEC_PER_SEC);
+        if (sd_event_add_time_relative(m->event, &m->load_retry, CLOCK_MONOTONIC, m->load_backoff_usec,
+                                       100 * 1000, on_load_retry, m) < 0)
+                log_error("Failed to schedule loading '%s' again", tunnel);
+}
+
+static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        char **names = TAKE_PTR(m->load_failed);
+        size_t n = m->n_load_failed;
+
+        m->load_retry = sd_event_source_disable_unref(m->load_retry);
+        m->n_load_failed = 0;
+        if (m->vici_up)
+                batch_begin(m, "retry");
+        for (size_t k = 0; k < n; k++) {
+                ssize_t i = -1;
+
+                for (size_t j = 0; j < m->config->n_tunnels && i < 0; j++)
+                        if (streq(m->config->tunnels[j]->name, names[k]))
+                                i = (ssize_t) j;
+                if (i >= 0 && m->vici_up) {
+                        const Tunnel *t = m->config->tunnels[i];
+
+                        if (t->enabled && !t->broken) {
+                                /* Taken as applied; a new refusal forgets
+                                 * it again. */
+                                if (tunnel_fingerprint(&m->config->gateway, t, &m->fp[i]) < 0 ||
+                                    apply_tunnel_load(&m->apply, &m->config->gateway, t, true) < 0)
+                                        log_error("Failed to queue tunnel '%s' again", t->name);
+                        }
+                }
+                free(names[k]);
+        }
+        free(names);
+        if (m->vici_up)
+                batch_check_done(m);
+        return 0;
 }
 
 static void apply_done(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg) {
@@ -215,6 +313,8 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 log_error("tunnel '%s': %s failed: %s", tunnel ? tunnel : "*", cmd, errmsg);
         else
                 log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
+        if (tunnel && strncmp(cmd, "load-", 5) == 0)
+                load_failed(m, tunnel, cmd, error, errmsg);
 }
 
 /* Queues everything that puts the whole config into charon. Idempotent:
@@ -226,6 +326,8 @@ static int apply_all(Manager *m) {
         for (size_t i = 0; i < m->config->n_tunnels; i++) {
                 const Tunnel *t = m->config->tunnels[i];
 
+                if (t->broken)
+                        continue; /* reported; shielded; not loaded */
                 if (!t->enabled) {
                         r = apply_tunnel_unload(&m->apply, t);
                         if (r < 0)
@@ -233,8 +335,10 @@ static int apply_all(Manager *m) {
                         continue;
                 }
                 r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
+                if (r == -ENOMEM)
+                        return log_oom();
                 if (r < 0)
-                        return log_error_errno(r, "Failed to queue tunnel '%s': %m", t->name);
+                        load_failed(m, t->name, "load-conn", r, NULL); /* the others go on */
         }
         batch_check_done(m);
         return 0;
@@ -279,7 +383,7 @@ static bool retry_wanted(void *userdata, const char *name) {
         Manager *m = userdata;
         const Tunnel *t = config_find_tunnel(m->config, name);
 
-        return t && t->enabled;
+        return t && t->enabled && !t->broken;
 }
 
 typedef struct EarlyRekey {
@@ -501,16 +605,92 @@ static void on_cred_change(void *userdata) {
         (void) manager_reload(m);
 }
 
+/* Reads and judges the tree, and applies failure isolation (DESIGN.md):
+ * errors that hit single tunnels mark them broken, and the rest of the
+ * config stands; an error that hits the whole config (gatewayd.conf, a
+ * directory that could not be read) rejects it: -EINVAL. */
 static int check_tree(Manager *m, Config **ret) {
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(config_freep) Config *c = NULL;
+        bool fatal = false;
         int r;
 
         r = gw_check(m->dir, &m->opts, time(NULL), &d, &c);
-        log_config_diagnostics(m->dir, &d);
-        if (r < 0)
+        if (r < 0 && r != -EINVAL) {
+                log_config_diagnostics(m->dir, &d);
                 return r;
+        }
+        if (!c)
+                fatal = true;
+        else {
+                r = conf_isolate(c, &d, &fatal);
+                if (r < 0)
+                        return log_oom();
+        }
+        log_config_diagnostics(m->dir, &d);
+        if (fatal)
+                return -EINVAL;
         *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static ssize_t tunnel_index(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (streq(c->tunnels[i]->name, name))
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* Whether t's credentials are outside their validity window at now. */
+static bool creds_out_of_window(const Tunnel *t, int64_t now) {
+        return (t->cred_not_before > 0 && now < t->cred_not_before) ||
+               (t->cred_not_after > 0 && now > t->cred_not_after);
+}
+
+/* Failure isolation on reload: a tunnel whose new file (or profile, or
+ * credential) is broken keeps running its previous configuration, unless
+ * that configuration's own credentials are out of their validity window (a
+ * certificate that expired takes its tunnel down). Such tunnels get their
+ * old fingerprint, so the diff leaves them alone; swap_kept_tunnels then
+ * moves the old Tunnel into c. */
+static int keep_running_tunnels(Manager *m, Config *c, TunnelFingerprint *fp) {
+        int64_t now = (int64_t) time(NULL);
+
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                Tunnel *t = c->tunnels[i];
+                ssize_t j;
+
+                if (!t->broken)
+                        continue;
+                j = tunnel_index(m->config, t->name);
+                if (j < 0 || m->config->tunnels[j]->broken || !m->config->tunnels[j]->enabled)
+                        continue;
+                if (creds_out_of_window(m->config->tunnels[j], now) || creds_out_of_window(t, now)) {
+                        log_warning("tunnel '%s': its credentials are not valid now; taking it down", t->name);
+                        continue;
+                }
+                fp[i] = m->fp[j];
+                t->keep = true;
+        }
+        return 0;
+}
+
+static int swap_kept_tunnels(Manager *m, Config *c) {
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                Tunnel *t = c->tunnels[i];
+                ssize_t j;
+                int r;
+
+                if (!t->keep)
+                        continue;
+                j = tunnel_index(m->config, t->name);
+                if (j < 0)
+                        continue;
+                log_warning("tunnel '%s': %s; it keeps running its previous configuration", t->name, t->broken);
+                r = config_keep_tunnel(c, i, m->config, (size_t) j);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -538,9 +718,17 @@ int manager_reload(Manager *m) {
         r = config_fingerprints(c, &fp);
         if (r < 0)
                 return log_error_errno(r, "Failed to fingerprint the configuration: %m");
+        r = keep_running_tunnels(m, c, fp);
+        if (r < 0)
+                return log_oom();
         r = tunnel_diff(m->config, m->fp, c, fp, &diff);
         if (r < 0)
                 return log_error_errno(r, "Failed to compare configurations: %m");
+        r = swap_kept_tunnels(m, c);
+        if (r < 0) {
+                tunnel_diff_clear(&diff);
+                return log_oom();
+        }
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
          * removed tunnels (or FailClosed=no) go. A failure (logged with the
@@ -568,20 +756,33 @@ int manager_reload(Manager *m) {
                                 log_error_errno(q, "Failed to queue the credentials; charon may lack some "
                                                 "until the next reload: %m");
                 }
-                for (size_t i = 0; i < diff.n && r >= 0; i++) {
+                for (size_t i = 0; i < diff.n && r != -ENOMEM; i++) {
                         const TunnelDiffEntry *e = &diff.entries[i];
 
+                        r = 0;
                         switch (e->change) {
                         case TUNNEL_REMOVED:
                                 r = apply_tunnel_unload(&m->apply, e->old);
                                 break;
                         case TUNNEL_ADDED:
                         case TUNNEL_CHANGED:
-                                if (!e->new->enabled)
+                                if (e->new->broken) {
+                                        /* Not kept (its credentials are
+                                         * out of their validity): down. */
+                                        if (e->change == TUNNEL_CHANGED)
+                                                r = apply_tunnel_unload(&m->apply, e->old);
+                                } else if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
-                                else
+                                else {
                                         r = apply_tunnel_load(&m->apply, &c->gateway, e->new,
-                                                                       e->new->auth == AUTH_PSK);
+                                                              e->new->auth == AUTH_PSK);
+                                        /* One tunnel that cannot be queued
+                                         * never holds back the others. */
+                                        if (r < 0 && r != -ENOMEM) {
+                                                load_failed(m, e->name, "load-conn", r, NULL);
+                                                r = 0;
+                                        }
+                                }
                                 break;
                         default:
                                 break;
@@ -604,6 +805,7 @@ int manager_reload(Manager *m) {
         m->config = TAKE_PTR(c);
         free(m->fp);
         m->fp = TAKE_PTR(fp);
+        forget_failed_fingerprints(m);
         cred_watch_update(m->creds, m->config);
         if (health_set_config(m->health, m->config, realtime_usec()) < 0)
                 log_oom();
@@ -635,6 +837,34 @@ static const RetryHooks retry_hooks = {
         .wanted = retry_wanted,
 };
 
+/* Binds the daemon's name in this network namespace's abstract socket
+ * namespace: the kernel releases it when the process ends, however it
+ * ends. Returns the fd, -EADDRINUSE when another process holds it, or
+ * -errno. */
+static int lock_bind(void) {
+        static const char name[] = MANAGER_LOCK_NAME;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return -errno;
+        memcpy(sa.sun_path + 1, name, sizeof(name) - 1);
+        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + sizeof(name)) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+int manager_lock_probe(void) {
+        int fd = lock_bind();
+
+        if (fd == -EADDRINUSE)
+                return 1;
+        if (fd < 0)
+                return fd;
+        close(fd);
+        return 0;
+}
+
 int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -643,12 +873,17 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 return -ENOMEM;
         m->event = sd_event_ref(e);
         m->opts = *o;
+        m->lock_fd = lock_bind();
+        if (m->lock_fd == -EADDRINUSE)
+                return log_error_errno(-EBUSY, "Another gatewayd runs in this network namespace; not starting");
+        if (m->lock_fd < 0)
+                return log_error_errno(m->lock_fd, "Failed to bind the daemon's lock socket: %m");
         m->dir = strdup(dir);
         if (!m->dir)
                 return -ENOMEM;
         r = check_tree(m, &m->config);
         if (r < 0) {
-                log_error("Configuration in %s has errors; not starting", dir);
+                log_error("Configuration in %s has errors that affect every tunnel (gatewayd.conf or a directory); not starting", dir);
                 return r;
         }
         r = config_fingerprints(m->config, &m->fp);
@@ -677,6 +912,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
 
 int manager_start(Manager *m) {
         static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+        size_t n_broken;
         sigset_t ss;
         int r;
 
@@ -700,8 +936,15 @@ int manager_start(Manager *m) {
         r = vici_client_connect(m->vici);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to charon: %m");
-        (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
-                                  m->config->n_tunnels, m->dir);
+        n_broken = config_count_broken(m->config);
+        if (n_broken > 0)
+                (void) log_config_applied(m->dir, m->config->n_tunnels - n_broken, 0, 0, 0,
+                                          "Started with %zu of %zu tunnels from %s; %zu have errors (see "
+                                          "config-rejected): shielded, not loaded",
+                                          m->config->n_tunnels - n_broken, m->config->n_tunnels, m->dir, n_broken);
+        else
+                (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
+                                          m->config->n_tunnels, m->dir);
         log_weak_algorithms(m->config, NULL);
         check_certificates(m);
         (void) write_status(m);
@@ -731,12 +974,18 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->cert_timer);
         retry_list_free(m->retries);
+        sd_event_source_disable_unref(m->load_retry);
+        for (size_t k = 0; k < m->n_load_failed; k++)
+                free(m->load_failed[k]);
+        free(m->load_failed);
         health_free(m->health);
         vici_client_free(m->vici);
         guard_free(m->guard);
         config_free(m->config);
         free(m->fp);
         free(m->dir);
+        if (m->lock_fd >= 0)
+                close(m->lock_fd);
         sd_event_unref(m->event);
         free(m);
         return NULL;

@@ -76,8 +76,10 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
 
         if (!md || !root)
                 return -ENOMEM;
-        /* A disabled tunnel renders to nothing: charon must not have it. */
-        if (t->enabled && t->profile) {
+        /* A disabled tunnel renders to nothing: charon must not have it; nor
+         * does it have a broken one (failure isolation), whose fingerprint
+         * is that of the empty tree with the marker below. */
+        if (t->enabled && t->profile && !t->broken) {
                 r = ikepolicy_render_tunnel(g, t, root);
                 if (r < 0)
                         return r;
@@ -87,7 +89,9 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
         r = hash_tree(md, root);
         if (r < 0)
                 return r;
-        if (t->enabled) {
+        if (t->broken && !EVP_DigestUpdate(md, "broken", 7))
+                return -EIO;
+        if (t->enabled && !t->broken) {
                 const char *files[] = { t->psk_file, t->certificate, t->private_key, t->ca_certificate };
                 for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                         r = hash_file(md, files[i]);
