@@ -17,7 +17,7 @@
 /* What the tracker keeps beside each tunnel's status. */
 typedef struct HealthTunnel {
         bool enabled, fail_closed;
-        bool broken;               /* failure isolation: not loaded (Tunnel.broken) */
+        char *broken;              /* failure isolation: not loaded (a copy of Tunnel.broken) */
         bool ike_up;               /* an IKE_SA of the tunnel is established */
         bool engaged_logged;       /* shield-engaged went out: shield-released will */
         bool listed;               /* seen in the current list-sas round */
@@ -40,6 +40,7 @@ struct Health {
 };
 
 static void tunnel_extra_done(HealthTunnel *x) {
+        free(x->broken);
         free(x->ike_id);
         free(x->early_rekeyed_id);
         free(x->pending_detail);
@@ -119,6 +120,12 @@ static void set_state_full(Health *h, size_t i, TunnelState st, TunnelError e, c
         HealthTunnel *x = &h->x[i];
         TunnelState old = t->state;
 
+        /* A broken tunnel that goes down (its expired certificate unloaded
+         * it) is down for that reason, whatever charon says. */
+        if (st == TUNNEL_STATE_DOWN && x->broken) {
+                e = TUNNEL_ERROR_CONFIG;
+                detail = x->broken;
+        }
         if (st == TUNNEL_STATE_DOWN && e != TUNNEL_ERROR_NONE && (old != st || t->last_error != e))
                 (void) tunnel_status_set_error(t, e, detail);
         else if (old == st)
@@ -223,7 +230,10 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                 }
                 x[i].enabled = ct->enabled;
                 x[i].fail_closed = ct->fail_closed;
-                x[i].broken = ct->broken != NULL;
+                free(x[i].broken);
+                x[i].broken = NULL;
+                if (ct->broken && !(x[i].broken = strdup(ct->broken)))
+                        return -ENOMEM;
                 r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
                 if (r >= 0)
                         r = status_set_string(&t->profile, ct->profile_name);

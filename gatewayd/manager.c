@@ -37,6 +37,7 @@ struct Manager {
         ConfOptions opts;
         Config *config;
         TunnelFingerprint *fp;        /* fp[i] belongs to config->tunnels[i] */
+        int64_t config_time;          /* when config was checked (wall clock, s) */
 
         Guard *guard;
         VICIClient *vici;
@@ -149,9 +150,53 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static void check_certificates(Manager *m);
 static void status_changed(Manager *m);
+static bool creds_window_crossed(Manager *m, int64_t now, usec_t *ret_next);
+
+/* Credentials over time (failure isolation): whether a tunnel's
+ * credentials crossed their validity window since the config was read — a
+ * running tunnel's certificate expired (it goes down), or a broken tunnel's
+ * became valid (a clock set right by NTP at boot; it is loaded). Also the
+ * next such moment after now, or UINT64_MAX. */
+static bool creds_window_crossed(Manager *m, int64_t now, usec_t *ret_next) {
+        usec_t next = UINT64_MAX;
+        bool crossed = false;
+
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+                int64_t when = 0;
+
+                if (!t->enabled || (t->cred_not_before == 0 && t->cred_not_after == 0))
+                        continue;
+                if (t->broken && t->cred_not_before > m->config_time) {
+                        /* Not valid yet when the config was read; valid
+                         * from then on (if it is only that which broke it,
+                         * the reload loads it). */
+                        if (now >= t->cred_not_before)
+                                crossed = true;
+                        else
+                                when = t->cred_not_before;
+                } else if (!t->broken && t->cred_not_after > 0) {
+                        if (now > t->cred_not_after)
+                                crossed = true;
+                        else
+                                when = t->cred_not_after + 1;
+                }
+                if (when > 0 && (usec_t) when * USEC_PER_SEC < next)
+                        next = (usec_t) when * USEC_PER_SEC;
+        }
+        *ret_next = next;
+        return crossed;
+}
 
 static int on_cert_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        check_certificates(userdata);
+        Manager *m = userdata;
+        usec_t next;
+
+        check_certificates(m);
+        if (creds_window_crossed(m, (int64_t) time(NULL), &next)) {
+                log_info("A credential's validity began or ended; reloading");
+                (void) manager_reload(m);
+        }
         return 0;
 }
 
@@ -162,6 +207,13 @@ static void check_certificates(Manager *m) {
         int r;
 
         due = cert_expiry_check(m->config, health_status(m->health, now), now);
+        {
+                usec_t next;
+
+                (void) creds_window_crossed(m, (int64_t) (now / USEC_PER_SEC), &next);
+                if (next < due)
+                        due = next;
+        }
         if (m->cert_timer) {
                 r = sd_event_source_set_time(m->cert_timer, due);
                 if (r >= 0)
@@ -609,13 +661,15 @@ static void on_cred_change(void *userdata) {
  * errors that hit single tunnels mark them broken, and the rest of the
  * config stands; an error that hits the whole config (gatewayd.conf, a
  * directory that could not be read) rejects it: -EINVAL. */
-static int check_tree(Manager *m, Config **ret) {
+static int check_tree(Manager *m, Config **ret, int64_t *ret_time) {
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(config_freep) Config *c = NULL;
         bool fatal = false;
+        time_t now = time(NULL);
         int r;
 
-        r = gw_check(m->dir, &m->opts, time(NULL), &d, &c);
+        *ret_time = (int64_t) now;
+        r = gw_check(m->dir, &m->opts, now, &d, &c);
         if (r < 0 && r != -EINVAL) {
                 log_config_diagnostics(m->dir, &d);
                 return r;
@@ -698,12 +752,13 @@ int manager_reload(Manager *m) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ TunnelFingerprint *fp = NULL;
         TunnelDiff diff = {};
+        int64_t checked_at;
         bool creds_changed = false;
         uint64_t t0 = now_usec(), t_check, t_diff;
         int r, q;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
-        r = check_tree(m, &c);
+        r = check_tree(m, &c, &checked_at);
         t_check = now_usec();
         if (r < 0) {
                 log_error("Configuration in %s rejected; the running configuration is unchanged", m->dir);
@@ -803,6 +858,7 @@ int manager_reload(Manager *m) {
 
         config_free(m->config);
         m->config = TAKE_PTR(c);
+        m->config_time = checked_at;
         free(m->fp);
         m->fp = TAKE_PTR(fp);
         forget_failed_fingerprints(m);
@@ -881,7 +937,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         m->dir = strdup(dir);
         if (!m->dir)
                 return -ENOMEM;
-        r = check_tree(m, &m->config);
+        r = check_tree(m, &m->config, &m->config_time);
         if (r < 0) {
                 log_error("Configuration in %s has errors that affect every tunnel (gatewayd.conf or a directory); not starting", dir);
                 return r;

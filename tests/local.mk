@@ -202,6 +202,7 @@ INTEGRATION_TESTS = \
 	tests/integration/proposal-mismatch.sh \
 	tests/integration/auth-failure.sh \
 	tests/integration/reload.sh \
+	tests/integration/isolation.sh \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
