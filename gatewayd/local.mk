@@ -20,6 +20,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/guard.c gatewayd/guard.h \
 	gatewayd/bootshield.c gatewayd/bootshield.h \
 	gatewayd/write-file.c gatewayd/write-file.h \
+	gatewayd/owned.c gatewayd/owned.h \
 	gatewayd/status.c gatewayd/status.h \
 	gatewayd/status-json.c \
 	gatewayd/metrics.c gatewayd/metrics.h \

@@ -19,6 +19,7 @@
 #include "manager.h"
 #include "metrics.h"
 #include "nft.h"
+#include "owned.h"
 #include "xfrm-kernel.h"
 #include "retry.h"
 #include "vici-client.h"
@@ -56,6 +57,8 @@ struct Manager {
         size_t n_load_failed;
         sd_event_source *load_retry;
         uint64_t load_backoff_usec;
+
+        Owned owned;                     /* charon's connections that gatewayd loaded */
 
         sd_event_source *sig[3];
         int lock_fd;                     /* MANAGER_LOCK_NAME, held while running */
@@ -250,6 +253,8 @@ static void batch_begin(Manager *m, const char *what) {
 
 /* Logs once every command of a batch was answered: how long charon took. */
 static void batch_check_done(Manager *m) {
+        if (m->apply.pending == 0)
+                (void) owned_save(&m->owned); /* logged */
         if (m->apply.pending > 0 || !m->apply_what)
                 return;
         log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
@@ -353,6 +358,11 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 m->apply_what = NULL; /* the batch died with the connection */
         if (error != 0)
                 m->apply_failures++;
+        else if (tunnel && streq(cmd, "load-conn")) {
+                if (owned_add(&m->owned, tunnel) < 0)
+                        (void) log_oom();
+        } else if (tunnel && streq(cmd, "unload-conn"))
+                owned_remove(&m->owned, tunnel);
         batch_check_done(m);
         if (error == 0)
                 return;
@@ -415,6 +425,12 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
 
                 if (t)
                         continue;
+                if (!owned_has(&m->owned, conns->items[i])) {
+                        /* Loaded by another tool (swanctl): not ours. */
+                        log_info("leaving charon's connection '%s' alone: gatewayd did not load it",
+                                 conns->items[i]);
+                        continue;
+                }
                 log_info("unloading connection '%s': not in the configuration", conns->items[i]);
                 msg = settings_new(NULL);
                 if (!msg || settings_set(msg, "name", conns->items[i], 0) < 0 ||
@@ -945,6 +961,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = config_fingerprints(m->config, &m->fp);
         if (r < 0)
                 return r;
+        r = owned_load(&m->owned, m->config->gateway.status_file);
+        if (r < 0)
+                return r;
         r = cred_watch_new(e, on_cred_change, m, &m->creds);
         if (r < 0)
                 return r;
@@ -1039,6 +1058,7 @@ Manager *manager_free(Manager *m) {
         guard_free(m->guard);
         config_free(m->config);
         free(m->fp);
+        owned_clear(&m->owned);
         free(m->dir);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);

@@ -203,6 +203,7 @@ INTEGRATION_TESTS = \
 	tests/integration/auth-failure.sh \
 	tests/integration/reload.sh \
 	tests/integration/isolation.sh \
+	tests/integration/owned.sh \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
