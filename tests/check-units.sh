@@ -15,6 +15,11 @@ if [ -n "$out" ]; then
         echo "FAIL: systemd-analyze verify"
         exit 1
 fi
+# Failure isolation: the start is not gated on --check, and a partial boot
+# shield (exit 3) does not fail the unit gatewayd.service requires.
+grep -q -- '--check' "$top_srcdir/packaging/gatewayd.service" && { echo "FAIL: gatewayd.service runs --check"; exit 1; }
+grep -qx 'SuccessExitStatus=3' "$top_srcdir/packaging/gatewayd-shield.service" ||
+        { echo "FAIL: gatewayd-shield.service fails on a partial shield"; exit 1; }
 score=$(systemd-analyze security --offline=yes "$d/gatewayd.service" 2>/dev/null | sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
 echo "gatewayd.service exposure: ${score:-?}"
 [ -n "$score" ] || { echo "FAIL: no security score"; exit 1; }
