@@ -150,6 +150,34 @@ static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, con
         return queue(a, t->name, cmd, msg);
 }
 
+/* This device's certificate and the intermediates after it in the same
+ * file (gatewayd.conf(5), Certificate=): charon's load-cert parses one
+ * certificate per message, so each goes on its own, the first as the
+ * end-entity, the others as CA certificates; charon then sends the
+ * intermediates it needs for the chain in IKE_AUTH. */
+static int queue_certs(ApplyContext *a, const Tunnel *t) {
+        char **pems = NULL;
+        size_t n = 0;
+        int r;
+
+        r = creds_cert_texts(t->certificate, true, &pems, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+
+                if (r >= 0 && !msg)
+                        r = -ENOMEM;
+                if (r >= 0 && ((r = settings_set(msg, "type", "X509", 0)) >= 0) &&
+                    ((r = settings_set(msg, "flag", i == 0 ? "NONE" : "CA", 0)) >= 0) &&
+                    ((r = settings_set(msg, "data", pems[i], 0)) >= 0))
+                        r = queue(a, t->name, "load-cert", msg);
+                free(pems[i]);
+        }
+        free(pems);
+        return r;
+}
+
 /* The credentials of t; root is its rendering (the PSK's owners come from it). */
 static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *root) {
         int r;
@@ -159,7 +187,7 @@ static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *roo
                                    SETTINGS_PRIVATE_KEY);
                 if (r < 0)
                         return r;
-                return queue_file_cmd(a, t, "load-cert", "type", "X509", "flag", "NONE", t->certificate, 0);
+                return queue_certs(a, t);
         }
         return queue_psk(a, t, root);
 }

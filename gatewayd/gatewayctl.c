@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "check.h"
+#include "creds.h"
 #include "counters.h"
 #include "ctl-status.h"
 #include "nft.h"
@@ -114,6 +115,48 @@ static int load_tree(Config **ret) {
         return 0;
 }
 
+/* For every certificate tunnel of profile p: what the Azure connection's
+ * certificate authentication needs (REST certificateAuthentication, API
+ * 2025-01-01): this device's certificate subject name, and the chain of CA
+ * certificates that issued it (the certificates after the first in
+ * Certificate=, as base64 DER). */
+static int print_azure_cert_auth(const Config *c, const Profile *p) {
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+                _cleanup_free_ char *cn = NULL;
+                char **chain = NULL;
+                size_t n = 0;
+                int r;
+
+                if (t->auth != AUTH_CERTIFICATE || !t->certificate || !streq_ptr(t->profile_name, p->name))
+                        continue;
+                printf("\n# Certificate authentication of tunnel '%s' (%s): the Azure connection's\n"
+                       "# authenticationType Certificate, certificateAuthentication:\n", t->name, t->path);
+                r = creds_cert_common_name(t->certificate, &cn);
+                if (r < 0)
+                        return log_error_errno(r, "%s: Certificate=%s: cannot read its subject: %m", t->path,
+                                               t->certificate);
+                printf("#   inboundAuthCertificateSubjectName: %s\n", cn);
+                r = creds_cert_texts(t->certificate, false, &chain, &n);
+                if (r < 0)
+                        return log_error_errno(r, "%s: Certificate=%s: cannot read it: %m", t->path, t->certificate);
+                printf("#   inboundAuthCertificateChain (base64 DER, the CAs that issued this device's certificate):\n");
+                for (size_t j = 1; j < n; j++)
+                        printf("#     %s\n", chain[j]);
+                if (n < 2)
+                        printf("#     (Certificate= holds no CA certificate: add the certificate of the CA that "
+                               "issued it, and its root)\n");
+                else
+                        printf("#     (add the root CA's certificate when Certificate= does not end with it)\n");
+                printf("#   outboundAuthCertificate: Azure's own certificate (Key Vault); CACertificate=%s must be "
+                       "the CA that issued it\n", t->ca_certificate ? t->ca_certificate : "?");
+                for (size_t j = 0; j < n; j++)
+                        free(chain[j]);
+                free(chain);
+        }
+        return 0;
+}
+
 static int verb_azure_policy(char *const *args) {
         const char *name = args[0];
         _cleanup_(config_freep) Config *c = NULL;
@@ -136,7 +179,7 @@ static int verb_azure_policy(char *const *args) {
                 return log_error_errno(r, "Failed to build the Azure commands for profile '%s' (%s): %m", name,
                                        p->path);
         fputs(text, stdout);
-        return 0;
+        return print_azure_cert_auth(c, p);
 }
 
 /* Sums "counter packets N" of the drop rules in gatewayd's nftables table. */

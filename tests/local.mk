@@ -198,6 +198,7 @@ INTEGRATION_TESTS = \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/cert-two-ca.sh \
+	tests/integration/cert-chain.sh \
 	tests/integration/profiles.sh \
 	tests/integration/proposal-mismatch.sh \
 	tests/integration/auth-failure.sh \
