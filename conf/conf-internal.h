@@ -82,6 +82,13 @@ int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, s
 /* The [Tunnel] rules between keys of one file (verify.c), after parsing.
  * Returns 0 or -ENOMEM. */
 int conf_verify_tunnel(ConfParser *p, Tunnel *t);
+/* The rules of Mode= and the Bgp* keys in one [Tunnel] file (route.c).
+ * Returns 0 or -ENOMEM. */
+int conf_verify_route(ConfParser *p, Tunnel *t);
+/* Route mode across the tree (route.c): DataPlane, BgpAsn, and what must be
+ * unique per route tunnel (interface name and id, BGP addresses). Returns 0
+ * or -ENOMEM. */
+int conf_check_routes(Config *c, DiagList *d);
 
 /* Parses a profile's text and adds it to c, also when it has errors.
  * Returns 0 or -ENOMEM. */

@@ -147,6 +147,9 @@ int conf_parse_tunnel(Config *c, const char *name, const char *path, const char 
                 r = conf_verify_tunnel(&p, t);
                 if (r < 0)
                         return r;
+                r = conf_verify_route(&p, t);
+                if (r < 0)
+                        return r;
         }
 
         n = reallocarray(c->tunnels, c->n_tunnels + 1, sizeof(Tunnel *));

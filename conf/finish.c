@@ -133,6 +133,14 @@ static int prefix_ref_cmp(const void *a, const void *b) {
         return strcmp(x->t->name, y->t->name);
 }
 
+/* Route-mode tunnels may share VNet ranges (the two tunnels to an
+ * active-active Azure gateway do): routing picks the path, ECMP between
+ * equals. A policy-mode tunnel's selectors would capture the traffic before
+ * any route, so its ranges stay its own. */
+static bool route_shares(const Tunnel *a, const Tunnel *b) {
+        return a->mode == TUNNEL_MODE_ROUTE && b->mode == TUNNEL_MODE_ROUTE;
+}
+
 /* Overlapping RemotePrefixes between tunnels: sorted by (family, address,
  * length), a prefix comes after every prefix that contains it, and the open
  * containers form a chain (a stack), so one sweep finds every overlap in
@@ -163,7 +171,7 @@ static int check_remote_overlaps(Config *c, DiagList *d) {
                 while (depth > 0 && !prefix_contains(v[stack[depth - 1]].p, v[i].p))
                         depth--;
                 for (size_t s = depth; s > 0; s--)
-                        if (v[stack[s - 1]].t != v[i].t) {
+                        if (v[stack[s - 1]].t != v[i].t && !route_shares(v[stack[s - 1]].t, v[i].t)) {
                                 other = &v[stack[s - 1]];
                                 break;
                         }
@@ -172,7 +180,7 @@ static int check_remote_overlaps(Config *c, DiagList *d) {
 
                         r = diag_error(d, v[i].t->path, tunnel_line(v[i].t, TUNNEL_REMOTE_PREFIXES),
                                        "RemotePrefixes: '%s' overlaps '%s' of tunnel '%s' (%s:%u); each VNet range "
-                                       "belongs to one tunnel",
+                                       "belongs to one tunnel (only Mode=route tunnels may share one)",
                                        prefix_to_string(v[i].p, buf), prefix_to_string(other->p, buf2),
                                        other->t->name, other->t->path,
                                        tunnel_line(other->t, TUNNEL_REMOTE_PREFIXES));
@@ -467,6 +475,9 @@ int conf_finish(Config *c, const ConfOptions *o, DiagList *d) {
         if (r < 0)
                 return r;
         r = check_same_peer(c, d);
+        if (r < 0)
+                return r;
+        r = conf_check_routes(c, d);
         if (r < 0)
                 return r;
         if (o && o->check_files) {

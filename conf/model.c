@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+
 #include "model.h"
 
 /* Keys and values as config files spell them. Lookups are case-sensitive
@@ -32,6 +34,10 @@ static const char *const tunnel_key_table[_TUNNEL_KEY_MAX] = {
         [TUNNEL_DPD_TIMEOUT_SECONDS] = "DpdTimeoutSeconds",
         [TUNNEL_CONNECTION_MODE] = "ConnectionMode",
         [TUNNEL_ENABLED] = "Enabled",
+        [TUNNEL_MODE] = "Mode",
+        [TUNNEL_BGP_PEER_ADDRESS] = "BgpPeerAddress",
+        [TUNNEL_BGP_PEER_ASN] = "BgpPeerAsn",
+        [TUNNEL_BGP_LOCAL_ADDRESS] = "BgpLocalAddress",
 };
 DEFINE_STRING_TABLE(tunnel_key, TunnelKey);
 
@@ -53,6 +59,47 @@ static const char *const connection_mode_table[_CONNECTION_MODE_MAX] = {
         [CONNECTION_MODE_RESPONDER_ONLY] = "ResponderOnly",
 };
 DEFINE_STRING_TABLE(connection_mode, ConnectionMode);
+
+static const char *const tunnel_mode_table[_TUNNEL_MODE_MAX] = {
+        [TUNNEL_MODE_POLICY] = "policy",
+        [TUNNEL_MODE_ROUTE] = "route",
+};
+DEFINE_STRING_TABLE(tunnel_mode, TunnelMode);
+
+/* FNV-1a, 32 bits: small, stable across versions and platforms (the
+ * interface id and name must never change for a name). */
+static uint32_t name_hash(const char *name) {
+        uint32_t h = 2166136261u;
+
+        for (const unsigned char *s = (const unsigned char *) name; *s; s++) {
+                h ^= *s;
+                h *= 16777619u;
+        }
+        return h;
+}
+
+uint32_t tunnel_if_id(const char *name) {
+        uint32_t h = name_hash(name) & TUNNEL_IF_ID_MASK;
+
+        /* XOR-folded so that all 32 bits count. */
+        h ^= name_hash(name) >> 24;
+        return TUNNEL_IF_ID_BASE | h;
+}
+
+bool tunnel_if_id_is_ours(uint32_t if_id) {
+        return (if_id & ~TUNNEL_IF_ID_MASK) == TUNNEL_IF_ID_BASE;
+}
+
+const char *tunnel_ifname(const char *name, char buf[static TUNNEL_IFNAME_MAX + 1]) {
+        size_t plen = strlen(TUNNEL_IFNAME_PREFIX);
+
+        if (plen + strlen(name) <= TUNNEL_IFNAME_MAX)
+                snprintf(buf, TUNNEL_IFNAME_MAX + 1, "%s%s", TUNNEL_IFNAME_PREFIX, name);
+        else
+                snprintf(buf, TUNNEL_IFNAME_MAX + 1, "%s%.6s-%05x", TUNNEL_IFNAME_PREFIX, name,
+                         (unsigned) (name_hash(name) & 0xfffffu));
+        return buf;
+}
 
 Profile *profile_free(Profile *p) {
         if (!p)

@@ -31,6 +31,8 @@ typedef struct Gateway {
         char *metrics_file;          /* MetricsFile: Prometheus textfile; NULL = off */
         unsigned health_interval_sec;
         unsigned cert_expiry_warning_days;
+        uint32_t bgp_asn;            /* BgpAsn: this device's ASN; 0 = no BGP */
+        unsigned bgp_asn_line;
 } Gateway;
 
 /* The six algorithm keys of Azure's custom IPsec/IKE policy. conf stores their
@@ -86,6 +88,16 @@ typedef enum ConnectionMode {
         _CONNECTION_MODE_INVALID = -EINVAL,
 } ConnectionMode;
 
+/* Mode=: traffic selectors = the prefixes (policy), or an XFRM interface of
+ * the tunnel's own with any-to-any selectors and routes (route; DESIGN.md,
+ * "Route-based mode and BGP"). */
+typedef enum TunnelMode {
+        TUNNEL_MODE_POLICY,
+        TUNNEL_MODE_ROUTE,
+        _TUNNEL_MODE_MAX,
+        _TUNNEL_MODE_INVALID = -EINVAL,
+} TunnelMode;
+
 /* Every [Tunnel] key; used to remember the line each key came from so later
  * stages can point at it. */
 typedef enum TunnelKey {
@@ -106,6 +118,10 @@ typedef enum TunnelKey {
         TUNNEL_DPD_TIMEOUT_SECONDS,
         TUNNEL_CONNECTION_MODE,
         TUNNEL_ENABLED,
+        TUNNEL_MODE,
+        TUNNEL_BGP_PEER_ADDRESS,
+        TUNNEL_BGP_PEER_ASN,
+        TUNNEL_BGP_LOCAL_ADDRESS,
         _TUNNEL_KEY_MAX,
         _TUNNEL_KEY_INVALID = -EINVAL,
 } TunnelKey;
@@ -143,6 +159,13 @@ typedef struct Tunnel {
         unsigned dpd_timeout_sec;
         ConnectionMode connection_mode;
         bool enabled;
+        TunnelMode mode;
+        /* BGP over the tunnel (Mode=route): all three set, or none
+         * (has_bgp false). */
+        bool has_bgp;
+        Address bgp_peer_address;
+        uint32_t bgp_peer_asn;
+        Address bgp_local_address;
         /* Failure isolation (conf_isolate): the first error that hit this
          * tunnel, "path:line: error: ...", or NULL. A broken tunnel is not
          * loaded into charon, and shielded for the RemotePrefixes that
@@ -175,6 +198,25 @@ const char *auth_method_to_string(AuthMethod a);
 AuthMethod auth_method_from_string(const char *s);
 const char *connection_mode_to_string(ConnectionMode m);
 ConnectionMode connection_mode_from_string(const char *s);
+
+const char *tunnel_mode_to_string(TunnelMode m);
+TunnelMode tunnel_mode_from_string(const char *s);
+
+/* Route mode: the XFRM interface id of a tunnel, derived from its name alone
+ * (a reload or a restart finds the same one): a 24-bit FNV-1a hash of the
+ * name in TUNNEL_IF_ID_BASE's range, which also tells gatewayd's interfaces
+ * from anybody else's. conf reports two tunnels that hash alike. */
+#define TUNNEL_IF_ID_BASE 0x67000000u
+#define TUNNEL_IF_ID_MASK 0x00ffffffu
+uint32_t tunnel_if_id(const char *name);
+bool tunnel_if_id_is_ours(uint32_t if_id);
+/* Route mode: the interface's name, "gw-NAME" when it fits IFNAMSIZ (15
+ * characters, so names of up to 12), else "gw-" + the name's first 6
+ * characters + "-" + 5 hex digits of the name's hash (e.g.
+ * "gw-azure--3f2a1" for "azure-westeurope-1"). buf holds TUNNEL_IFNAME_MAX+1. */
+#define TUNNEL_IFNAME_MAX 15
+#define TUNNEL_IFNAME_PREFIX "gw-"
+const char *tunnel_ifname(const char *name, char buf[static TUNNEL_IFNAME_MAX + 1]);
 
 Profile *profile_free(Profile *p);
 /* A deep copy of p, or NULL (out of memory). */

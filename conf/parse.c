@@ -227,6 +227,39 @@ DEFINE_ENUM_PARSER(parse_data_plane, DataPlane, data_plane_from_string, "kernel 
 DEFINE_ENUM_PARSER(parse_auth, AuthMethod, auth_method_from_string, "psk or certificate")
 DEFINE_ENUM_PARSER(parse_connection_mode, ConnectionMode, connection_mode_from_string,
                    "Default, InitiatorOnly or ResponderOnly")
+DEFINE_ENUM_PARSER(parse_tunnel_mode, TunnelMode, tunnel_mode_from_string, "policy or route")
+
+/* A 4-byte ASN (RFC 6793), as plain digits ("asdot" 1.10 is not taken). 0,
+ * AS_TRANS (23456, RFC 6793) and the last ASNs of each width (RFC 7300)
+ * are reserved. BgpAsn also refuses the ASNs Azure reserves for itself
+ * (Azure VPN gateway BGP documentation): a peer could not take them. */
+static int asn_parse_report(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field,
+                            bool own) {
+        static const uint32_t azure_reserved[] = { 8074, 8075, 12076, 65515, 65517, 65518, 65519, 65520 };
+        uint64_t v;
+        int r;
+
+        r = number_parse(value, 1, UINT32_MAX - 1, &v);
+        if (r < 0)
+                return report_number(p, k, value, line, 1, UINT32_MAX - 1, r);
+        if (v == 23456 || v == 65535)
+                return conf_error(p, line, "%s: '%.*s%s' is a reserved ASN (%s); use your ASN, or a private one "
+                                  "(64512..65534, 4200000000..4294967294)",
+                                  k->name, QUOTED(value), v == 23456 ? "AS_TRANS, RFC 6793" : "RFC 7300");
+        if (own)
+                for (size_t i = 0; i < ELEMENTSOF(azure_reserved); i++)
+                        if (v == azure_reserved[i])
+                                return conf_error(p, line,
+                                                  "%s: '%.*s%s' is reserved by Azure (8074, 8075, 12076, 65515, "
+                                                  "65517..65520); choose another, e.g. a private ASN such as 65010",
+                                                  k->name, QUOTED(value));
+        *(uint32_t *) field = (uint32_t) v;
+        return 0;
+}
+
+static int parse_asn(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        return asn_parse_report(p, k, value, line, field, true);
+}
 
 /* Says why value, which address_parse() refused, is not an address. */
 static int report_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line) {
@@ -322,6 +355,42 @@ static int parse_local_address(ConfParser *p, const ConfKey *k, const char *valu
                 return r;
         t->has_local_address = true;
         return 0;
+}
+
+/* BgpPeerAddress and BgpLocalAddress: one IP address of a BGP session over
+ * the tunnel. Link-local IPv4 is what Azure's APIPA BGP addresses are
+ * (verify.c holds them to Azure's range); the rest of address_unusable()
+ * holds. */
+static int parse_bgp_address(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        Tunnel *t = p->object;
+        Prefix apipa;
+        Address a;
+        const char *what;
+
+        if (address_parse(value, &a) < 0)
+                return report_address(p, k, value, line);
+        what = address_unusable(&a);
+        if (what && !(prefix_parse("169.254.0.0/16", &apipa) >= 0 &&
+                      prefix_contains(&apipa, &(Prefix) { .addr = a, .len = 32 }) && a.family == AF_INET))
+                return conf_error(p, line, "%s: '%.*s%s' is %s, not a BGP address; give %s", k->name, QUOTED(value),
+                                  what,
+                                  k->offset == offsetof(Tunnel, bgp_peer_address)
+                                          ? "the Azure gateway's BGP IP address (or its APIPA address)"
+                                          : "this device's BGP address for the tunnel");
+        *(Address *) field = a;
+        t->has_bgp = true;
+        return 0;
+}
+
+static int parse_tunnel_asn(ConfParser *p, const ConfKey *k, const char *value, unsigned line, void *field) {
+        Tunnel *t = p->object;
+        size_t n_errors = p->d->n_errors;
+        int r;
+
+        r = asn_parse_report(p, k, value, line, field, false);
+        if (r >= 0 && p->d->n_errors == n_errors)
+                t->has_bgp = true;
+        return r;
 }
 
 /* Appends pf to l, or reports the first item of l that it repeats or
@@ -421,6 +490,7 @@ static const ConfKey gateway_keys[] = {
         { "MetricsFile", parse_abs_path, GW(metrics_file), NO_LINE },
         { "HealthIntervalSec", parse_unsigned, GW(health_interval_sec), NO_LINE, 1, 3600 },
         { "CertificateExpiryWarningDays", parse_unsigned, GW(cert_expiry_warning_days), NO_LINE, 0, 3650 },
+        { "BgpAsn", parse_asn, GW(bgp_asn), GW(bgp_asn_line) },
 };
 
 static const ConfKey profile_keys[] = {
@@ -454,6 +524,10 @@ static const ConfKey tunnel_keys[] = {
         [TUNNEL_DPD_TIMEOUT_SECONDS] = { "DpdTimeoutSeconds", parse_unsigned, TU(dpd_timeout_sec), TU_LINE(TUNNEL_DPD_TIMEOUT_SECONDS), 9, 3600 },
         [TUNNEL_CONNECTION_MODE] = { "ConnectionMode", parse_connection_mode, TU(connection_mode), TU_LINE(TUNNEL_CONNECTION_MODE) },
         [TUNNEL_ENABLED] = { "Enabled", parse_bool, TU(enabled), TU_LINE(TUNNEL_ENABLED) },
+        [TUNNEL_MODE] = { "Mode", parse_tunnel_mode, TU(mode), TU_LINE(TUNNEL_MODE) },
+        [TUNNEL_BGP_PEER_ADDRESS] = { "BgpPeerAddress", parse_bgp_address, TU(bgp_peer_address), TU_LINE(TUNNEL_BGP_PEER_ADDRESS) },
+        [TUNNEL_BGP_PEER_ASN] = { "BgpPeerAsn", parse_tunnel_asn, TU(bgp_peer_asn), TU_LINE(TUNNEL_BGP_PEER_ASN) },
+        [TUNNEL_BGP_LOCAL_ADDRESS] = { "BgpLocalAddress", parse_bgp_address, TU(bgp_local_address), TU_LINE(TUNNEL_BGP_LOCAL_ADDRESS) },
 };
 
 const ConfSection conf_sections[_SECTION_KIND_MAX] = {
