@@ -74,6 +74,33 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+/* What route-mode tunnels need beyond swanctl.conf, which gatewayd does
+ * itself (gatewayd/route.c): the XFRM interface and the routes. */
+static void print_route_notes(const Config *c) {
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+                char ifname[TUNNEL_IFNAME_MAX + 1], buf[PREFIX_STRLEN];
+
+                if (!t->enabled || !t->profile || t->mode != TUNNEL_MODE_ROUTE)
+                        continue;
+                tunnel_ifname(t->name, ifname);
+                printf("# %s (Mode=route), not part of swanctl.conf: gatewayd creates interface %s\n"
+                       "#   (ip link add %s type xfrm if_id 0x%08x; ip link set %s up)\n",
+                       t->name, ifname, ifname, tunnel_if_id(t->name), ifname);
+                if (t->has_bgp) {
+                        char peer[PREFIX_STRLEN];
+
+                        printf("#   ip address add %s peer %s dev %s; FRR learns the routes over BGP (neighbor %s "
+                               "remote-as %u)\n",
+                               address_to_string(&t->bgp_local_address, buf),
+                               address_to_string(&t->bgp_peer_address, peer), ifname, peer, t->bgp_peer_asn);
+                } else
+                        for (size_t j = 0; j < t->remote_prefixes.n; j++)
+                                printf("#   ip route add %s dev %s\n", prefix_to_string(&t->remote_prefixes.items[j], buf),
+                                       ifname);
+        }
+}
+
 static int print_swanctl(const Config *c) {
         _cleanup_(settings_freep) SettingsNode *root = NULL;
         int r;
@@ -87,6 +114,7 @@ static int print_swanctl(const Config *c) {
         r = settings_print_swanctl(root, stdout);
         if (r < 0)
                 return log_error_errno(r, "Failed to write the configuration: %m");
+        print_route_notes(c);
         return 0;
 }
 

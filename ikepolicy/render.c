@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "ikepolicy.h"
 
@@ -155,6 +156,36 @@ static int render_local_remote(const Tunnel *t, SettingsNode *conn, const char *
         return render_end(conn, "remote", auth, remote_id, "cacerts", cert ? t->ca_certificate : NULL);
 }
 
+/* Route mode: any-to-any selectors (what an Azure route-based connection
+ * negotiates), one per family the tunnel carries, and the tunnel's XFRM
+ * interface id on its SAs and policies in both directions. charon's
+ * policies then only match packets routed into gw-NAME (the kernel looks
+ * them up with the interface's if_id), never the rest of the traffic; and
+ * charon installs no route for them (install_routes_xfrmi is off by
+ * default): the routes are gatewayd's. */
+static int render_route_ts(const Tunnel *t, SettingsNode *child) {
+        char *any[2];
+        size_t n = 0;
+        int r;
+
+        if (prefix_list_has_family(&t->remote_prefixes, AF_INET))
+                any[n++] = (char *) "0.0.0.0/0";
+        if (prefix_list_has_family(&t->remote_prefixes, AF_INET6))
+                any[n++] = (char *) "::/0";
+        if (n == 0)
+                return -EINVAL;
+        r = settings_set_list(child, "local_ts", any, n, 0);
+        if (r < 0)
+                return r;
+        r = settings_set_list(child, "remote_ts", any, n, 0);
+        if (r < 0)
+                return r;
+        r = settings_setf(child, "if_id_in", "0x%08x", tunnel_if_id(t->name));
+        if (r < 0)
+                return r;
+        return settings_setf(child, "if_id_out", "0x%08x", tunnel_if_id(t->name));
+}
+
 static int render_child(const Tunnel *t, const Proposals *prop, SettingsNode *conn) {
         const Profile *p = t->profile;
         SettingsNode *children, *child;
@@ -169,14 +200,17 @@ static int render_child(const Tunnel *t, const Proposals *prop, SettingsNode *co
         if (!child)
                 return -ENOMEM;
 
-        /* One child with every prefix on each side: IKEv2 carries several
-         * traffic selectors per CHILD_SA, and the policies installed are the
-         * cross product — what Azure's UsePolicyBasedTrafficSelectors expects
-         * (facts §1.3.8). */
-        r = set_prefixes(child, "local_ts", &t->local_prefixes);
-        if (r < 0)
-                return r;
-        r = set_prefixes(child, "remote_ts", &t->remote_prefixes);
+        if (t->mode == TUNNEL_MODE_ROUTE)
+                r = render_route_ts(t, child);
+        else {
+                /* One child with every prefix on each side: IKEv2 carries
+                 * several traffic selectors per CHILD_SA, and the policies
+                 * installed are the cross product — what Azure's
+                 * UsePolicyBasedTrafficSelectors expects (facts §1.3.8). */
+                r = set_prefixes(child, "local_ts", &t->local_prefixes);
+                if (r >= 0)
+                        r = set_prefixes(child, "remote_ts", &t->remote_prefixes);
+        }
         if (r < 0)
                 return r;
         r = set_list1(child, "esp_proposals", prop->esp, 0);

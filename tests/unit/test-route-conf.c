@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include "conf-internal.h"
+#include "ikepolicy.h"
 #include "testhelp.h"
 
 static const ConfOptions no_files = { .check_files = false };
@@ -204,10 +205,59 @@ static void test_model(void **state) {
         assert_string_equal(tunnel_mode_to_string(TUNNEL_MODE_ROUTE), "route");
 }
 
+/* Renders tunnel "a" of text (valid) into a swanctl.conf text. */
+static char *render_text(const char *text) {
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(config_freep) Config *c = config_new("/etc/gatewayd");
+        _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL);
+        char *out = NULL;
+        size_t n = 0;
+        FILE *f;
+
+        assert_non_null(c);
+        assert_non_null(root);
+        assert_int_equal(conf_parse_tunnel(c, "a", "tunnels.d/a.conf", text, strlen(text), &d), 0);
+        assert_int_equal(conf_finish(c, &no_files, &d), 0);
+        assert_no_errors(&d);
+        assert_int_equal(ikepolicy_render_tunnel(&c->gateway, c->tunnels[0], root), 0);
+        f = open_memstream(&out, &n);
+        assert_non_null(f);
+        assert_int_equal(settings_print_swanctl(root, f), 0);
+        assert_int_equal(fclose(f), 0);
+        return out;
+}
+
+static void test_render(void **state) {
+        _cleanup_free_ char *route = NULL, *route6 = NULL, *policy = NULL;
+        char want[128];
+
+        /* Route mode: any-to-any per family, the interface id both ways. */
+        route = render_text(AB);
+        assert_non_null(strstr(route, "local_ts = 0.0.0.0/0\n"));
+        assert_non_null(strstr(route, "remote_ts = 0.0.0.0/0\n"));
+        snprintf(want, sizeof(want), "if_id_in = 0x%08x\n", tunnel_if_id("a"));
+        assert_non_null(strstr(route, want));
+        snprintf(want, sizeof(want), "if_id_out = 0x%08x\n", tunnel_if_id("a"));
+        assert_non_null(strstr(route, want));
+        assert_null(strstr(route, "198.51.100"));
+
+        route6 = render_text(A1 A2 A3 "LocalPrefixes=198.51.100.0/26, 2001:db8:a::/48\n"
+                             "RemotePrefixes=198.51.100.128/26, 2001:db8:b::/48\n" A6);
+        assert_non_null(strstr(route6, "local_ts = 0.0.0.0/0, ::/0\n"));
+        assert_non_null(strstr(route6, "remote_ts = 0.0.0.0/0, ::/0\n"));
+
+        /* Policy mode: the prefixes, no interface id. */
+        policy = render_text(A1 A2 A3 A4 A5);
+        assert_non_null(strstr(policy, "local_ts = 198.51.100.0/26\n"));
+        assert_non_null(strstr(policy, "remote_ts = 198.51.100.128/26\n"));
+        assert_null(strstr(policy, "if_id"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_rows),
                 cmocka_unit_test(test_model),
+                cmocka_unit_test(test_render),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
