@@ -35,6 +35,8 @@ struct Guard {
         struct nl_sock *xfrm;
         const Config *config;
         int tun_ifindex;
+        int *route_ifindex;           /* route mode: [i] for config->tunnels[i], 0 = no interface */
+        size_t n_route_ifindex;
         char *nft_applied;            /* the table text last applied */
         char *nft_listed;             /* its listing right after (normalized), NULL if unknown */
         int link_fd;
@@ -51,6 +53,35 @@ static int tun_ifindex(const Config *c) {
         return (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME); /* 0 when absent */
 }
 
+/* Route mode: the index of each route tunnel's XFRM interface (0 when it
+ * is absent or the tunnel is not in route mode), into *ret (malloc'd, one
+ * per tunnel). */
+static int route_ifindexes(const Config *c, int **ret) {
+        int *v = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(int));
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                char ifname[TUNNEL_IFNAME_MAX + 1];
+
+                if (c->tunnels[i]->mode == TUNNEL_MODE_ROUTE && c->gateway.data_plane == DATA_PLANE_KERNEL)
+                        v[i] = (int) if_nametoindex(tunnel_ifname(c->tunnels[i]->name, ifname));
+        }
+        *ret = v;
+        return 0;
+}
+
+/* Whether a route tunnel's interface came, went or changed since the last
+ * sync. */
+static bool route_ifindexes_changed(Guard *g) {
+        _cleanup_free_ int *now = NULL;
+
+        if (!g->config || route_ifindexes(g->config, &now) < 0)
+                return true;
+        return g->n_route_ifindex != g->config->n_tunnels ||
+               (g->n_route_ifindex > 0 && memcmp(now, g->route_ifindex, g->n_route_ifindex * sizeof(int)) != 0);
+}
+
 /* The XFRM half: makes our policies equal to g->config. quiet: no info line
  * (a heal reports with its own event). Errors are logged here. */
 static int sync_xfrm(Guard *g, bool quiet, XfrmApplyStats *ret_st) {
@@ -61,7 +92,14 @@ static int sync_xfrm(Guard *g, bool quiet, XfrmApplyStats *ret_st) {
         int r;
 
         g->tun_ifindex = tun_ifindex(c);
-        r = shield_build_config(c, g->tun_ifindex, &want);
+        free(g->route_ifindex);
+        g->n_route_ifindex = 0;
+        r = route_ifindexes(c, &g->route_ifindex);
+        if (r < 0)
+                return log_oom();
+        g->n_route_ifindex = c->n_tunnels;
+        r = shield_build_routes((const Tunnel *const *) c->tunnels, c->n_tunnels, c->gateway.data_plane,
+                                g->tun_ifindex, g->route_ifindex, &want);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the shield: %m");
         r = xfrm_shield_apply(g->xfrm, &want, &st, &extack);
@@ -269,6 +307,12 @@ static int on_link(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 
         while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
                 ;
+        if (g->config && tun_ifindex(g->config) == g->tun_ifindex && route_ifindexes_changed(g)) {
+                log_info("A route tunnel's interface appeared, went or changed; updating the shield");
+                if (guard_apply(g, g->config) < 0)
+                        return 0; /* logged there; the next change or reload retries */
+                return 0;
+        }
         if (g->config && tun_ifindex(g->config) != g->tun_ifindex) {
                 log_info("Tunnel device %s %s; updating the shield", SHIELD_DEFAULT_TUN_NAME,
                          tun_ifindex(g->config) ? "appeared" : "disappeared");
@@ -347,6 +391,7 @@ Guard *guard_free(Guard *g) {
         sd_event_unref(g->event);
         free(g->nft_applied);
         free(g->nft_listed);
+        free(g->route_ifindex);
         free(g);
         return NULL;
 }

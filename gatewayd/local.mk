@@ -1,6 +1,6 @@
 # Link order: dependents before dependencies.
 GW_CORE_LIBS = gatewayd/libgatewayd.a xfrm/libxfrm.a ikepolicy/libikepolicy.a conf/libconf.a common/libcommon.a \
-	$(OPENSSL_LIBS) $(SYSTEMD_LIBS) $(LIBNL_XFRM_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS)
+	$(OPENSSL_LIBS) $(SYSTEMD_LIBS) $(LIBNL_XFRM_LIBS) $(LIBNL_ROUTE_LIBS) $(LIBNL_LIBS) $(NFTABLES_LIBS)
 
 noinst_LIBRARIES += gatewayd/libgatewayd.a
 gatewayd_libgatewayd_a_SOURCES = \
@@ -18,6 +18,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
 	gatewayd/guard.c gatewayd/guard.h \
+	gatewayd/route.c gatewayd/route.h \
 	gatewayd/bootshield.c gatewayd/bootshield.h \
 	gatewayd/write-file.c gatewayd/write-file.h \
 	gatewayd/owned.c gatewayd/owned.h \
@@ -26,7 +27,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/metrics.c gatewayd/metrics.h \
 	gatewayd/health.c gatewayd/health.h \
 	gatewayd/certexpiry.c gatewayd/certexpiry.h
-gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
+gatewayd_libgatewayd_a_CFLAGS = $(AM_CFLAGS) $(SYSTEMD_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS) $(LIBNL_ROUTE_CFLAGS)
 
 sbin_PROGRAMS += gatewayd/gatewayd
 gatewayd_gatewayd_SOURCES = gatewayd/main.c

@@ -22,6 +22,7 @@
 #include "owned.h"
 #include "xfrm-kernel.h"
 #include "retry.h"
+#include "route.h"
 #include "vici-client.h"
 
 #define RECONNECT_MIN_USEC (100 * 1000ULL)
@@ -41,6 +42,7 @@ struct Manager {
         int64_t config_time;          /* when config was checked (wall clock, s) */
 
         Guard *guard;
+        Routes *routes;               /* route mode's interfaces and routes; NULL if rtnetlink failed */
         VICIClient *vici;
         ApplyContext apply;
         bool vici_up, vici_was_up;
@@ -229,8 +231,17 @@ static void check_certificates(Manager *m) {
         status_changed(m);
 }
 
+/* Route mode follows health at once (failover must not wait for the
+ * status debounce). force: compare with the kernel even if nothing
+ * changed. Logged there. */
+static void sync_routes(Manager *m, const Config *c, bool force) {
+        if (m->routes)
+                (void) routes_sync(m->routes, c, health_status(m->health, realtime_usec()), force);
+}
+
 /* Health changed: the status file follows shortly. */
 static void status_changed(Manager *m) {
+        sync_routes(m, m->config, false);
         if (m->status_timer)
                 return;
         if (sd_event_add_time_relative(m->event, &m->status_timer, CLOCK_MONOTONIC, STATUS_DEBOUNCE_USEC, 10 * 1000,
@@ -540,6 +551,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* A change nobody announced (a notification lost, a watch that could
          * not start) is found here at the latest; cheap when all is there. */
         (void) guard_heal(m->guard, "periodic check");
+        sync_routes(m, m->config, true);
         health_poll(m);
         if (!m->vici_up)
                 (void) write_status(m);
@@ -805,6 +817,9 @@ int manager_reload(Manager *m) {
          * removed tunnels (or FailClosed=no) go. A failure (logged with the
          * kernel's reason) does not hold the tunnels back: a tunnel never
          * leaks, a gap in the shield only matters while it is down. */
+        /* Route mode's interfaces first: the shield's allows are bound to
+         * them. */
+        sync_routes(m, c, true);
         q = guard_apply(m->guard, c);
         if (q < 0)
                 log_warning("Applying the configuration without a complete shield");
@@ -970,6 +985,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
+        r = routes_new(&m->routes);
+        if (r < 0)
+                log_error_errno(r, "Failed to open the rtnetlink socket; route-mode tunnels get no interface: %m");
         r = vici_client_new(e, m->config->gateway.vici, apply_load_file, &m->opts, &m->vici);
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
@@ -1004,6 +1022,7 @@ int manager_start(Manager *m) {
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
          * failure does not hold the tunnels back (see manager_reload). */
+        sync_routes(m, m->config, true);
         r = guard_apply(m->guard, m->config);
         if (r < 0)
                 log_warning("Starting the tunnels without a complete shield");
@@ -1056,6 +1075,7 @@ Manager *manager_free(Manager *m) {
         health_free(m->health);
         vici_client_free(m->vici);
         guard_free(m->guard);
+        routes_free(m->routes);
         config_free(m->config);
         free(m->fp);
         owned_clear(&m->owned);

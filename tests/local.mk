@@ -8,6 +8,7 @@ UNIT_TESTS = \
 	tests/unit/test-ini \
 	tests/unit/test-conf \
 	tests/unit/test-route-conf \
+	tests/unit/test-route \
 	tests/unit/test-hostile \
 	tests/unit/test-secret \
 	tests/unit/test-creds \
@@ -64,6 +65,9 @@ tests_unit_test_settings_LDADD = $(UNIT_LDADD)
 tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
 tests_unit_test_ini_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ini_LDADD = $(UNIT_LDADD)
+tests_unit_test_route_SOURCES = tests/unit/test-route.c
+tests_unit_test_route_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_ROUTE_CFLAGS)
+tests_unit_test_route_LDADD = $(UNIT_LDADD)
 tests_unit_test_route_conf_SOURCES = tests/unit/test-route-conf.c
 tests_unit_test_route_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_route_conf_LDADD = $(UNIT_LDADD)

@@ -141,6 +141,24 @@ static void write_mss_rules(FILE *f, const Tunnel *const *tunnels, size_t n, con
                 }
 }
 
+/* Route mode: the clamp also on the tunnel's XFRM interface, both ways, for
+ * whatever is routed through it (BGP's own session included). */
+static void write_route_mss_rules(FILE *f, const Tunnel *const *tunnels, size_t n, bool forward) {
+        for (size_t i = 0; i < n; i++) {
+                const Tunnel *t = tunnels[i];
+                char ifname[TUNNEL_IFNAME_MAX + 1];
+
+                if (t->mode != TUNNEL_MODE_ROUTE || !t->enabled || t->tcp_mss_clamp == 0)
+                        continue;
+                tunnel_ifname(t->name, ifname);
+                for (int dir = 0; dir < (forward ? 2 : 1); dir++)
+                        fprintf(f,
+                                "\t\t%s \"%s\" tcp flags syn tcp option maxseg size > %u tcp option maxseg size "
+                                "set %u\n",
+                                dir == 0 ? "oifname" : "iifname", ifname, t->tcp_mss_clamp, t->tcp_mss_clamp);
+        }
+}
+
 static void write_shield_rules(FILE *f, const Tunnel *const *tunnels, size_t n, const char *tun) {
         for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
                 if (count_prefixes(tunnels, n, wants_shield, 0, families[fa].family) > 0)
@@ -214,6 +232,7 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 if (n_shield6 > 0)
                         write_shield6_out_rule(f, tun_name);
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
+                write_route_mss_rules(f, tunnels, n_tunnels, true);
                 fputs("\t}\n", f);
         }
         if (n_mss > 0 || n_shield6 > 0) {
@@ -221,6 +240,7 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 if (n_shield6 > 0)
                         write_shield6_out_rule(f, tun_name);
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
+                write_route_mss_rules(f, tunnels, n_tunnels, false);
                 fputs("\t}\n", f);
         }
         if (userspace && n_shield > 0) {

@@ -363,3 +363,50 @@ const char *shield_policy_to_string(const ShieldPolicy *p, char *buf, size_t siz
                  p->priority, p->index, p->tunnel[0] ? " tunnel " : "", p->tunnel);
         return buf;
 }
+
+int shield_build_routes(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane, int tun_ifindex,
+                        const int *route_ifindex, ShieldPolicySet *ret) {
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet s = {};
+        uint32_t slots[_SHIELD_DIR_MAX] = {};
+        int r;
+
+        r = shield_build(tunnels, n_tunnels, data_plane, tun_ifindex, &s);
+        if (r < 0)
+                return r;
+        /* Route mode: what is routed into a tunnel's XFRM interface is looked
+         * up in the forward (and IPv4 output) path with if_id 0 before the
+         * interface encrypts it, so the plain block above would drop it;
+         * an allow bound to the interface, one below the block, lets it on.
+         * Without an SA the interface drops it itself; without a route
+         * into the interface it leaves by another device and meets the
+         * block. */
+        for (size_t i = 0; route_ifindex && data_plane == DATA_PLANE_KERNEL && i < n_tunnels; i++) {
+                const Tunnel *t = tunnels[i];
+
+                if (!t->fail_closed || t->mode != TUNNEL_MODE_ROUTE || route_ifindex[i] <= 0)
+                        continue;
+                for (size_t j = 0; j < t->remote_prefixes.n; j++) {
+                        Prefix rp = prefix_masked(&t->remote_prefixes.items[j]);
+                        Prefix any = prefix_any(rp.addr.family);
+
+                        if (rp.len == 0 || rp.len > address_bits(rp.addr.family))
+                                return -EINVAL;
+                        r = add_policy(&s, t, SHIELD_DIR_OUT, &any, &rp, route_ifindex[i], SHIELD_ACTION_ALLOW,
+                                       rp.len);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        shield_policy_set_normalize(&s);
+        for (size_t i = 0; i < s.n; i++) {
+                ShieldPolicy *p = &s.items[i];
+
+                if (slots[p->dir] >= SHIELD_INDEX_SLOT_MAX)
+                        return -E2BIG;
+                p->index = shield_index(p->dir, ++slots[p->dir]);
+        }
+        shield_policy_set_clear(ret);
+        *ret = s;
+        s = (ShieldPolicySet) {};
+        return 0;
+}

@@ -152,6 +152,13 @@ int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_
 /* The same for a whole config, with its Gateway.data_plane. */
 int shield_build_config(const Config *c, int tun_ifindex, ShieldPolicySet *ret) _warn_unused_result_;
 
+/* shield_build, plus route mode's allows (kernel data plane): for each
+ * FailClosed Mode=route tunnel i with route_ifindex[i] > 0 (its XFRM
+ * interface), out, any -> RemotePrefix via that interface, allow, one below
+ * the block. route_ifindex may be NULL (none). Same errors. */
+int shield_build_routes(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane, int tun_ifindex,
+                        const int *route_ifindex, ShieldPolicySet *ret) _warn_unused_result_;
+
 typedef struct ShieldDiff {
         ShieldPolicySet add;     /* in want, identity absent from have */
         ShieldPolicySet update;  /* identity present, attributes differ (replace in place) */
