@@ -1103,18 +1103,25 @@ static void test_examples(void **state) {
                 assert_true(asprintf(&dir, "%s/../../conf/examples", dirname(self)) > 0);
         assert_int_equal(conf_load(dir, &no_files, &d, &c), 0);
         assert_no_errors(&d);
-        assert_int_equal(c->n_tunnels, 3);
-        assert_string_equal(c->tunnels[0]->name, "azure-cert");
-        assert_int_equal(c->tunnels[0]->auth, AUTH_CERTIFICATE);
+        assert_int_equal(c->n_tunnels, 5);
+        /* The active-active pair of route tunnels with BGP. */
+        for (size_t i = 0; i < 2; i++) {
+                assert_int_equal(c->tunnels[i]->mode, TUNNEL_MODE_ROUTE);
+                assert_true(c->tunnels[i]->has_bgp);
+        }
+        assert_string_equal(c->tunnels[0]->name, "azure-aa-0");
+        assert_int_equal(c->gateway.bgp_asn, 65010);
+        assert_string_equal(c->tunnels[2]->name, "azure-cert");
+        assert_int_equal(c->tunnels[2]->auth, AUTH_CERTIFICATE);
         /* Relative paths are taken from the config dir. */
         assert_true(asprintf(&want, "%s/private/gateway.key", dir) > 0);
-        assert_string_equal(c->tunnels[0]->private_key, want);
+        assert_string_equal(c->tunnels[2]->private_key, want);
         free(want);
-        assert_string_equal(c->tunnels[1]->name, "azure-forced");
-        assert_true(prefix_is_default(&c->tunnels[1]->local_prefixes.items[0]));
-        assert_string_equal(c->tunnels[2]->name, "azure-psk");
+        assert_string_equal(c->tunnels[3]->name, "azure-forced");
+        assert_true(prefix_is_default(&c->tunnels[3]->local_prefixes.items[0]));
+        assert_string_equal(c->tunnels[4]->name, "azure-psk");
         assert_true(asprintf(&want, "%s/psk/azure-psk", dir) > 0);
-        assert_string_equal(c->tunnels[2]->psk_file, want);
+        assert_string_equal(c->tunnels[4]->psk_file, want);
         free(want);
         assert_non_null(config_find_profile(c, "vnet-gcm128"));
 }
