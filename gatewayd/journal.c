@@ -31,6 +31,9 @@ static const EventInfo event_table[_GATEWAYD_EVENT_MAX] = {
         [EVENT_CERTIFICATE_EXPIRING] = { "certificate-expiring", LOG_WARNING, "2f128bf3533d4e9cbf612d1c08001abf", false },
         [EVENT_CERTIFICATE_EXPIRED] = { "certificate-expired", LOG_ERR, "e14cabca284744308bfa042934882bbd", false },
         [EVENT_WEAK_ALGORITHM] = { "weak-algorithm", LOG_WARNING, "0049fa99c83c44a89f8dd958e838207b", false },
+        /* A flapping peer repeats them. */
+        [EVENT_BGP_UP] = { "bgp-up", LOG_NOTICE, "f004ec23522d45598a046a0b090ecead", true },
+        [EVENT_BGP_DOWN] = { "bgp-down", LOG_WARNING, "413fa1a13b32450fa01036bd7379a4be", true },
 };
 
 /* Fields an event sets itself; an extra field may not repeat them. */

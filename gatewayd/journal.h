@@ -31,6 +31,8 @@ typedef enum GatewaydEvent {
         EVENT_CERTIFICATE_EXPIRING,
         EVENT_CERTIFICATE_EXPIRED,
         EVENT_WEAK_ALGORITHM,
+        EVENT_BGP_UP,
+        EVENT_BGP_DOWN,
         _GATEWAYD_EVENT_MAX,
         _GATEWAYD_EVENT_INVALID = -EINVAL,
 } GatewaydEvent;

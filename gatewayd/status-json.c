@@ -207,6 +207,17 @@ static void write_tunnel(JsonOut *o, const TunnelStatus *t) {
                 fprintf(o->f, "%lld", (long long) t->certificate.days_left);
                 json_close(o, '}');
         }
+        if (t->has_bgp) {
+                json_key(o, "bgp");
+                json_open(o, '{');
+                json_key_string(o, "peer", t->bgp.peer);
+                json_key_u64(o, "peer_asn", t->bgp.peer_asn);
+                json_key_string(o, "state", bgp_state_to_string(t->bgp.state));
+                json_key_time(o, "since", t->bgp.since);
+                json_key_u64(o, "prefixes_received", t->bgp.prefixes_received);
+                json_key_string(o, "reason", t->bgp.reason);
+                json_close(o, '}');
+        }
         json_close(o, '}');
 }
 

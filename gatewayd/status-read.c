@@ -391,6 +391,36 @@ static int parse_certificate(Parser *p, const Where *w, json_object *o, TunnelSt
         return 0;
 }
 
+static int parse_bgp(Parser *p, const Where *w, json_object *o, TunnelStatus *t) {
+        static const char *const keys[] = { "peer", "peer_asn", "state", "since", "prefixes_received", "reason", NULL };
+        _cleanup_free_ char *state = NULL;
+        uint64_t asn;
+        AT(w_peer, w, "peer");
+        AT(w_asn, w, "peer_asn");
+        AT(w_state, w, "state");
+        AT(w_since, w, "since");
+        AT(w_pfx, w, "prefixes_received");
+        AT(w_reason, w, "reason");
+        int r;
+
+        r = expect_object(p, w, o, keys, NULL);
+        if (r < 0)
+                return r;
+        t->has_bgp = true;
+        if ((r = get_string(p, &w_peer, member(o, "peer"), false, STATUS_MAX_STRING, &t->bgp.peer)) < 0 ||
+            (r = get_u64(p, &w_asn, member(o, "peer_asn"), UINT32_MAX, &asn)) < 0 ||
+            (r = get_string(p, &w_state, member(o, "state"), false, QUOTE_MAX, &state)) < 0 ||
+            (r = get_time(p, &w_since, member(o, "since"), true, &t->bgp.since)) < 0 ||
+            (r = get_u64(p, &w_pfx, member(o, "prefixes_received"), UINT64_MAX, &t->bgp.prefixes_received)) < 0 ||
+            (r = get_string(p, &w_reason, member(o, "reason"), true, STATUS_MAX_STRING, &t->bgp.reason)) < 0)
+                return r;
+        t->bgp.peer_asn = (uint32_t) asn;
+        t->bgp.state = bgp_state_from_string(state);
+        if (t->bgp.state < 0)
+                return fail(p, &w_state, "'%s' is not one of established, connecting, down", quote(state));
+        return 0;
+}
+
 /* "KEYWORD" or "KEYWORD: detail". */
 static int parse_last_error(Parser *p, const Where *w, json_object *v, TunnelStatus *t) {
         _cleanup_free_ char *s = NULL;
@@ -428,9 +458,9 @@ static int parse_tunnel(Parser *p, const Where *w, json_object *o, void *userdat
         GatewayStatus *s = userdata;
         static const char *const keys[] = { "name", "state", "since", "local_address", "remote_address", "profile",
                                             "ike", "children", "shield", "last_error", NULL };
-        static const char *const optional[] = { "certificate", NULL };
+        static const char *const optional[] = { "certificate", "bgp", NULL };
         _cleanup_free_ char *name = NULL, *state = NULL, *shield = NULL;
-        json_object *cert;
+        json_object *cert, *bgp;
         TunnelStatus *t;
         int r;
         AT(w_name, w, "name");
@@ -444,6 +474,7 @@ static int parse_tunnel(Parser *p, const Where *w, json_object *o, void *userdat
         AT(w_shield, w, "shield");
         AT(w_err, w, "last_error");
         AT(w_cert, w, "certificate");
+        AT(w_bgp, w, "bgp");
 
         r = expect_object(p, w, o, keys, optional);
         if (r < 0)
@@ -484,8 +515,13 @@ static int parse_tunnel(Parser *p, const Where *w, json_object *o, void *userdat
         if (r < 0)
                 return r;
 
-        if (json_object_object_get_ex(o, "certificate", &cert))
-                return parse_certificate(p, &w_cert, cert, t);
+        if (json_object_object_get_ex(o, "certificate", &cert)) {
+                r = parse_certificate(p, &w_cert, cert, t);
+                if (r < 0)
+                        return r;
+        }
+        if (json_object_object_get_ex(o, "bgp", &bgp))
+                return parse_bgp(p, &w_bgp, bgp, t);
         return 0;
 }
 

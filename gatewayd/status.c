@@ -92,6 +92,13 @@ void tunnel_status_clear_children(TunnelStatus *t) {
         t->n_children = 0;
 }
 
+static const char *const bgp_state_table[_BGP_STATE_MAX] = {
+        [BGP_STATE_DOWN] = "down",
+        [BGP_STATE_CONNECTING] = "connecting",
+        [BGP_STATE_ESTABLISHED] = "established",
+};
+DEFINE_STRING_TABLE(bgp_state, BgpState);
+
 static TunnelStatus *tunnel_status_free(TunnelStatus *t) {
         if (!t)
                 return NULL;
@@ -102,6 +109,8 @@ static TunnelStatus *tunnel_status_free(TunnelStatus *t) {
         free(t->ike.proposal);
         tunnel_status_clear_children(t);
         free(t->last_error_detail);
+        free(t->bgp.peer);
+        free(t->bgp.reason);
         free(t);
         return NULL;
 }

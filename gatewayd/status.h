@@ -120,6 +120,27 @@ typedef struct CertificateStatus {
         int64_t days_left;            /* negative once expired; see status_days_left() */
 } CertificateStatus;
 
+/* A route tunnel's BGP session (FRR's view, polled on the health timer). */
+typedef enum BgpState {
+        BGP_STATE_DOWN,                /* no session: FRR unreachable, the tunnel down, or not configured yet */
+        BGP_STATE_CONNECTING,          /* Idle, Connect, Active, OpenSent, OpenConfirm */
+        BGP_STATE_ESTABLISHED,
+        _BGP_STATE_MAX,
+        _BGP_STATE_INVALID = -EINVAL,
+} BgpState;
+
+const char *bgp_state_to_string(BgpState s);
+BgpState bgp_state_from_string(const char *s);
+
+typedef struct BgpStatus {
+        char *peer;                   /* BgpPeerAddress; required */
+        uint32_t peer_asn;
+        BgpState state;
+        usec_t since;                 /* in this state since; 0: unknown */
+        uint64_t prefixes_received;   /* accepted by the prefix filter */
+        char *reason;                 /* why not established (bgp-down's GATEWAYD_REASON), or NULL */
+} BgpStatus;
+
 typedef struct TunnelStatus {
         char *name;                   /* a valid object name ([A-Za-z0-9_-]{1,64}) */
         TunnelState state;
@@ -136,6 +157,8 @@ typedef struct TunnelStatus {
         char *last_error_detail;      /* NULL or text, only with a last_error */
         bool has_certificate;         /* Authentication=certificate: certificate is written */
         CertificateStatus certificate;
+        bool has_bgp;                 /* Mode=route with BGP: bgp is written */
+        BgpStatus bgp;
         /* Not in the document (packaging/status.schema.json): for the metrics only. */
         usec_t last_rekey;            /* last completed rekey; 0: none */
 } TunnelStatus;

@@ -98,6 +98,17 @@ GatewayStatus *fixture_reasons(void) {
                 snprintf(name, sizeof(name), "t%d", e);
                 t = tunnel(s, name, TUNNEL_STATE_DOWN, FIXTURE_NOW, NULL, NULL, NULL, SHIELD_STATE_ENGAGED);
                 CHECK(tunnel_status_set_error(t, (TunnelError) e, "what charon said") == 0);
+                /* Route tunnels with BGP: every session state, and why. */
+                if (e < _BGP_STATE_MAX) {
+                        t->has_bgp = true;
+                        CHECK((t->bgp.peer = strdup("169.254.21.1")) != NULL);
+                        t->bgp.peer_asn = 65515;
+                        t->bgp.state = (BgpState) e;
+                        t->bgp.since = FIXTURE_NOW;
+                        t->bgp.prefixes_received = (uint64_t) e;
+                        if (t->bgp.state != BGP_STATE_ESTABLISHED)
+                                CHECK((t->bgp.reason = strdup(e == 0 ? "tunnel-down" : "session-lost: Active")) != NULL);
+                }
         }
         return s;
 }

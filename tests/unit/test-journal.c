@@ -116,6 +116,8 @@ static void test_table(void **state) {
                 { EVENT_CERTIFICATE_EXPIRING, "certificate-expiring", LOG_WARNING, false },
                 { EVENT_CERTIFICATE_EXPIRED, "certificate-expired", LOG_ERR, false },
                 { EVENT_WEAK_ALGORITHM, "weak-algorithm", LOG_WARNING, false },
+                { EVENT_BGP_UP, "bgp-up", LOG_NOTICE, true },
+                { EVENT_BGP_DOWN, "bgp-down", LOG_WARNING, true },
         };
 
         assert_int_equal(ELEMENTSOF(rows), _GATEWAYD_EVENT_MAX);
