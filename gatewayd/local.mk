@@ -19,6 +19,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/manager.c gatewayd/manager.h \
 	gatewayd/guard.c gatewayd/guard.h \
 	gatewayd/route.c gatewayd/route.h \
+	gatewayd/frr.c gatewayd/frr.h \
 	gatewayd/bootshield.c gatewayd/bootshield.h \
 	gatewayd/write-file.c gatewayd/write-file.h \
 	gatewayd/owned.c gatewayd/owned.h \

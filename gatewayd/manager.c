@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <libgen.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@
 #include "xfrm-kernel.h"
 #include "retry.h"
 #include "route.h"
+#include "frr.h"
 #include "vici-client.h"
 
 #define RECONNECT_MIN_USEC (100 * 1000ULL)
@@ -43,6 +45,7 @@ struct Manager {
 
         Guard *guard;
         Routes *routes;               /* route mode's interfaces and routes; NULL if rtnetlink failed */
+        Frr *frr;                     /* BGP through FRR */
         VICIClient *vici;
         ApplyContext apply;
         bool vici_up, vici_was_up;
@@ -552,6 +555,8 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
          * not start) is found here at the latest; cheap when all is there. */
         (void) guard_heal(m->guard, "periodic check");
         sync_routes(m, m->config, true);
+        if (m->frr)
+                frr_poll(m->frr, m->config, health_status(m->health, realtime_usec()), realtime_usec());
         health_poll(m);
         if (!m->vici_up)
                 (void) write_status(m);
@@ -823,6 +828,8 @@ int manager_reload(Manager *m) {
         q = guard_apply(m->guard, c);
         if (q < 0)
                 log_warning("Applying the configuration without a complete shield");
+        if (m->frr)
+                (void) frr_apply(m->frr, c, false); /* logged there */
 
         if (m->vici_up) {
                 batch_begin(m, "reload");
@@ -985,6 +992,15 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
+        {
+                _cleanup_free_ char *sdir = strdup(m->config->gateway.status_file), *path = NULL;
+
+                if (!sdir || asprintf(&path, "%s/bgp-frr.conf", dirname(sdir)) < 0)
+                        return -ENOMEM;
+                r = frr_new(path, &m->frr);
+                if (r < 0)
+                        return r;
+        }
         r = routes_new(&m->routes);
         if (r < 0)
                 log_error_errno(r, "Failed to open the rtnetlink socket; route-mode tunnels get no interface: %m");
@@ -1026,6 +1042,8 @@ int manager_start(Manager *m) {
         r = guard_apply(m->guard, m->config);
         if (r < 0)
                 log_warning("Starting the tunnels without a complete shield");
+        if (m->frr)
+                (void) frr_apply(m->frr, m->config, true); /* logged there */
         cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)
@@ -1076,6 +1094,7 @@ Manager *manager_free(Manager *m) {
         vici_client_free(m->vici);
         guard_free(m->guard);
         routes_free(m->routes);
+        frr_free(m->frr);
         config_free(m->config);
         free(m->fp);
         owned_clear(&m->owned);

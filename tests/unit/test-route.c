@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "frr.h"
 #include "route.h"
 #include "shield.h"
 #include "testhelp.h"
@@ -274,6 +275,146 @@ static void test_shield_allows(void **state) {
         assert_int_equal(s.n, plain.n);
 }
 
+/* ---- FRR ---- */
+
+#define AA0 "[Tunnel]\nRemoteAddress=203.0.113.40\nPreSharedKeyFile=/k\nLocalPrefixes=198.51.100.0/26\n" \
+            "RemotePrefixes=192.0.2.128/25\nMode=route\nBgpPeerAddress=169.254.21.1\nBgpPeerAsn=65515\n"   \
+            "BgpLocalAddress=169.254.21.2\n"
+#define AA1 "[Tunnel]\nRemoteAddress=203.0.113.41\nPreSharedKeyFile=/k\nLocalPrefixes=198.51.100.0/26\n" \
+            "RemotePrefixes=192.0.2.128/25\nMode=route\nBgpPeerAddress=169.254.22.1\nBgpPeerAsn=65515\n"   \
+            "BgpLocalAddress=169.254.22.2\n"
+
+static void test_frr_render(void **state) {
+        static const char *const names[] = { "aa0", "aa1", "a", "p" }, *const texts[] = { AA0, AA1, TA, TP };
+        _cleanup_(config_freep) Config *c = make_config(names, texts, 4);
+        _cleanup_free_ char *text = NULL, *want = NULL;
+        char in0[64], out0[64];
+
+        assert_int_equal(frr_render(c, &text), 0);
+        /* The list names carry a hash of their content; read them off. */
+        assert_int_equal(sscanf(strstr(text, "ip prefix-list gatewayd-aa0-in-"), "ip prefix-list %63s", in0), 1);
+        assert_int_equal(sscanf(strstr(text, "ip prefix-list gatewayd-aa0-out-"), "ip prefix-list %63s", out0), 1);
+        assert_true(asprintf(&want,
+                             "! gatewayd: BGP of the route-based tunnels (generated; gatewayd re-applies it)\n"
+                             "ip prefix-list %s seq 10 permit 192.0.2.128/25 le 32\n"
+                             "ip prefix-list %s seq 10 permit 198.51.100.0/26\n"
+                             "ip prefix-list gatewayd-aa1-in-%s seq 10 permit 192.0.2.128/25 le 32\n"
+                             "ip prefix-list gatewayd-aa1-out-%s seq 10 permit 198.51.100.0/26\n"
+                             "router bgp 65010\n"
+                             " no bgp network import-check\n"
+                             " neighbor 169.254.21.1 remote-as 65515\n"
+                             " neighbor 169.254.21.1 description gatewayd tunnel aa0\n"
+                             " neighbor 169.254.21.1 update-source 169.254.21.2\n"
+                             " neighbor 169.254.22.1 remote-as 65515\n"
+                             " neighbor 169.254.22.1 description gatewayd tunnel aa1\n"
+                             " neighbor 169.254.22.1 update-source 169.254.22.2\n"
+                             " address-family ipv4 unicast\n"
+                             "  network 198.51.100.0/26\n"
+                             "  neighbor 169.254.21.1 activate\n"
+                             "  neighbor 169.254.21.1 prefix-list %s in\n"
+                             "  neighbor 169.254.21.1 prefix-list %s out\n"
+                             "  neighbor 169.254.22.1 activate\n"
+                             "  neighbor 169.254.22.1 prefix-list gatewayd-aa1-in-%s in\n"
+                             "  neighbor 169.254.22.1 prefix-list gatewayd-aa1-out-%s out\n"
+                             "  maximum-paths 8\n"
+                             " exit-address-family\n"
+                             "exit\n",
+                             in0, out0, strrchr(in0, '-') + 1, strrchr(out0, '-') + 1, in0, out0,
+                             strrchr(in0, '-') + 1, strrchr(out0, '-') + 1) > 0);
+        assert_string_equal(text, want);
+
+        /* No BGP tunnel: nothing. */
+        {
+                static const char *const n2[] = { "a" }, *const t2[] = { TA };
+                _cleanup_(config_freep) Config *c2 = make_config(n2, t2, 1);
+                _cleanup_free_ char *none = NULL;
+
+                assert_int_equal(frr_render(c2, &none), 0);
+                assert_string_equal(none, "");
+        }
+}
+
+static void test_frr_script(void **state) {
+        static const char *const names[] = { "aa0", "aa1" }, *const texts[] = { AA0, AA1 };
+        static const char *const n1[] = { "aa0" }, *const t1[] = { AA0 };
+        static const char *const n3[] = { "aa0" },
+                                 *const t3[] = { "[Tunnel]\nRemoteAddress=203.0.113.40\nPreSharedKeyFile=/k\n"
+                                                 "LocalPrefixes=198.51.100.0/27\nRemotePrefixes=192.0.2.128/25\n"
+                                                 "Mode=route\nBgpPeerAddress=169.254.21.1\nBgpPeerAsn=65515\n"
+                                                 "BgpLocalAddress=169.254.21.2\n" };
+        _cleanup_(config_freep) Config *c = make_config(names, texts, 2), *c1 = make_config(n1, t1, 1),
+                                       *c3 = make_config(n3, t3, 1);
+        _cleanup_free_ char *both = NULL, *one = NULL, *changed = NULL, *s = NULL, *s2 = NULL, *s3 = NULL,
+                            *s4 = NULL;
+        char list[64], want[128];
+
+        assert_int_equal(frr_render(c, &both), 0);
+        assert_int_equal(frr_render(c1, &one), 0);
+        assert_int_equal(frr_render(c3, &changed), 0);
+
+        /* Unchanged (or from nothing): just the config, nothing removed. */
+        assert_int_equal(frr_script(both, both, &s), 0);
+        assert_string_equal(s, both);
+        assert_int_equal(frr_script(NULL, both, &s2), 0);
+        assert_string_equal(s2, both);
+
+        /* aa1 removed: its neighbor goes first, its lists after the new
+         * config; aa0 is not named in a removal. */
+        assert_int_equal(frr_script(both, one, &s3), 0);
+        assert_true(strncmp(s3, "router bgp 65010\n no neighbor 169.254.22.1\nexit\n", 48) == 0);
+        assert_non_null(strstr(s3, one));
+        assert_int_equal(sscanf(strstr(both, "ip prefix-list gatewayd-aa1-in-"), "ip prefix-list %63s", list), 1);
+        snprintf(want, sizeof(want), "no ip prefix-list %s\n", list);
+        assert_non_null(strstr(s3 + strlen(s3) - 200, want));
+        assert_null(strstr(s3, "no neighbor 169.254.21.1"));
+
+        /* LocalPrefixes changed: the old network goes, the new out-list
+         * replaces the old one (new name), the old list goes last. */
+        {
+                _cleanup_free_ char *s5 = NULL;
+
+                assert_int_equal(frr_script(one, changed, &s5), 0);
+                assert_non_null(strstr(s5, " address-family ipv4 unicast\n  no network 198.51.100.0/26\n"));
+                assert_int_equal(sscanf(strstr(one, "ip prefix-list gatewayd-aa0-out-"), "ip prefix-list %63s", list), 1);
+                snprintf(want, sizeof(want), "no ip prefix-list %s\n", list);
+                assert_true(strstr(s5, want) > strstr(s5, "exit-address-family\nexit\n! gatewayd"));
+                assert_null(strstr(s5, "no neighbor"));
+        }
+
+        /* No BGP any more: the whole router bgp block and the lists go. */
+        assert_int_equal(frr_script(one, "", &s4), 0);
+        assert_true(strncmp(s4, "no router bgp 65010\n", 20) == 0);
+        assert_non_null(strstr(s4, "no ip prefix-list gatewayd-aa0-in-"));
+}
+
+static void test_frr_summary(void **state) {
+        static const char json[] =
+                "{\n\"ipv4Unicast\":{\n  \"routerId\":\"169.254.22.2\",\n  \"as\":65010,\n"
+                "  \"peers\":{\n    \"169.254.21.1\":{\n      \"hostname\":\"az0\",\n"
+                "      \"remoteAs\":65515,\n      \"state\":\"Established\",\n      \"peerState\":\"OK\",\n"
+                "      \"pfxRcd\":2,\n      \"pfxSnt\":1,\n      \"desc\":\"gatewayd tunnel aa0 \\\"x\\\" }\"\n    },\n"
+                "    \"169.254.22.1\":{\n      \"remoteAs\":65515,\n      \"state\":\"Active\",\n"
+                "      \"pfxRcd\":0\n    }\n  },\n  \"totalPeers\":2\n}\n}\n";
+        FrrPeer p;
+
+        assert_int_equal(frr_summary_peer(json, "169.254.21.1", &p), 0);
+        assert_true(p.found);
+        assert_true(p.established);
+        assert_string_equal(p.state, "Established");
+        assert_int_equal(p.prefixes_received, 2);
+        assert_int_equal(frr_summary_peer(json, "169.254.22.1", &p), 0);
+        assert_true(p.found);
+        assert_false(p.established);
+        assert_string_equal(p.state, "Active");
+        assert_int_equal(frr_summary_peer(json, "169.254.23.1", &p), 0);
+        assert_false(p.found);
+        /* FRR without a BGP instance answers {}; an error is no summary. */
+        assert_int_equal(frr_summary_peer("{}\n", "169.254.21.1", &p), 0);
+        assert_false(p.found);
+        assert_int_equal(frr_summary_peer("% BGP instance not found\n", "169.254.21.1", &p), -EBADMSG);
+        assert_int_equal(frr_summary_peer("{\"169.254.21.1\":{\"state\":\"Established\"", "169.254.21.1", &p), -EBADMSG);
+}
+
 /* ---- builders, decoded ---- */
 
 static void test_build_link(void **state) {
@@ -369,6 +510,9 @@ int main(void) {
                 cmocka_unit_test(test_ecmp),
                 cmocka_unit_test(test_link_state),
                 cmocka_unit_test(test_shield_allows),
+                cmocka_unit_test(test_frr_render),
+                cmocka_unit_test(test_frr_script),
+                cmocka_unit_test(test_frr_summary),
                 cmocka_unit_test(test_build_link),
                 cmocka_unit_test(test_build_addr_route),
         };
