@@ -164,7 +164,6 @@ typedef enum RouteKeyKind {
         ROUTE_KEY_IFNAME,
         ROUTE_KEY_IF_ID,
         ROUTE_KEY_BGP_PEER,
-        ROUTE_KEY_BGP_LOCAL,
         _ROUTE_KEY_MAX,
 } RouteKeyKind;
 
@@ -195,9 +194,7 @@ static bool route_key(const Tunnel *t, RouteKeyKind kind, RouteKey *k) {
                 memcpy(k->key, &id, sizeof(id));
                 return true;
         case ROUTE_KEY_BGP_PEER:
-        case ROUTE_KEY_BGP_LOCAL:
-                return bgp_address_key(t, kind == ROUTE_KEY_BGP_PEER ? TUNNEL_BGP_PEER_ADDRESS
-                                                                     : TUNNEL_BGP_LOCAL_ADDRESS, k);
+                return bgp_address_key(t, TUNNEL_BGP_PEER_ADDRESS, k);
         default:
                 return false;
         }
@@ -217,23 +214,21 @@ static int report_clash(const RouteKey *a, const RouteKey *b, RouteKeyKind kind,
                                   "Mode=route: the XFRM interface id 0x%08x (a hash of the name) is also that of "
                                   "tunnel '%s' (%s); rename one of the tunnels",
                                   tunnel_if_id(b->t->name), a->t->name, a->t->path);
-        case ROUTE_KEY_BGP_PEER:
+        default:
                 return diag_error(d, b->t->path, tunnel_line(b->t, TUNNEL_BGP_PEER_ADDRESS),
                                   "BgpPeerAddress '%s' is also that of tunnel '%s' (%s:%u); each BGP peer is "
                                   "reached through one tunnel",
                                   address_to_string(&b->t->bgp_peer_address, abuf), a->t->name, a->t->path,
                                   tunnel_line(a->t, TUNNEL_BGP_PEER_ADDRESS));
-        default:
-                return diag_error(d, b->t->path, tunnel_line(b->t, TUNNEL_BGP_LOCAL_ADDRESS),
-                                  "BgpLocalAddress '%s' is also that of tunnel '%s' (%s:%u); give each tunnel its "
-                                  "own (Azure active-active: one per instance, e.g. 169.254.21.2 and 169.254.22.2)",
-                                  address_to_string(&b->t->bgp_local_address, abuf), a->t->name, a->t->path,
-                                  tunnel_line(a->t, TUNNEL_BGP_LOCAL_ADDRESS));
         }
 }
 
-/* Route tunnels must differ in interface name and id, BGP peer and local
- * address: sorted, a clash is two neighbours. */
+/* Route tunnels must differ in interface name and id and BGP peer address
+ * (FRR knows a neighbor by it): sorted, a clash is two neighbours. The local
+ * BGP address may be shared: Azure's active-active gateway with one
+ * on-premises device peers both instances with the local network gateway's
+ * one BGP address (each tunnel's interface carries it, with its own
+ * peer). */
 static int check_unique(Config *c, DiagList *d) {
         _cleanup_free_ RouteKey *v = NULL;
         int r;

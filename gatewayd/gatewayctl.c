@@ -157,6 +157,26 @@ static int print_azure_cert_auth(const Config *c, const Profile *p) {
         return 0;
 }
 
+/* For every Mode=route tunnel of profile p: the Azure side of a route-based
+ * connection (BGP enabled, ASNs, the APIPA address when used). */
+static int print_azure_route(const Config *c, const Profile *p) {
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+                _cleanup_free_ char *text = NULL;
+                int r;
+
+                if (t->mode != TUNNEL_MODE_ROUTE || t->stub || !streq_ptr(t->profile_name, p->name))
+                        continue;
+                r = ikepolicy_azure_route_commands(&c->gateway, t, arg_resource_group, &text);
+                if (r == -EINVAL)
+                        continue; /* BGP without BgpAsn: --check says so */
+                if (r < 0)
+                        return log_error_errno(r, "Failed to build the Azure commands of tunnel '%s': %m", t->name);
+                fputs(text, stdout);
+        }
+        return 0;
+}
+
 static int verb_azure_policy(char *const *args) {
         const char *name = args[0];
         _cleanup_(config_freep) Config *c = NULL;
@@ -179,7 +199,10 @@ static int verb_azure_policy(char *const *args) {
                 return log_error_errno(r, "Failed to build the Azure commands for profile '%s' (%s): %m", name,
                                        p->path);
         fputs(text, stdout);
-        return print_azure_cert_auth(c, p);
+        r = print_azure_cert_auth(c, p);
+        if (r < 0)
+                return r;
+        return print_azure_route(c, p);
 }
 
 /* Sums "counter packets N" of the drop rules in gatewayd's nftables table. */

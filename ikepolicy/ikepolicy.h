@@ -111,3 +111,10 @@ int ikepolicy_render_config(const Config *c, SettingsNode **ret);
  * forbidden or inconsistent value or a lifetime below Azure's minimum, or if
  * rg/conn contain characters Azure does not allow in names; -ENOMEM. */
 int ikepolicy_azure_commands(const Profile *p, const char *rg, const char *conn, char **ret);
+
+/* The Azure side of a Mode=route tunnel (azure-route.c): the local network
+ * gateway and connection commands, with BGP enabled, both ASNs and BGP
+ * addresses (the APIPA one when used) when the tunnel has BGP. rg NULL: a
+ * placeholder. Returns 0 with a malloc'd text; -EINVAL for a policy-mode
+ * tunnel or BGP without g->bgp_asn; -ENOMEM. */
+int ikepolicy_azure_route_commands(const Gateway *g, const Tunnel *t, const char *rg, char **ret);

@@ -5,5 +5,6 @@ ikepolicy_libikepolicy_a_SOURCES = \
 	ikepolicy/check.c \
 	ikepolicy/certpolicy.c \
 	ikepolicy/render.c \
-	ikepolicy/azure.c
+	ikepolicy/azure.c \
+	ikepolicy/azure-route.c
 ikepolicy_libikepolicy_a_CPPFLAGS = $(IKEPOLICY_LAYER_CPPFLAGS)

@@ -164,10 +164,12 @@ static void test_rows(void **state) {
                 { GW_BGP, AB ABGP, "[Tunnel]\nRemoteAddress=203.0.113.11\nPreSharedKeyFile=/etc/gatewayd/psk/b\n"
                   "LocalPrefixes=198.51.100.0/26\nRemotePrefixes=198.51.100.128/26\nMode=route\n" ABGP,
                   { "tunnels.d/b.conf:7: error: BgpPeerAddress '169.254.21.1' is also that of tunnel 'a' "
-                    "(tunnels.d/a.conf:7); each BGP peer is reached through one tunnel",
-                    "tunnels.d/b.conf:9: error: BgpLocalAddress '169.254.21.2' is also that of tunnel 'a' "
-                    "(tunnels.d/a.conf:9); give each tunnel its own (Azure active-active: one per instance, e.g. "
-                    "169.254.21.2 and 169.254.22.2)" } },
+                    "(tunnels.d/a.conf:7); each BGP peer is reached through one tunnel" } },
+                /* One local BGP address for both instances (one local
+                 * network gateway in Azure): fine. */
+                { GW_BGP, AB ABGP, "[Tunnel]\nRemoteAddress=203.0.113.11\nPreSharedKeyFile=/etc/gatewayd/psk/b\n"
+                  "LocalPrefixes=198.51.100.0/26\nRemotePrefixes=198.51.100.128/26\nMode=route\n"
+                  "BgpPeerAddress=169.254.22.1\nBgpPeerAsn=65515\nBgpLocalAddress=169.254.21.2\n", {} },
                 /* Shared RemotePrefixes: route with route only. */
                 { NULL, AB, "[Tunnel]\nRemoteAddress=203.0.113.11\nPreSharedKeyFile=/etc/gatewayd/psk/b\n"
                   "LocalPrefixes=198.51.100.0/26\nRemotePrefixes=198.51.100.128/25\n",
@@ -253,11 +255,45 @@ static void test_render(void **state) {
         assert_null(strstr(policy, "if_id"));
 }
 
+static void test_azure_route(void **state) {
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(config_freep) Config *c = config_new("/etc/gatewayd");
+        _cleanup_free_ char *bgp = NULL, *stat = NULL;
+        char *none = NULL;
+        const char *t1 = AB "LocalAddress=192.0.2.1\n" ABGP, *t2 = AB;
+
+        assert_non_null(c);
+        assert_int_equal(conf_parse_gateway(c, "gatewayd.conf", GW_BGP, strlen(GW_BGP), &d), 0);
+        assert_int_equal(conf_parse_tunnel(c, "a", "tunnels.d/a.conf", t1, strlen(t1), &d), 0);
+        assert_int_equal(conf_parse_tunnel(c, "s", "tunnels.d/s.conf", t2, strlen(t2), &d), 0);
+        assert_int_equal(conf_parse_tunnel(c, "p", "tunnels.d/p.conf", A1 A2 A3 A4 "RemotePrefixes=192.0.2.128/26\n",
+                                           strlen(A1 A2 A3 A4 "RemotePrefixes=192.0.2.128/26\n"), &d),
+                         0);
+        assert_int_equal(conf_finish(c, &no_files, &d), 0);
+
+        /* BGP: enabled, both ASNs, both addresses, the APIPA one set on
+         * the Azure gateway's instance. */
+        assert_int_equal(ikepolicy_azure_route_commands(&c->gateway, c->tunnels[0], "rg1", &bgp), 0);
+        assert_non_null(strstr(bgp, "az network local-gateway create --resource-group rg1 --name a "
+                                    "--gateway-ip-address 192.0.2.1 --asn 65010 --bgp-peering-address 169.254.21.2\n"));
+        assert_non_null(strstr(bgp, "customBgpIpAddresses=[\"169.254.21.1\"]"));
+        assert_non_null(strstr(bgp, "--enable-bgp --use-policy-based-traffic-selectors false\n"));
+        assert_non_null(strstr(bgp, "ASN 65515 (Azure's default)"));
+        assert_non_null(strstr(bgp, "-EnableBgp $true -GatewayCustomBgpIpAddress $bgp"));
+        /* Static: the prefixes on the local network gateway, no BGP. */
+        assert_int_equal(ikepolicy_azure_route_commands(&c->gateway, c->tunnels[2], NULL, &stat), 0);
+        assert_non_null(strstr(stat, "--local-address-prefixes 198.51.100.0/26\n"));
+        assert_null(strstr(stat, "bgp"));
+        /* Policy mode has no route-based side. */
+        assert_int_equal(ikepolicy_azure_route_commands(&c->gateway, c->tunnels[1], NULL, &none), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_rows),
                 cmocka_unit_test(test_model),
                 cmocka_unit_test(test_render),
+                cmocka_unit_test(test_azure_route),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
