@@ -10,6 +10,7 @@
 #     vmlinux-$KVER        uncompressed kernel (QEMU boots it directly, PVH)
 #     initramfs.cpio.gz    busybox + 9p/virtio/overlay modules + /init
 #     libreswan-root/      dpkg -x of libreswan and what the host lacks of its libraries
+#     frr-root/            dpkg -x of FRR (zebra, bgpd, vtysh) and what the host lacks of its libraries
 #     debs/                the downloaded packages
 # Idempotent: does only what is missing (FORCE=1 redoes everything).
 # Exit status: 0 ready, 77 the packages cannot be had here (no root, no apt,
@@ -53,7 +54,7 @@ t1=$(now)
 
 # 2. The kernel: the version linux-image-amd64 points at, unpacked, not installed.
 if [ -z "${FORCE:-}" ] && [ -f "$VM_WORK/vm.env" ] && [ -f "$VM_WORK/initramfs.cpio.gz" ] &&
-   [ -d "$VM_WORK/libreswan-root" ]; then
+   [ -d "$VM_WORK/libreswan-root" ] && [ -x "$VM_WORK/frr-root/usr/lib/frr/bgpd" ]; then
         . "$VM_WORK/vm.env"
         if [ -f "$KERNEL" ] && [ -d "$VM_WORK/kernel/lib/modules/$KVER" ]; then
                 say "already set up in $VM_WORK (KVER=$KVER)"
@@ -77,9 +78,15 @@ for p in $(apt-cache depends libreswan 2>/dev/null | awk '$1=="Depends:" && $2 ~
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || LS_PACKAGES+=("$p")
 done
 
+# FRR (route-based tunnels with BGP), likewise only unpacked for the guest.
+FRR_PACKAGES=(frr)
+for p in $(apt-cache depends frr 2>/dev/null | awk '$1=="Depends:" && $2 ~ /^lib/{print $2}' | sort -u); do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || FRR_PACKAGES+=("$p")
+done
+
 mkdir -p "$VM_WORK/debs"
 need=()
-for p in "$KPKG" "${LS_PACKAGES[@]}"; do
+for p in "$KPKG" "${LS_PACKAGES[@]}" "${FRR_PACKAGES[@]}"; do
         compgen -G "$VM_WORK/debs/${p}_*.deb" >/dev/null || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -139,6 +146,14 @@ if LD_LIBRARY_PATH=$libs ldd "$pluto" | grep 'not found'; then
         say "pluto's libraries are incomplete (above)"
         exit 1
 fi
+
+# 5. FRR for the guest: unpacked only, copied into the guest's overlay.
+say "unpacking ${FRR_PACKAGES[*]}"
+rm -rf "$VM_WORK/frr-root"
+for p in "${FRR_PACKAGES[@]}"; do
+        dpkg -x "$VM_WORK/debs/${p}"_*.deb "$VM_WORK/frr-root"
+done
+[ -x "$VM_WORK/frr-root/usr/lib/frr/bgpd" ] || { say "no bgpd in the frr package"; exit 1; }
 
 printf 'KVER=%s\nKERNEL=%s\n' "$KVER" "$KERNEL" > "$VM_WORK/vm.env"
 t3=$(now)
