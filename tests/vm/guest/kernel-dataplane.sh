@@ -12,17 +12,22 @@
 #   cbc               fips-cbc against charon
 #   libreswan-gcm256  fips-gcm256 against pluto
 #   libreswan-cbc     fips-cbc against pluto
+#   route-bgp         Mode=route: two tunnels with BGP (FRR) to an Azure-like
+#                     active-active pair, every route-mode fault (route-bgp.sh)
 # Results (logs, captures) are copied to $VM_WORK/out/<phase>/.
 set -uo pipefail
 : "${VM_WORK:?}" "${top_srcdir:?}" "${top_builddir:?}"
 OUT=$VM_WORK/out
 PHASES=("$@")
-[ ${#PHASES[@]} -gt 0 ] || PHASES=(gcm256 cbc libreswan-gcm256 libreswan-cbc)
+[ ${#PHASES[@]} -gt 0 ] || PHASES=(gcm256 cbc libreswan-gcm256 libreswan-cbc route-bgp)
 
 # shellcheck source=tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
 # shellcheck source=tests/integration/shield-lib.sh
 . "$top_srcdir/tests/integration/shield-lib.sh"   # sh_spoof
+
+# shellcheck source=tests/vm/guest/route-bgp.sh
+. "$(dirname "${BASH_SOURCE[0]}")/route-bgp.sh"
 
 T0=$(date +%s%N)
 ts() { printf '%6.1f' "$(( ($(date +%s%N) - T0) / 1000000 ))e-3"; }
@@ -44,7 +49,7 @@ ONPREM_HOST_IP4=198.51.100.10
 VNET_HOST_IP4=198.51.100.140 VNET_HOST_IP6=2001:db8:b::140
 
 say "loading kernel modules"
-modprobe -a xfrm_user xfrm_algo esp4 esp6 xfrm4_tunnel xfrm6_tunnel tunnel4 tunnel6 veth \
+modprobe -a xfrm_user xfrm_algo xfrm_interface esp4 esp6 xfrm4_tunnel xfrm6_tunnel tunnel4 tunnel6 veth \
         gcm seqiv echainiv ghash_generic aesni_intel authenc cbc hmac sha256_generic sha512_generic \
         af_key nf_tables nft_chain_nat 2>/dev/null || true
 grep -q . /proc/net/xfrm_stat || { echo "FAIL: no XFRM in this kernel"; exit 1; }
@@ -487,6 +492,7 @@ EON
 phase() {
         local name=$1 peer profile
         case $name in
+                route-bgp) route_bgp_phase; return ;;
                 gcm256) peer=charon profile=fips-gcm256 FAMILIES=both ;;
                 cbc) peer=charon profile=fips-cbc FAMILIES=both ;;
                 libreswan-gcm256) peer=pluto profile=fips-gcm256 FAMILIES=v4 ;;
