@@ -85,6 +85,10 @@ r_frr_install() {
         [ -x /usr/lib/frr/bgpd ] && return 0
         tar -C "$VM_WORK/frr-root" -cf - . | tar -C / -xf - --keep-directory-symlink
         ldconfig
+        # What the package's postinst would make: FRR's daemons and vtysh
+        # want root in the frrvty group (the guest's /etc is an overlay).
+        grep -q '^frrvty:' /etc/group || echo 'frrvty:x:981:root' >> /etc/group
+        grep -q '^frr:' /etc/group || echo 'frr:x:982:root' >> /etc/group
         mkdir -p /var/run/frr /var/log/frr
         say "$(vtysh --version 2>/dev/null | head -1)"
 }
@@ -144,14 +148,23 @@ exit
 EOC
 }
 
+# r_peer_links_up N: instance N's links up, and the routes a link going
+# down took along.
+r_peer_links_up() {
+        local ns=${R_NS[az$1]}
+        ip -n "$ns" link set wan up
+        ip -n "$ns" link set lan up
+        ip -n "$ns" link set vti0 up
+        ip -n "$ns" route replace default via 192.0.2.254
+        ip -n "$ns" route replace 198.51.100.128/27 via "198.51.100.24$((2 + 4 * $1))"
+}
+
 # r_peer_start N: instance N as a whole (links up, charon with its
 # route-based connection, FRR).
 r_peer_start() {
         local n=az$1 ns=${R_NS[az$1]} dir="$IT_DIR/az$1"
         mkdir -p "$dir"
-        ip -n "$ns" link set wan up
-        ip -n "$ns" link set lan up
-        ip -n "$ns" link set vti0 up
+        r_peer_links_up "$1"
         cat > "$dir/swanctl.conf" <<EOC
 connections {
     onprem {
@@ -402,11 +415,15 @@ route_bgp_phase() {
 
         # BGP session loss (instance 0's bgpd stops; its tunnel stays).
         r_fault_begin bgp-session-loss
+        # The instance's BGP goes: Azure's VNet then routes through the
+        # other instance only (here: the link to the VNet goes down).
         r_frr_stop az0
+        ip -n "${R_NS[az0]}" link set lan down
         check "bgp-session-loss: the VNet route drops to one next hop" it_wait_for 30 eval '[ "$(r_nexthops)" -eq 1 ]'
         check "bgp-session-loss: gatewayd reports bgp-down" it_wait_for 15 eval 'grep -q "BGP session with 169.254.21.1 .* is down" "$IT_DIR/gatewayd.log"'
         check "bgp-session-loss: traffic still flows (through aa1)" r_flows
         r_frr_start az0 "${R_NS[az0]}" "$IT_DIR/az0/bgpd.conf" az0
+        r_peer_links_up 0
         check "bgp-session-loss: the session comes back, two next hops again" \
                 it_wait_for 60 eval 'r_frr_peer_established 0 && [ "$(r_nexthops)" -eq 2 ]'
         r_fault_end
