@@ -239,7 +239,7 @@ check-vm: gatewayd/gatewayd gatewayd/gatewayctl
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/vm/run.sh
 .PHONY: check-vm
 EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
-	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
+	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh tests/vm/guest/route-bgp.sh
 
 EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
 	tests/bench/bench-health.sh

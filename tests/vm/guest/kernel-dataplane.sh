@@ -12,6 +12,7 @@
 #   cbc               fips-cbc against charon
 #   libreswan-gcm256  fips-gcm256 against pluto
 #   libreswan-cbc     fips-cbc against pluto
+#   route-libreswan   Mode=route without BGP against Libreswan's XFRM interface
 #   route-bgp         Mode=route: two tunnels with BGP (FRR) to an Azure-like
 #                     active-active pair, every route-mode fault (route-bgp.sh)
 # Results (logs, captures) are copied to $VM_WORK/out/<phase>/.
@@ -19,7 +20,7 @@ set -uo pipefail
 : "${VM_WORK:?}" "${top_srcdir:?}" "${top_builddir:?}"
 OUT=$VM_WORK/out
 PHASES=("$@")
-[ ${#PHASES[@]} -gt 0 ] || PHASES=(gcm256 cbc libreswan-gcm256 libreswan-cbc route-bgp)
+[ ${#PHASES[@]} -gt 0 ] || PHASES=(gcm256 cbc libreswan-gcm256 libreswan-cbc route-libreswan route-bgp)
 
 # shellcheck source=tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
@@ -493,6 +494,7 @@ phase() {
         local name=$1 peer profile
         case $name in
                 route-bgp) route_bgp_phase; return ;;
+                route-libreswan) route_libreswan_phase; return ;;
                 gcm256) peer=charon profile=fips-gcm256 FAMILIES=both ;;
                 cbc) peer=charon profile=fips-cbc FAMILIES=both ;;
                 libreswan-gcm256) peer=pluto profile=fips-gcm256 FAMILIES=v4 ;;

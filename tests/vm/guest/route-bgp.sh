@@ -489,6 +489,8 @@ route_bgp_phase() {
         check "route-bgp: a removed tunnel's interface goes" it_wait_for 15 eval '! ip -n "${R_NS[gw]}" link show gw-aa1 >/dev/null 2>&1'
         check "route-bgp: FRR's neighbor of the removed tunnel goes, the other stays" \
                 it_wait_for 15 eval '! rgw vtysh -c "show running-config" | grep -q "neighbor 169.254.22.1" && r_frr_peer_established 0'
+        # Azure's VNet routes through the instance that still has a session.
+        ip -n "${R_NS[az1]}" link set lan down
         check "route-bgp: traffic flows through the remaining tunnel" r_flows
 
         say "phase route-bgp: teardown"
@@ -503,4 +505,140 @@ route_bgp_phase() {
                 [ -n "${IT_CHARON[$n]:-}" ] && { it_stop_pid "${IT_CHARON[$n]}"; it_forget_pid "${IT_CHARON[$n]}"; }
         done
         ONPREM_GW=$saved_gw
+}
+
+# --- route-libreswan: a static route tunnel against Libreswan's XFRM interface ---
+# On the integration tests' topology (it_topology): gatewayd with one
+# Mode=route tunnel without BGP (routes RemotePrefixes into gw-azure) and a
+# Libreswan peer with ipsec-interface= (its own XFRM interface, any-to-any
+# selectors, a route back into it), hand-written.
+route_libreswan_phase() {
+        local d="$IT_DIR/pluto" etc="$IT_DIR/retc-ls"
+        PD="$OUT/route-libreswan"
+        mkdir -p "$PD" "$d" /run/pluto /var/lib/ipsec/nss /etc/ipsec.d
+        say "=== phase route-libreswan: a static Mode=route tunnel against Libreswan's XFRM interface"
+        PLAIN_TO_VNET="dst net $VNET4"
+        if [ ! -e /usr/libexec/ipsec/pluto ]; then
+                tar -C "$VM_WORK/libreswan-root" -cf - . | tar -C / -xf - --keep-directory-symlink
+                ldconfig
+                ipsec initnss >"$d/initnss.log" 2>&1 || { cat "$d/initnss.log"; it_fail "ipsec initnss"; }
+        fi
+        # Libreswan's route-based mode: ipsec-interface=1 (an XFRM interface
+        # ipsec1, if_id 1), 0.0.0.0/0 on both sides; its updown script would
+        # route 0.0.0.0/0 into the tunnel, so routes are set by hand.
+        cat > /etc/ipsec.conf <<EOC
+config setup
+    logfile=$d/pluto.log
+    logtime=yes
+    plutodebug=none
+conn onprem
+    ikev2=insist
+    authby=secret
+    left=192.0.2.2
+    leftid=192.0.2.2
+    leftsubnet=0.0.0.0/0
+    right=192.0.2.1
+    rightid=192.0.2.1
+    rightsubnet=0.0.0.0/0
+    ipsec-interface=1
+    leftupdown=/bin/true
+    ike=aes_gcm256-sha2_384-dh20
+    esp=aes_gcm256
+    pfs=yes
+    salifetime=27000s
+    auto=add
+EOC
+        printf '192.0.2.2 192.0.2.1 : PSK "%s"\n' "$PSK" > /etc/ipsec.secrets
+        chmod 600 /etc/ipsec.secrets
+        rm -f /run/pluto/pluto.ctl /run/pluto/pluto.pid
+        ip netns exec "$AZURE_GW" ipsec pluto --nofork --config /etc/ipsec.conf >"$d/pluto.out" 2>&1 &
+        PLUTO_PID=$!
+        IT_PIDS+=("$PLUTO_PID")
+        it_wait_for 30 test -S /run/pluto/pluto.ctl || { cat "$d/pluto.out"; it_fail "pluto did not start"; }
+        ip netns exec "$AZURE_GW" ipsec whack --listen >/dev/null
+        ip netns exec "$AZURE_GW" ipsec auto --add onprem >/dev/null || it_fail "ipsec auto --add onprem"
+
+        rm -rf "$etc"
+        mkdir -p "$etc/tunnels.d" "$etc/psk"
+        printf '%s\n' "$PSK" > "$etc/psk/azure"
+        chmod 600 "$etc/psk/azure"
+        printf '[Gateway]\nDataPlane=kernel\nHealthIntervalSec=2\nVici=unix://%s/gw/charon.vici\nStatusFile=%s/status.json\n' \
+                "$IT_DIR" "$IT_DIR" > "$etc/gatewayd.conf"
+        cat > "$etc/tunnels.d/azure.conf" <<EOT
+[Tunnel]
+RemoteAddress=192.0.2.2
+LocalAddress=192.0.2.1
+PreSharedKeyFile=psk/azure
+Mode=route
+LocalPrefixes=$ONPREM_LAN4
+RemotePrefixes=$VNET4
+DpdTimeoutSeconds=9
+EOT
+        "$GATEWAYD" --config-dir "$etc" --check >"$PD/check.txt" 2>&1 || { cat "$PD/check.txt"; it_fail "gatewayd --check (route-libreswan)"; }
+        it_start_charon gw "$ONPREM_GW"
+        : > "$IT_DIR/gatewayd.log"
+        it_start_gatewayd "$etc"
+
+        check "route-libreswan: tunnel up (within 60 s)" it_wait_for 60 tunnel_up
+        check "route-libreswan: pluto made its XFRM interface" it_wait_for 20 ip -n "$AZURE_GW" link show ipsec1
+        ip -n "$AZURE_GW" link set ipsec1 up
+        ip -n "$AZURE_GW" route replace "$ONPREM_LAN4" dev ipsec1
+        check "route-libreswan: gatewayd routes the VNet into gw-azure (proto 106)" \
+                it_wait_for 20 eval 'ip -n "$ONPREM_GW" route show "$VNET4" | grep -q "dev gw-azure proto 106"'
+        capture steady wan
+        check "route-libreswan: traffic flows both ways" eval 'r_ls_flows'
+        capture_stop steady
+        ip -n "$ONPREM_GW" xfrm state > "$PD/xfrm-state.txt"
+        ip -n "$ONPREM_GW" xfrm policy > "$PD/xfrm-policy.txt"
+        check "route-libreswan: charon's policies carry the interface's if_id" grep -q "if_id 0x67" "$PD/xfrm-policy.txt"
+        check "route-libreswan: only ESP leaves the WAN" eval '[ "$(count steady esp)" -ge 5 ] && leak_free steady'
+
+        # The peer goes away: DPD, the interface goes down with its route,
+        # VNet-bound traffic meets the shield.
+        FAULT=peer-gone-route
+        capture "$FAULT" wan
+        ip netns exec "$ONPREM_HOST" ping -n -i 0.2 -W 1 "$VNET_HOST_IP4" >"$PD/ping.txt" 2>&1 &
+        local pinger=$!
+        IT_PIDS+=("$pinger")
+        kill -9 "$PLUTO_PID"
+        wait "$PLUTO_PID" 2>/dev/null
+        it_forget_pid "$PLUTO_PID"
+        ip -n "$AZURE_GW" xfrm state flush
+        ip -n "$AZURE_GW" xfrm policy flush
+        check "$FAULT: DPD takes the tunnel down, gw-azure down, its route gone (within 40 s)" \
+                it_wait_for 40 eval 'ip -n "$ONPREM_GW" link show gw-azure | grep -q "state DOWN" && [ -z "$(ip -n "$ONPREM_GW" route show "$VNET4")" ]'
+        OB1=$(xfrm_stat XfrmOutPolBlock)
+        sleep 3
+        check "$FAULT: the shield drops VNet-bound traffic (XfrmOutPolBlock grew)" eval '[ "$(xfrm_stat XfrmOutPolBlock)" -gt "$OB1" ]'
+        kill -INT "$pinger" 2>/dev/null
+        wait "$pinger" 2>/dev/null
+        it_forget_pid "$pinger"
+        capture_stop "$FAULT"
+        check "$FAULT: zero plaintext toward the VNet on the WAN" leak_free "$FAULT"
+
+        # Removing the tunnel removes its interface and route.
+        rm "$etc/tunnels.d/azure.conf"
+        kill -HUP "$GATEWAYD_PID"
+        check "route-libreswan: a removed tunnel's interface goes" it_wait_for 15 eval '! ip -n "$ONPREM_GW" link show gw-azure >/dev/null 2>&1'
+
+        say "phase route-libreswan: teardown"
+        it_stop_pid "$GATEWAYD_PID"
+        it_forget_pid "$GATEWAYD_PID"
+        it_stop_pid "${IT_CHARON[gw]}"
+        it_forget_pid "${IT_CHARON[gw]}"
+        cp "$IT_DIR/gatewayd.log" "$PD/gatewayd.log" 2>/dev/null
+        cp "$IT_DIR/gw/charon.log" "$PD/gw-charon.log" 2>/dev/null
+        cp "$d/pluto.log" "$PD/" 2>/dev/null
+        ip -n "$AZURE_GW" link del ipsec1 2>/dev/null
+        ip -n "$ONPREM_GW" xfrm state flush
+}
+
+r_ls_flows() {
+        for _ in $(seq 20); do
+                if it_ping_all "$ONPREM_HOST" "$VNET_HOST_IP4" 3 && it_ping_all "$VNET_HOST" "$ONPREM_HOST_IP4" 2; then
+                        return 0
+                fi
+                sleep 0.5
+        done
+        return 1
 }
