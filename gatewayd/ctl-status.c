@@ -130,7 +130,7 @@ static const char *const col_header[_COL_MAX] = {
 
 typedef struct Row {
         char *cell[_COL_MAX];
-        char *note;            /* a line under the row: the last error */
+        char *note;            /* lines under the row: the last error, the BGP session */
 } Row;
 
 static void rows_free(Row *rows, size_t n) {
@@ -202,6 +202,20 @@ static int row_fill(Row *row, const TunnelStatus *t, usec_t generated_at) {
                         row->note = NULL;
                         return -ENOMEM;
                 }
+        }
+        if (t->has_bgp) {
+                _cleanup_free_ char *peer = sanitized(t->bgp.peer, true),
+                                    *reason = t->bgp.reason ? sanitized(t->bgp.reason, false) : NULL;
+                char *n = NULL;
+
+                if (!peer || (t->bgp.reason && !reason))
+                        return -ENOMEM;
+                if (asprintf(&n, "%s%s  bgp: %s with %s (AS %u), %llu prefixes received%s%s", row->note ?: "",
+                             row->note ? "\n" : "", bgp_state_to_string(t->bgp.state), peer, t->bgp.peer_asn,
+                             (unsigned long long) t->bgp.prefixes_received, reason ? ": " : "", reason ?: "") < 0)
+                        return -ENOMEM;
+                free(row->note);
+                row->note = n;
         }
         return 0;
 }

@@ -965,6 +965,14 @@ static void test_print(void **state) {
         assert_string_equal(text, "Status of 2024-05-01 12:00:00 UTC (0s ago): 0/0 tunnels up, charon NOT connected "
                                   "(unix:///run/charon.vici)\n"
                                   "No tunnels are configured.\n");
+        /* A route tunnel's BGP session, under its row. */
+        {
+                _cleanup_(gateway_status_freep) GatewayStatus *r = fixture_reasons();
+                _cleanup_free_ char *t0 = printed(r, r->tunnels[0], FIXTURE_NOW), *t2 = printed(r, r->tunnels[2], FIXTURE_NOW);
+
+                assert_non_null(strstr(t0, "\n  bgp: down with 169.254.21.1 (AS 65515), 0 prefixes received: tunnel-down\n"));
+                assert_non_null(strstr(t2, "\n  bgp: established with 169.254.21.1 (AS 65515), 2 prefixes received\n"));
+        }
 }
 
 /* Whatever the file holds, nothing but printable text and line feeds
