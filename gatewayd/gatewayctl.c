@@ -214,6 +214,23 @@ static uint64_t nft_drops(void) {
         return nft_drops_parse(text);
 }
 
+/* The shield gatewayd keeps for c: the blocks, the TUN allows, and route
+ * mode's allows bound to each route tunnel's interface (as guard.c). */
+static int expected_shield(const Config *c, ShieldPolicySet *ret) {
+        _cleanup_free_ int *ifx = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(int));
+
+        if (!ifx)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                char ifname[TUNNEL_IFNAME_MAX + 1];
+
+                if (c->tunnels[i]->mode == TUNNEL_MODE_ROUTE && c->gateway.data_plane == DATA_PLANE_KERNEL)
+                        ifx[i] = (int) if_nametoindex(tunnel_ifname(c->tunnels[i]->name, ifname));
+        }
+        return shield_build_routes((const Tunnel *const *) c->tunnels, c->n_tunnels, c->gateway.data_plane,
+                                   (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME), ifx, ret);
+}
+
 static int verb_shield(char *const *args) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {};
@@ -227,7 +244,7 @@ static int verb_shield(char *const *args) {
         r = load_tree(&c);
         if (r < 0)
                 return r;
-        r = shield_build_config(c, (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME), &want);
+        r = expected_shield(c, &want);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the expected shield: %m");
         r = xfrm_socket_open(&sk);
