@@ -384,6 +384,13 @@ route_bgp_phase() {
                 it_wait_for 20 eval 'ip -n "${R_NS[gw]}" -d link show gw-aa0 | grep -q "xfrm if_id 0x67" && ip -n "${R_NS[gw]}" -d link show gw-aa1 | grep -q "xfrm if_id 0x67"'
         r_both_up
         rgw vtysh -c 'show running-config' > "$PD/frr-running.txt" 2>&1
+        "$GATEWAYCTL" --config-dir "$R_ETC" status > "$PD/gatewayctl-status.txt" 2>&1
+        ip netns exec "${R_NS[gw]}" "$GATEWAYCTL" --config-dir "$R_ETC" shield > "$PD/gatewayctl-shield.txt" 2>&1
+        say "  $(grep 'bgp:' "$PD/gatewayctl-status.txt" | head -2 | tr -s ' ' | paste -sd';')"
+        check "route-bgp: gatewayctl status shows both BGP sessions established" \
+                eval '[ "$(grep -c "bgp: established with 169.254.2[12].1 (AS 65515)" "$PD/gatewayctl-status.txt")" -eq 2 ]'
+        check "route-bgp: gatewayctl shield finds every policy of both tunnels, their allows included" \
+                eval 'awk '"'"'$1 ~ /^aa[01]$/ { split($3, a, "/"); if (a[1] == a[2] && a[2] >= 4) n++ } END { exit n != 2 }'"'"' "$PD/gatewayctl-shield.txt"'
         ip -n "${R_NS[gw]}" route > "$PD/routes.txt"
         ip -n "${R_NS[gw]}" xfrm policy > "$PD/xfrm-policy.txt"
         check "route-bgp: a prefix the peers announce outside RemotePrefixes is not installed" \
