@@ -166,6 +166,11 @@ check_PROGRAMS += tests/print-events
 tests_print_events_SOURCES = tests/print-events.c
 tests_print_events_LDADD = $(GW_CORE_LIBS)
 
+# Prints the config keys and the built-in profiles for tests/check-man.sh.
+check_PROGRAMS += tests/print-keys
+tests_print_keys_SOURCES = tests/print-keys.c
+tests_print_keys_LDADD = $(GW_CORE_LIBS)
+
 # Script tests: shell, exit status (77 = skipped, e.g. not root).
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
@@ -173,6 +178,7 @@ SCRIPT_TESTS = \
 	tests/check-readme.sh \
 	tests/check-genpsk.sh \
 	tests/check-units.sh \
+	tests/check-man.sh \
 	tests/check-layers.sh \
 	tests/check-catalog.sh \
 	tests/status-schema.sh \
