@@ -233,8 +233,15 @@ EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh test
 check-vm: gatewayd/gatewayd gatewayd/gatewayctl
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/vm/run.sh
 .PHONY: check-vm
+# The installed .deb under a real systemd (tests/vm/README.md): builds the
+# package when build/deb has none (packaging/build-deb.sh). A few minutes.
+check-vm-package: gatewayd/gatewayd gatewayd/gatewayctl
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/vm/run-package.sh
+.PHONY: check-vm-package
 EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
-	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
+	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh \
+	tests/vm/run-package.sh tests/vm/guest/preinit-systemd.sh tests/vm/guest/systemd-peer.sh \
+	tests/vm/guest/systemd-package.sh
 
 EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
 	tests/bench/bench-health.sh

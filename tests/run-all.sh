@@ -68,5 +68,16 @@ case $rc in
         *) echo "VM tier FAILED (rc=$rc)"; exit 1;;
 esac
 
+step "VM tier (the .deb installed with apt, booted with systemd as PID 1)"
+set +e
+top_srcdir="$top" top_builddir="$top/build" bash "$top/tests/vm/run-package.sh" "$(ls "$top"/build/deb/gatewayd_*.deb)"
+rc=$?
+set -e
+case $rc in
+        0) ;;
+        77) echo "VM package tier skipped (no root, no QEMU or no packages)";;
+        *) echo "VM package tier FAILED (rc=$rc)"; exit 1;;
+esac
+
 echo
 echo "all tests passed"

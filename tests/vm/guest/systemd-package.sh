@@ -165,7 +165,8 @@ check "watchdog: the tunnel is up again" wait_for 60 tunnel_up
 
 # ---- apt remove, reinstall: /etc/gatewayd is kept
 before=$(conf_sums)
-apt-get remove -y -q gatewayd > "$OUT/apt-remove.log" 2>&1
+say "free: $(free -m | awk '/^Mem:/ { print $3 " MiB used, " $7 " MiB available" }')"
+apt-get remove -y -q gatewayd 2>&1 | tee "$OUT/apt-remove.log"
 check "apt remove gatewayd" [ "$(dpkg-query -W -f='${Status}' gatewayd)" = "deinstall ok config-files" ]
 check "removed: gatewayd is stopped (prerm)" bash -c '! systemctl is-active -q gatewayd.service && ! pgrep -x gatewayd'
 check "removed: /etc/gatewayd kept as it was" [ "$(conf_sums)" = "$before" ]
