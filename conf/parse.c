@@ -408,6 +408,10 @@ static int parse_prefixes(ConfParser *p, const ConfKey *k, const char *value, un
 
 /* ---- key tables -------------------------------------------------------- */
 
+/* Every key here is documented in man/gatewayd.conf.5.scd, gatewayd.conf(5),
+ * under its section (tests/check-man.sh reads these tables through
+ * tests/print-keys and fails on a key the page does not have). */
+
 #define GW(field) offsetof(Gateway, field)
 #define PR(field) offsetof(Profile, field)
 #define TU(field) offsetof(Tunnel, field)

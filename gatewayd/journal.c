@@ -10,7 +10,8 @@ typedef struct EventInfo {
         int priority;
         /* Made once with `systemd-id128 new`; never derived from text, never
          * changed (journalctl -x and operators' filters rely on them). Each is
-         * documented in packaging/gatewayd.catalog (tests/check-catalog.sh). */
+         * documented in packaging/gatewayd.catalog (tests/check-catalog.sh)
+         * and, with its priority, in gatewayd(8) (tests/check-man.sh). */
         const char *message_id;
         bool ratelimited;       /* peer traffic can repeat it */
 } EventInfo;

@@ -10,7 +10,6 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 : "${OUT:?}" "${DEBS:?}"
 export DEBIAN_FRONTEND=noninteractive
 CATALOG=/usr/lib/systemd/catalog/gatewayd.catalog
-PEER_VICI=unix:///var/lib/vmtier-peer/charon.vici
 
 T0=$(date +%s%N)
 ts() { printf '%6.1f' "$(( ($(date +%s%N) - T0) / 1000000 ))e-3"; }
