@@ -172,6 +172,7 @@ SCRIPT_TESTS = \
 	tests/check-examples.sh \
 	tests/check-readme.sh \
 	tests/check-genpsk.sh \
+	tests/check-cert-trust.sh \
 	tests/check-units.sh \
 	tests/check-layers.sh \
 	tests/check-catalog.sh \
