@@ -31,6 +31,7 @@ typedef struct Gateway {
         char *metrics_file;          /* MetricsFile: Prometheus textfile; NULL = off */
         unsigned health_interval_sec;
         unsigned cert_expiry_warning_days;
+        unsigned max_half_open_per_peer; /* MaxHalfOpenPerPeer: initiations in flight per peer */
 } Gateway;
 
 /* The six algorithm keys of Azure's custom IPsec/IKE policy. conf stores their

@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "nft.h"
 #include "owned.h"
+#include "pacer.h"
 #include "xfrm-kernel.h"
 #include "retry.h"
 #include "vici-client.h"
@@ -64,6 +65,7 @@ struct Manager {
         int lock_fd;                     /* MANAGER_LOCK_NAME, held while running */
         CredWatch *creds;
         RetryList *retries;
+        Pacer *pacer;                    /* initiates tunnels, a few per peer at a time */
 
         Health *health;
         sd_event_source *health_timer;   /* list-sas every HealthIntervalSec */
@@ -271,6 +273,7 @@ static void batch_check_done(Manager *m) {
 #define LOAD_RETRY_MAX_USEC (60 * USEC_PER_SEC)
 
 static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata);
+static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace);
 
 /* The fingerprints of tunnels charon does not hold as configured are
  * forgotten: the next reload compares them as changed and loads them. */
@@ -285,7 +288,8 @@ static void load_failed(Manager *m, const char *tunnel, const char *cmd, int err
         _cleanup_free_ char *detail = NULL;
         bool known = false;
 
-        if (asprintf(&detail, "charon refused %s: %s", cmd, errmsg ? errmsg : strerror(-error)) < 0)
+        if ((errmsg ? asprintf(&detail, "charon refused %s: %s", cmd, errmsg)
+                    : asprintf(&detail, "%s could not be sent: %s", cmd, strerror(-error))) < 0)
                 detail = NULL;
         health_set_error(m->health, tunnel, TUNNEL_ERROR_CONFIG, detail ? detail : cmd, realtime_usec());
         status_changed(m);
@@ -339,7 +343,7 @@ static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
                                 /* Taken as applied; a new refusal forgets
                                  * it again. */
                                 if (tunnel_fingerprint(&m->config->gateway, t, &m->fp[i]) < 0 ||
-                                    apply_tunnel_load(&m->apply, &m->config->gateway, t, true) < 0)
+                                    load_tunnel(m, &m->config->gateway, t, true, true) < 0)
                                         log_error("Failed to queue tunnel '%s' again", t->name);
                         }
                 }
@@ -356,18 +360,20 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
 
         if (error == -ECONNRESET)
                 m->apply_what = NULL; /* the batch died with the connection */
+        /* unload-* of something charon does not have, or a terminate of a
+         * tunnel without SAs, is not a failure. */
+        if (error != 0 && error != -ECONNRESET && (strncmp(cmd, "unload-", 7) == 0 || streq(cmd, "terminate")))
+                error = 0;
         if (error != 0)
                 m->apply_failures++;
-        else if (tunnel && streq(cmd, "load-conn")) {
-                if (owned_add(&m->owned, tunnel) < 0)
+        if (tunnel && streq(cmd, "load-conn")) {
+                if (error == 0 && owned_add(&m->owned, tunnel) < 0)
                         (void) log_oom();
-        } else if (tunnel && streq(cmd, "unload-conn"))
+                pacer_loaded(m->pacer, tunnel, error == 0);
+        } else if (tunnel && streq(cmd, "unload-conn") && error == 0)
                 owned_remove(&m->owned, tunnel);
         batch_check_done(m);
         if (error == 0)
-                return;
-        /* unload-* of something charon does not have is not a failure. */
-        if (strncmp(cmd, "unload-", 7) == 0)
                 return;
         if (error == -ECONNRESET)
                 return; /* reported once as the lost connection */
@@ -377,6 +383,21 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
         if (tunnel && strncmp(cmd, "load-", 5) == 0)
                 load_failed(m, tunnel, cmd, error, errmsg);
+}
+
+/* Queues t's load; with pace, an initiating tunnel is loaded without
+ * start_action and initiated by the pacer once charon took it. */
+static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace) {
+        char peer[PREFIX_STRLEN];
+        int r;
+
+        pace = pace && apply_tunnel_initiates(t);
+        if (pace) {
+                r = pacer_start(m->pacer, t->name, address_to_string(&t->remote_address, peer));
+                if (r < 0)
+                        return r;
+        }
+        return apply_tunnel_load(&m->apply, g, t, with_creds, pace);
 }
 
 /* Queues everything that puts the whole config into charon. Idempotent:
@@ -396,7 +417,7 @@ static int apply_all(Manager *m) {
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
-                r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
+                r = load_tunnel(m, &m->config->gateway, t, true, true);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
@@ -565,8 +586,10 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         if (streq(event, "list-sa")) {
                 if (m->listing)
                         health_on_list_sa(m->health, msg);
-                else
+                else {
                         retry_list_sa_listed(m->retries, name);
+                        pacer_sa_listed(m->pacer, name);
+                }
                 return;
         }
         {
@@ -583,6 +606,8 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
                 log_info("tunnel '%s': %s", name, event);
         if (streq(event, "ike-updown")) {
                 const Tunnel *t = config_find_tunnel(m->config, name);
+
+                pacer_done(m->pacer, name); /* established or failed: no longer half-open */
 
                 if (up && streq(up, "yes"))
                         retry_list_drop(m->retries, name);
@@ -610,6 +635,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
                 m->listing = false;
+                pacer_reset(m->pacer);
                 m->apply.pending = 0;
                 m->apply_what = NULL;
                 health_set_charon(m->health, false, realtime_usec());
@@ -845,8 +871,11 @@ int manager_reload(Manager *m) {
                                 } else if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
                                 else {
-                                        r = apply_tunnel_load(&m->apply, &c->gateway, e->new,
-                                                              e->new->auth == AUTH_PSK);
+                                        /* An added tunnel is paced; a
+                                         * changed one keeps start_action
+                                         * (pacer.h). */
+                                        r = load_tunnel(m, &c->gateway, e->new, e->new->auth == AUTH_PSK,
+                                                        e->change == TUNNEL_ADDED);
                                         /* One tunnel that cannot be queued
                                          * never holds back the others. */
                                         if (r < 0 && r != -ENOMEM) {
@@ -875,6 +904,7 @@ int manager_reload(Manager *m) {
         config_free(m->config);
         m->config = TAKE_PTR(c);
         m->config_time = checked_at;
+        pacer_set_limit(m->pacer, m->config->gateway.max_half_open_per_peer);
         free(m->fp);
         m->fp = TAKE_PTR(fp);
         forget_failed_fingerprints(m);
@@ -978,6 +1008,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
         if (r < 0)
                 return r;
+        r = pacer_new(e, &m->apply, m->config->gateway.max_half_open_per_peer, &m->pacer);
+        if (r < 0)
+                return r;
         m->health = health_new();
         if (!m->health || health_set_config(m->health, m->config, realtime_usec()) < 0)
                 return -ENOMEM;
@@ -1049,6 +1082,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->cert_timer);
         retry_list_free(m->retries);
+        pacer_free(m->pacer);
         sd_event_source_disable_unref(m->load_retry);
         for (size_t k = 0; k < m->n_load_failed; k++)
                 free(m->load_failed[k]);

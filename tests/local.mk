@@ -206,6 +206,7 @@ INTEGRATION_TESTS = \
 	tests/integration/reload.sh \
 	tests/integration/isolation.sh \
 	tests/integration/owned.sh \
+	tests/integration/pacing.sh \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
@@ -235,10 +236,11 @@ EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/gues
 	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
 
 EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
-	tests/bench/bench-health.sh
+	tests/bench/bench-health.sh tests/bench/bench-pacing.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-shield.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-health.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-pacing.sh $(abs_top_builddir)
 .PHONY: bench
