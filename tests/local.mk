@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-watch \
+	tests/unit/test-credwatch \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -120,6 +121,9 @@ tests_unit_test_watch_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
+tests_unit_test_credwatch_SOURCES = tests/unit/test-credwatch.c
+tests_unit_test_credwatch_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_credwatch_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
