@@ -193,6 +193,10 @@ INTEGRATION_TESTS = \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
+	tests/integration/vici-hang.sh \
+	tests/integration/vici-backlog.sh \
+	tests/integration/sighup-burst.sh \
+	tests/integration/no-core.sh \
 	tests/integration/journal-priority.sh \
 	tests/integration/journal-events.sh \
 	tests/integration/health.sh \
@@ -220,6 +224,7 @@ AM_TESTS_ENVIRONMENT += \
 	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
 	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
+EXTRA_DIST += tests/integration/fake-vici.py
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
 	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
 	tests/run-all.sh tests/setup.sh tests/demo.sh
