@@ -60,7 +60,7 @@ struct Manager {
         sd_event_source *reload_timer;   /* the next reload (reload_schedule) */
         bool reload_wanted;              /* a SIGHUP or credential change waits for it */
         uint64_t reload_last_usec;       /* when the last reload began */
-        bool refusal_reported;           /* why charon's socket is refused was logged */
+        int refusal_reported;            /* the error whose reason was logged last, or 0 */
 };
 
 /* Reloads are at least this far apart: a burst of SIGHUPs (a script that
@@ -455,14 +455,14 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                         (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, NULL,
                                                "Lost the connection to charon (%s): %m; reconnecting",
                                                m->config->gateway.vici);
-                else if (reason && !m->refusal_reported) {
+                else if (reason && error != m->refusal_reported) {
                         /* Once per kind: each retry would say the same. */
                         if (error == -EPERM)
                                 (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
                                                        "Refusing charon's socket: %s; retrying", reason);
                         else
                                 log_warning("charon is not reachable: %s; retrying", reason);
-                        m->refusal_reported = true;
+                        m->refusal_reported = error;
                 } else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
@@ -482,7 +482,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                          m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
-        m->refusal_reported = false;
+        m->refusal_reported = 0;
         /* A restarted charon often comes with `ipsec restart`, which flushes
          * XFRM policies: check the shield before charon gets any tunnel. */
         (void) guard_heal(m->guard, "charon connected");
@@ -760,16 +760,15 @@ int manager_block_signals(void) {
 }
 
 int manager_start(Manager *m) {
-        const int *sigs = manager_signals;
         int r;
 
         r = manager_block_signals();
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++) {
-                r = sd_event_add_signal(m->event, &m->sig[i], sigs[i], on_signal, m);
+                r = sd_event_add_signal(m->event, &m->sig[i], manager_signals[i], on_signal, m);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
+                        return log_error_errno(r, "Failed to watch signal %d: %m", manager_signals[i]);
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
