@@ -54,7 +54,10 @@ print("%.0f" % ((time.monotonic() - t0) * 1000))
 EOF
 )
 it_log "100 SIGHUPs sent in $took ms"
-[ "$took" -le 1000 ] || it_fail "sending took $took ms, not within one second"
+# Reloads are at least a second apart: a burst within one second is at most
+# two. A loaded machine may stretch the burst; then one more per second.
+max_reloads=2
+[ "$took" -le 1000 ] || { max_reloads=$(( 1 + (took + 999) / 1000 )); it_log "the burst took $took ms: up to $max_reloads reloads"; }
 
 # extra's block of swanctl --list-conns.
 extra_conn() { it_swanctl gw --list-conns 2>/dev/null | awk '/^[^ ]/ { on = ($1 == "extra:") } on'; }
@@ -69,7 +72,7 @@ for _ in $(seq 10); do
 done
 reloads=$(( $(it_gw_log_count 'Configuration applied') - n0 ))
 it_log "100 SIGHUPs: $reloads reloads"
-[ "$reloads" -ge 1 ] && [ "$reloads" -le 2 ] || { cat "$IT_DIR/gatewayd.log"; it_fail "100 SIGHUPs made $reloads reloads"; }
+[ "$reloads" -ge 1 ] && [ "$reloads" -le "$max_reloads" ] || { cat "$IT_DIR/gatewayd.log"; it_fail "100 SIGHUPs made $reloads reloads"; }
 kill -0 "$GATEWAYD_PID" || it_fail "gatewayd exited"
 # Every reload ended with READY=1 (one more: the start), the last word is READY.
 it_wait_for 5 sh -c "[ \$(grep -c READY=1 '$IT_DIR/notify.txt') -eq \$(( \$(grep -c RELOADING=1 '$IT_DIR/notify.txt') + 1 )) ]" ||
