@@ -74,7 +74,16 @@ struct Manager {
         bool listing;                    /* a health list-sas is in flight */
         bool ready;                      /* READY=1 went out */
         bool reload_ready_pending;       /* READY=1 after the reload's batch */
+
+        sd_event_source *reload_timer;   /* the next reload (reload_schedule) */
+        bool reload_wanted;              /* a SIGHUP or credential change waits for it */
+        uint64_t reload_last_usec;       /* when the last reload began */
+        int refusal_reported;            /* the error whose reason was logged last, or 0 */
 };
+
+/* Reloads are at least this far apart: a burst of SIGHUPs (a script that
+ * reloads once per file it writes) is one reload, or two. */
+#define RELOAD_MIN_INTERVAL_USEC (1000 * 1000ULL)
 
 /* A changed state is written this soon (changes come in bursts: a restart
  * brings 1,000 tunnels up within a second). */
@@ -100,8 +109,11 @@ static void notify_status(Manager *m) {
         (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up", up, enabled);
 }
 
+static void reload_schedule(Manager *m);
+
 /* READY=1 is true when it is sent: the shield is in and charon has answered
- * the whole apply (or reload), or charon was found absent. */
+ * the whole apply (or reload), or charon was found absent. A reload asked
+ * for meanwhile may go now. */
 static void notify_ready(Manager *m, const char *why) {
         size_t up, enabled;
 
@@ -110,6 +122,7 @@ static void notify_ready(Manager *m, const char *why) {
                           why ? why : "");
         m->ready = true;
         m->reload_ready_pending = false;
+        reload_schedule(m);
 }
 
 /* What the shield dropped: the kernel's block counters and the drops of
@@ -627,11 +640,27 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
         int r;
 
         if (!connected) {
-                if (m->vici_up)
+                /* Why, in words, when the errno does not say it: a
+                 * charon that stopped answering, a socket of another user. */
+                const char *reason = vici_client_error_reason(c);
+
+                if (m->vici_up && reason)
+                        (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
+                                               "Lost the connection to charon (%s): %s; reconnecting",
+                                               m->config->gateway.vici, reason);
+                else if (m->vici_up)
                         (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, NULL,
                                                "Lost the connection to charon (%s): %m; reconnecting",
                                                m->config->gateway.vici);
-                else if (!m->vici_was_up && m->backoff_usec == 0)
+                else if (reason && error != m->refusal_reported) {
+                        /* Once per kind: each retry would say the same. */
+                        if (error == -EPERM)
+                                (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
+                                                       "Refusing charon's socket: %s; retrying", reason);
+                        else
+                                log_warning("charon is not reachable: %s; retrying", reason);
+                        m->refusal_reported = error;
+                } else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
                 m->listing = false;
@@ -651,6 +680,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                          m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
+        m->refusal_reported = 0;
         /* A restarted charon often comes with `ipsec restart`, which flushes
          * XFRM policies: check the shield before charon gets any tunnel. */
         (void) guard_heal(m->guard, "charon connected");
@@ -692,11 +722,51 @@ static int schedule_reconnect(Manager *m) {
 
 /* --- reload --- */
 
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->reload_wanted = false;
+        m->reload_last_usec = now_usec();
+        (void) manager_reload(m);
+        return 0;
+}
+
+/* Runs a wanted reload once the start or the previous reload is answered
+ * (READY=1, notify_ready calls this) and RELOAD_MIN_INTERVAL_USEC after the
+ * previous one began: SIGHUPs that arrive meanwhile are one more reload, not
+ * one each. */
+static void reload_schedule(Manager *m) {
+        uint64_t due = m->reload_last_usec + RELOAD_MIN_INTERVAL_USEC;
+        int enabled = SD_EVENT_OFF, r;
+
+        if (!m->reload_wanted || !m->ready || m->reload_ready_pending)
+                return;
+        if (m->reload_timer && sd_event_source_get_enabled(m->reload_timer, &enabled) >= 0 &&
+            enabled != SD_EVENT_OFF)
+                return;
+        if (m->reload_timer) {
+                r = sd_event_source_set_time(m->reload_timer, due);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, due, 10 * 1000, on_reload_timer,
+                                      m);
+        if (r < 0) {
+                log_warning("Failed to schedule the reload (%s); reloading now", strerror(-r));
+                (void) on_reload_timer(NULL, 0, m);
+        }
+}
+
+static void request_reload(Manager *m) {
+        m->reload_wanted = true;
+        reload_schedule(m);
+}
+
 static void on_cred_change(void *userdata) {
         Manager *m = userdata;
 
         log_info("A credential file changed; reloading");
-        (void) manager_reload(m);
+        request_reload(m);
 }
 
 /* Reads and judges the tree, and applies failure isolation (DESIGN.md):
@@ -813,17 +883,20 @@ int manager_reload(Manager *m) {
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
         r = config_fingerprints(c, &fp);
-        if (r < 0)
-                return log_error_errno(r, "Failed to fingerprint the configuration: %m");
-        r = keep_running_tunnels(m, c, fp);
-        if (r < 0)
-                return log_oom();
-        r = tunnel_diff(m->config, m->fp, c, fp, &diff);
-        if (r < 0)
-                return log_error_errno(r, "Failed to compare configurations: %m");
+        if (r >= 0)
+                r = keep_running_tunnels(m, c, fp);
+        if (r >= 0)
+                r = tunnel_diff(m->config, m->fp, c, fp, &diff);
+        if (r < 0) {
+                /* Every reload ends with READY=1, this one too. */
+                log_error_errno(r, "Failed to compare the configuration with the running one; it is unchanged: %m");
+                notify_ready(m, "reload failed; running the previous configuration");
+                return r;
+        }
         r = swap_kept_tunnels(m, c);
         if (r < 0) {
                 tunnel_diff_clear(&diff);
+                notify_ready(m, "reload failed; running the previous configuration");
                 return log_oom();
         }
         t_diff = now_usec();
@@ -926,7 +999,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         Manager *m = userdata;
 
         if (si->ssi_signo == SIGHUP) {
-                (void) manager_reload(m);
+                request_reload(m);
                 return 0;
         }
         log_info("Received %s; exiting (tunnels and shields stay in place)", strsignal((int) si->ssi_signo));
@@ -1018,21 +1091,28 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         return 0;
 }
 
-int manager_start(Manager *m) {
-        static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
-        size_t n_broken;
+static const int manager_signals[] = { SIGHUP, SIGTERM, SIGINT };
+
+int manager_block_signals(void) {
         sigset_t ss;
-        int r;
 
         sigemptyset(&ss);
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-                sigaddset(&ss, sigs[i]);
-        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
-                r = sd_event_add_signal(m->event, &m->sig[i], sigs[i], on_signal, m);
+        for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++)
+                sigaddset(&ss, manager_signals[i]);
+        return sigprocmask(SIG_BLOCK, &ss, NULL) < 0 ? -errno : 0;
+}
+
+int manager_start(Manager *m) {
+        size_t n_broken;
+        int r;
+
+        r = manager_block_signals();
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++) {
+                r = sd_event_add_signal(m->event, &m->sig[i], manager_signals[i], on_signal, m);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
+                        return log_error_errno(r, "Failed to watch signal %d: %m", manager_signals[i]);
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
@@ -1081,6 +1161,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->health_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->cert_timer);
+        sd_event_source_disable_unref(m->reload_timer);
         retry_list_free(m->retries);
         pacer_free(m->pacer);
         sd_event_source_disable_unref(m->load_retry);

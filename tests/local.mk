@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-watch \
+	tests/unit/test-credwatch \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -120,6 +121,9 @@ tests_unit_test_watch_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
+tests_unit_test_credwatch_SOURCES = tests/unit/test-credwatch.c
+tests_unit_test_credwatch_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_credwatch_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
@@ -190,6 +194,10 @@ INTEGRATION_TESTS = \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
+	tests/integration/vici-hang.sh \
+	tests/integration/vici-backlog.sh \
+	tests/integration/sighup-burst.sh \
+	tests/integration/no-core.sh \
 	tests/integration/journal-priority.sh \
 	tests/integration/journal-events.sh \
 	tests/integration/health.sh \
@@ -221,6 +229,7 @@ AM_TESTS_ENVIRONMENT += \
 	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
 	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
+EXTRA_DIST += tests/integration/fake-vici.py
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
 	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
 	tests/run-all.sh tests/setup.sh tests/demo.sh
