@@ -52,6 +52,15 @@ int conf_parse_tunnel(Config *c, const char *name, const char *path, const char 
  * Returns 0 (errors are in d) or -ENOMEM. */
 int conf_finish(Config *c, const ConfOptions *o, DiagList *d);
 
+/* Failure isolation: sets Tunnel.broken for every tunnel an error of d hits
+ * (its file, a credential it names, the profile it uses), and adds a stub
+ * tunnel (name and path, broken) for a tunnel file that could not be read.
+ * *ret_fatal tells whether an error hits the whole config (gatewayd.conf, a
+ * directory, the config dir's trust). Returns 0 or -ENOMEM. */
+int conf_isolate(Config *c, const DiagList *d, bool *ret_fatal);
+/* How many tunnels of c are broken. */
+size_t config_count_broken(const Config *c);
+
 /* True if s is a valid object name: [A-Za-z0-9_-]{1,64}. */
 bool conf_name_is_valid(const char *s);
 

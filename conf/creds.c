@@ -725,3 +725,88 @@ int creds_check_tunnel(const Gateway *g, const Tunnel *t, uid_t secret_owner, ti
                 *ret_ca = ca;
         return 0;
 }
+
+/* One certificate as its own PEM text (PEM) or base64 DER (no PEM
+ * armour, no line breaks), in a new string. */
+static int cert_text(X509 *x, bool pem, char **ret) {
+        _cleanup_(BIO_freep) BIO *bio = NULL;
+        unsigned char *der = NULL;
+        char *text, *data;
+        long len;
+        int n;
+
+        if (pem) {
+                bio = BIO_new(BIO_s_mem());
+                if (!bio || PEM_write_bio_X509(bio, x) != 1) {
+                        ERR_clear_error();
+                        return -ENOMEM;
+                }
+                len = BIO_get_mem_data(bio, &data);
+                if (len <= 0)
+                        return -ENOMEM;
+                text = strndup(data, (size_t) len);
+                if (!text)
+                        return -ENOMEM;
+                *ret = text;
+                return 0;
+        }
+        n = i2d_X509(x, &der);
+        if (n <= 0) {
+                ERR_clear_error();
+                return -EBADMSG;
+        }
+        text = malloc(4 * (((size_t) n + 2) / 3) + 1);
+        if (!text) {
+                OPENSSL_free(der);
+                return -ENOMEM;
+        }
+        (void) EVP_EncodeBlock((unsigned char *) text, der, n);
+        OPENSSL_free(der);
+        *ret = text;
+        return 0;
+}
+
+int creds_cert_texts(const char *path, bool pem, char ***ret, size_t *ret_n) {
+        _cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+        char cause[128], **v;
+        int r, n;
+
+        r = certs_load(path, &certs, cause, sizeof(cause));
+        ERR_clear_error();
+        if (r < 0)
+                return r;
+        n = sk_X509_num(certs);
+        v = calloc((size_t) n + 1, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        for (int i = 0; i < n; i++) {
+                r = cert_text(sk_X509_value(certs, i), pem, &v[i]);
+                if (r < 0) {
+                        for (int j = 0; j < i; j++)
+                                free(v[j]);
+                        free(v);
+                        return r;
+                }
+        }
+        *ret = v;
+        *ret_n = (size_t) n;
+        return 0;
+}
+
+int creds_cert_common_name(const char *path, char **ret) {
+        _cleanup_x509_stack_ STACK_OF(X509) *certs = NULL;
+        char cause[128], cn[256];
+        int r, n;
+
+        r = certs_load(path, &certs, cause, sizeof(cause));
+        ERR_clear_error();
+        if (r < 0)
+                return r;
+        n = X509_NAME_get_text_by_NID(X509_get_subject_name(sk_X509_value(certs, 0)), NID_commonName, cn,
+                                      sizeof(cn));
+        ERR_clear_error();
+        if (n <= 0)
+                return -ENOENT;
+        *ret = strdup(cn);
+        return *ret ? 0 : -ENOMEM;
+}

@@ -48,6 +48,17 @@ int creds_read_cert_facts(const char *path, CertFacts *ret);
  * -EBADMSG if it does not parse. */
 int creds_cert_identity(const char *path, char **ret);
 
+/* Every certificate of the PEM file path, first to last, each as its own
+ * PEM text (pem) or as base64 DER on one line (!pem), in a new
+ * NULL-terminated array (free each, then the array). charon's load-cert
+ * takes one certificate per message, so a Certificate file with
+ * intermediates is loaded one by one. -errno on I/O, -EBADMSG. */
+int creds_cert_texts(const char *path, bool pem, char ***ret, size_t *ret_n);
+
+/* The commonName of the first certificate of path, in a new string; -ENOENT
+ * when it has none. */
+int creds_cert_common_name(const char *path, char **ret);
+
 /* Checks the credentials of one certificate tunnel and reports problems to d
  * against the tunnel's lines. now is the time to judge validity at (tests pass
  * fixed times). Fills ret_cert and ret_ca with the facts for ikepolicy to

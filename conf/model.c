@@ -79,6 +79,7 @@ Tunnel *tunnel_free(Tunnel *t) {
         free(t->ca_certificate);
         prefix_list_clear(&t->local_prefixes);
         prefix_list_clear(&t->remote_prefixes);
+        free(t->broken);
         free(t);
         return NULL;
 }
@@ -97,6 +98,9 @@ Config *config_free(Config *c) {
         for (size_t i = 0; i < c->n_tunnels; i++)
                 tunnel_free(c->tunnels[i]);
         free(c->tunnels);
+        for (size_t i = 0; i < c->n_kept_profiles; i++)
+                profile_free(c->kept_profiles[i]);
+        free(c->kept_profiles);
         free(c);
         return NULL;
 }
@@ -119,4 +123,46 @@ unsigned tunnel_line(const Tunnel *t, TunnelKey k) {
         if (k >= 0 && k < _TUNNEL_KEY_MAX && t->line[k] > 0)
                 return t->line[k];
         return t->section_line;
+}
+
+Profile *profile_dup(const Profile *p) {
+        _cleanup_(profile_freep) Profile *n = malloc(sizeof(Profile));
+
+        if (!n)
+                return NULL;
+        *n = *p;
+        n->name = n->path = NULL;
+        for (size_t i = 0; i < _PROFILE_ALG_MAX; i++)
+                n->alg[i] = NULL;
+        n->name = strdup(p->name);
+        n->path = strdup(p->path);
+        if (!n->name || !n->path)
+                return NULL;
+        for (size_t i = 0; i < _PROFILE_ALG_MAX; i++)
+                if (p->alg[i] && !(n->alg[i] = strdup(p->alg[i])))
+                        return NULL;
+        return TAKE_PTR(n);
+}
+
+int config_keep_tunnel(Config *new, size_t i, Config *old, size_t j) {
+        Tunnel *t = old->tunnels[j];
+        Profile **n;
+
+        if (t->profile) {
+                Profile *p = profile_dup(t->profile);
+
+                if (!p)
+                        return -ENOMEM;
+                n = reallocarray(new->kept_profiles, new->n_kept_profiles + 1, sizeof(Profile *));
+                if (!n) {
+                        profile_free(p);
+                        return -ENOMEM;
+                }
+                new->kept_profiles = n;
+                new->kept_profiles[new->n_kept_profiles++] = p;
+                t->profile = p;
+        }
+        old->tunnels[j] = new->tunnels[i];
+        new->tunnels[i] = t;
+        return 0;
 }

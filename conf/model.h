@@ -31,6 +31,7 @@ typedef struct Gateway {
         char *metrics_file;          /* MetricsFile: Prometheus textfile; NULL = off */
         unsigned health_interval_sec;
         unsigned cert_expiry_warning_days;
+        unsigned max_half_open_per_peer; /* MaxHalfOpenPerPeer: initiations in flight per peer */
 } Gateway;
 
 /* The six algorithm keys of Azure's custom IPsec/IKE policy. conf stores their
@@ -143,6 +144,17 @@ typedef struct Tunnel {
         unsigned dpd_timeout_sec;
         ConnectionMode connection_mode;
         bool enabled;
+        /* Failure isolation (conf_isolate): the first error that hit this
+         * tunnel, "path:line: error: ...", or NULL. A broken tunnel is not
+         * loaded into charon, and shielded for the RemotePrefixes that
+         * parsed. */
+        char *broken;
+        bool stub;                    /* its file could not be read: name and path only */
+        bool keep;                    /* broken, and the manager keeps the previous config running */
+        /* When its credentials are valid (the certificate's and the CA's
+         * validity windows, intersected), set by gatewayd's check; 0 =
+         * unknown or not a certificate tunnel. */
+        int64_t cred_not_before, cred_not_after;
 } Tunnel;
 
 typedef struct Config {
@@ -152,6 +164,10 @@ typedef struct Config {
         size_t n_profiles;
         Tunnel **tunnels;             /* sorted by name */
         size_t n_tunnels;
+        /* Copies of profiles that tunnels kept from a previous config use
+         * (config_keep_tunnel); never looked up by name. */
+        Profile **kept_profiles;
+        size_t n_kept_profiles;
 } Config;
 
 const char *data_plane_to_string(DataPlane d);
@@ -162,6 +178,8 @@ const char *connection_mode_to_string(ConnectionMode m);
 ConnectionMode connection_mode_from_string(const char *s);
 
 Profile *profile_free(Profile *p);
+/* A deep copy of p, or NULL (out of memory). */
+Profile *profile_dup(const Profile *p);
 Tunnel *tunnel_free(Tunnel *t);
 Config *config_free(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Profile *, profile_free);
@@ -173,3 +191,9 @@ const Tunnel *config_find_tunnel(const Config *c, const char *name);
 
 /* The line to blame for a tunnel key: its own line, else the section line. */
 unsigned tunnel_line(const Tunnel *t, TunnelKey k);
+
+/* Failure isolation on reload: new->tunnels[i] (broken) and old->tunnels[j]
+ * (same name, running) change places, so that new runs the previous
+ * configuration of that tunnel; its profile is copied into new. Both configs
+ * stay valid (old now holds the broken one). Returns 0 or -ENOMEM. */
+int config_keep_tunnel(Config *new, size_t i, Config *old, size_t j);

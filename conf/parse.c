@@ -425,6 +425,7 @@ static const ConfKey gateway_keys[] = {
         { "MetricsFile", parse_abs_path, GW(metrics_file), NO_LINE },
         { "HealthIntervalSec", parse_unsigned, GW(health_interval_sec), NO_LINE, 1, 3600 },
         { "CertificateExpiryWarningDays", parse_unsigned, GW(cert_expiry_warning_days), NO_LINE, 0, 3650 },
+        { "MaxHalfOpenPerPeer", parse_unsigned, GW(max_half_open_per_peer), NO_LINE, 1, 64 },
 };
 
 static const ConfKey profile_keys[] = {

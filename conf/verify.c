@@ -99,6 +99,17 @@ static int check_prefixes(ConfParser *p, Tunnel *t) {
                                         return r;
                         }
                 }
+        /* A refused default route leaves the list: a broken tunnel is still
+         * shielded for what parsed (failure isolation), and this one would
+         * cut the device off. */
+        {
+                size_t w = 0;
+
+                for (size_t i = 0; i < t->remote_prefixes.n; i++)
+                        if (!prefix_is_default(&t->remote_prefixes.items[i]))
+                                t->remote_prefixes.items[w++] = t->remote_prefixes.items[i];
+                t->remote_prefixes.n = w;
+        }
 
         if (rl > 0 && key_ok(p, TUNNEL_REMOTE_ADDRESS)) {
                 Prefix host = { .addr = t->remote_address, .len = address_bits(t->remote_address.family) };

@@ -79,7 +79,14 @@ static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const Set
         if (r < 0) {
                 free(p->tunnel);
                 free(p);
-                return r;
+                if (r == -ENOMEM || r == -ENOTCONN)
+                        return r;
+                /* This command could not be made (a file that cannot be
+                 * read, a value too large for VICI): it fails like one
+                 * charon refused, and the rest of the batch goes on. */
+                if (a->done)
+                        a->done(a->userdata, tunnel, cmd, r, NULL);
+                return 0;
         }
         a->pending++;
         return 0;
@@ -143,6 +150,34 @@ static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, con
         return queue(a, t->name, cmd, msg);
 }
 
+/* This device's certificate and the intermediates after it in the same
+ * file (gatewayd.conf(5), Certificate=): charon's load-cert parses one
+ * certificate per message, so each goes on its own, the first as the
+ * end-entity, the others as CA certificates; charon then sends the
+ * intermediates it needs for the chain in IKE_AUTH. */
+static int queue_certs(ApplyContext *a, const Tunnel *t) {
+        char **pems = NULL;
+        size_t n = 0;
+        int r;
+
+        r = creds_cert_texts(t->certificate, true, &pems, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+
+                if (r >= 0 && !msg)
+                        r = -ENOMEM;
+                if (r >= 0 && ((r = settings_set(msg, "type", "X509", 0)) >= 0) &&
+                    ((r = settings_set(msg, "flag", i == 0 ? "NONE" : "CA", 0)) >= 0) &&
+                    ((r = settings_set(msg, "data", pems[i], 0)) >= 0))
+                        r = queue(a, t->name, "load-cert", msg);
+                free(pems[i]);
+        }
+        free(pems);
+        return r;
+}
+
 /* The credentials of t; root is its rendering (the PSK's owners come from it). */
 static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *root) {
         int r;
@@ -152,7 +187,7 @@ static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *roo
                                    SETTINGS_PRIVATE_KEY);
                 if (r < 0)
                         return r;
-                return queue_file_cmd(a, t, "load-cert", "type", "X509", "flag", "NONE", t->certificate, 0);
+                return queue_certs(a, t);
         }
         return queue_psk(a, t, root);
 }
@@ -169,7 +204,26 @@ int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
         return queue_creds(a, t, root);
 }
 
-int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds) {
+bool apply_tunnel_initiates(const Tunnel *t) {
+        return t->enabled && !t->broken && t->connection_mode != CONNECTION_MODE_RESPONDER_ONLY;
+}
+
+/* start_action=none in every child of conn: the pacer initiates. */
+static int unset_start_action(SettingsNode *conn) {
+        SettingsNode *children = settings_get_mutable(conn, "children");
+
+        for (size_t i = 0; children && i < children->n_children; i++) {
+                int r;
+
+                (void) settings_remove(children->children[i], "start_action");
+                r = settings_set(children->children[i], "start_action", "none", 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds, bool paced) {
         _cleanup_(settings_freep) SettingsNode *root = NULL, *msg = settings_new(NULL);
         _cleanup_free_ char *path = NULL;
         SettingsNode *conn, *local;
@@ -191,6 +245,11 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
         r = settings_attach(msg, conn);
         if (r < 0)
                 return r;
+        if (paced) {
+                r = unset_start_action(conn);
+                if (r < 0)
+                        return r;
+        }
         local = settings_get_mutable(conn, "local");
         if (t->auth == AUTH_CERTIFICATE && local) {
                 /* See apply.h: the certificate is a credential, found by the
@@ -215,8 +274,20 @@ int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) {
         _cleanup_free_ char *id = NULL;
         int r;
 
-        if (!msg || !sh || asprintf(&id, "ike-%s", t->name) < 0)
+        _cleanup_(settings_freep) SettingsNode *term = settings_new(NULL);
+
+        if (!msg || !sh || !term || asprintf(&id, "ike-%s", t->name) < 0)
                 return -ENOMEM;
+        /* charon closes a connection's SAs on unload only when it was
+         * loaded with start_action=start; the pacer's are loaded without
+         * (pacer.h), so the SAs are closed here, not waited for. */
+        r = settings_set(term, "ike", t->name, 0);
+        if (r >= 0)
+                r = settings_set(term, "timeout", "-1", 0);
+        if (r >= 0)
+                r = queue(a, t->name, "terminate", term);
+        if (r < 0)
+                return r;
         r = settings_set(msg, "name", t->name, 0);
         if (r < 0)
                 return r;
@@ -235,14 +306,18 @@ int apply_reload_all_creds(ApplyContext *a, const Config *c) {
         r = queue(a, NULL, "clear-creds", NULL);
         if (r < 0)
                 return r;
+        /* One credential that cannot be loaded never leaves the others out:
+         * its failure goes to done, and the loop goes on. */
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 const Tunnel *t = c->tunnels[i];
 
-                if (!t->enabled || !t->profile)
+                if (!t->enabled || !t->profile || t->broken)
                         continue;
                 r = apply_tunnel_creds(a, &c->gateway, t);
-                if (r < 0)
+                if (r == -ENOMEM || r == -ENOTCONN)
                         return r;
+                if (r < 0 && a->done)
+                        a->done(a->userdata, t->name, "load-creds", r, NULL);
         }
         return 0;
 }

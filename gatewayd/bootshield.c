@@ -3,6 +3,13 @@
 #include "check.h"
 #include "guard.h"
 #include "log.h"
+#include "manager.h"
+
+/* Whether a gatewayd daemon holds its name in this network namespace's
+ * abstract socket namespace (manager.c, MANAGER_LOCK_NAME). */
+static bool daemon_running(void) {
+        return manager_lock_probe() > 0;
+}
 
 int bootshield_load(const char *dir, DiagList *d, Config **ret) {
         const ConfOptions o = { .secret_owner = 0, .check_files = false };
@@ -17,23 +24,18 @@ int bootshield_load(const char *dir, DiagList *d, Config **ret) {
         return d->n_errors > before ? -EINVAL : 0;
 }
 
-size_t bootshield_drop_broken(Config *c, const DiagList *d) {
-        size_t k = 0, n = c->n_tunnels;
+ssize_t bootshield_mark_broken(Config *c, const DiagList *d) {
+        bool fatal = false;
+        int r;
 
-        for (size_t i = 0; i < n; i++) {
-                Tunnel *t = c->tunnels[i];
-                bool broken = false;
-
-                for (size_t j = 0; j < d->n && !broken; j++)
-                        broken = d->items[j].level == DIAG_ERROR && streq_ptr(d->items[j].path, t->path);
-                if (broken) {
-                        log_warning("tunnel '%s' has errors: no shield for it", t->name);
-                        tunnel_free(t);
-                } else
-                        c->tunnels[k++] = t;
-        }
-        c->n_tunnels = k;
-        return n - k;
+        r = conf_isolate(c, d, &fatal);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (c->tunnels[i]->broken)
+                        log_warning("tunnel '%s' has errors: shielding the RemotePrefixes that parsed",
+                                    c->tunnels[i]->name);
+        return (ssize_t) config_count_broken(c);
 }
 
 int bootshield_install(const char *dir, FILE *f) {
@@ -42,16 +44,25 @@ int bootshield_install(const char *dir, FILE *f) {
         _cleanup_(guard_freep) Guard *g = NULL;
         int r, q;
 
+        if (daemon_running()) {
+                log_error("gatewayd is running in this network namespace and owns the shield; --shield-only "
+                          "would replace it with the shield of %s. Use systemctl reload gatewayd instead", dir);
+                return BOOTSHIELD_NONE;
+        }
         q = bootshield_load(dir, &d, &c);
         gw_print_diagnostics(&d, f);
-        if (!c)
-                return q;
-        (void) bootshield_drop_broken(c, &d); /* each one logged */
+        if (!c || (q < 0 && q != -EINVAL)) {
+                log_error("No shield installed: the config in %s could not be read", dir);
+                return BOOTSHIELD_NONE;
+        }
+        if (bootshield_mark_broken(c, &d) < 0)
+                return log_oom(), BOOTSHIELD_NONE;
         r = guard_new(NULL, &g);
-        if (r < 0)
-                return r;
-        r = guard_apply(g, c);
-        if (r < 0)
-                return r;
-        return q;
+        if (r >= 0)
+                r = guard_apply(g, c);
+        if (r < 0) {
+                log_error_errno(r, "The shield could not be installed completely: %m");
+                return BOOTSHIELD_PARTIAL;
+        }
+        return q < 0 ? BOOTSHIELD_PARTIAL : BOOTSHIELD_COMPLETE;
 }

@@ -5,11 +5,12 @@
  * any interface is up, install the fail-closed shield from the config tree and
  * exit. A tree with errors must still shield what it can: at boot nothing else
  * protects VNet-bound traffic, and over-blocking is safe where a gap is not.
- * The shield needs only the tunnels' prefixes, so secret files, certificates
- * and algorithm strength are not judged here (gatewayd proper does), and a
- * tunnel whose own file has an error is left out: its prefixes may be what
- * was refused (a 0/0, a typo). Split so that unit tests can check the
- * decision without a kernel. */
+ * So every RemotePrefix that parses is shielded, of every tunnel, broken or
+ * not (failure isolation, DESIGN.md); only what conf refuses because it would
+ * cut the device off (a default route) is left out of the model. The shield
+ * needs only the tunnels' prefixes, so secret files, certificates and
+ * algorithm strength are not judged here (gatewayd proper does). Split so
+ * that unit tests can check the decision without a kernel. */
 
 #include <stdio.h>
 
@@ -21,16 +22,20 @@
  * tree could not be read (*ret may be NULL). */
 int bootshield_load(const char *dir, DiagList *d, Config **ret);
 
-/* The decision: frees and removes from c every tunnel whose own file has an
- * error in d, logging each, and keeps the order of the others. Returns how
- * many were removed. Known gap: conf reports RemotePrefixes that overlap
- * another tunnel's at the later tunnel's file, so that tunnel is left out
- * as well, although its file alone is valid and shielding both would only
- * over-block; telling such cross-tunnel errors apart needs conf's help. */
-size_t bootshield_drop_broken(Config *c, const DiagList *d);
+/* The decision: marks the tunnels that errors of d hit (conf_isolate),
+ * logging each; all of them stay in c and are shielded. Returns how many are
+ * broken, or -ENOMEM. */
+ssize_t bootshield_mark_broken(Config *c, const DiagList *d);
+
+/* Exit codes of --shield-only (gatewayd(8)): the whole shield, a partial
+ * one (the config has errors; what parsed is shielded), none. */
+#define BOOTSHIELD_COMPLETE 0
+#define BOOTSHIELD_PARTIAL 3
+#define BOOTSHIELD_NONE 1
 
 /* gatewayd --shield-only: loads dir, prints every diagnostic to f, and
- * installs the shield of every tunnel left by bootshield_drop_broken().
- * Returns the load's error (-EINVAL for errors in the tree) after installing
- * the rest, the install's error, or 0. */
+ * installs the shield of every tunnel. Refuses (BOOTSHIELD_NONE, nothing
+ * changed) while a gatewayd daemon runs in this network namespace: the
+ * daemon owns the live shield, which another config dir would strip.
+ * Returns one of the BOOTSHIELD_* codes. */
 int bootshield_install(const char *dir, FILE *f) _warn_unused_result_;

@@ -5,9 +5,9 @@
 
 /* The certificates of every certificate tunnel. Returns 0 (what is wrong is
  * in d) or -errno. */
-static int check_credentials(const Config *c, const ConfOptions *o, time_t now, DiagList *d) {
+static int check_credentials(Config *c, const ConfOptions *o, time_t now, DiagList *d) {
         for (size_t i = 0; i < c->n_tunnels; i++) {
-                const Tunnel *t = c->tunnels[i];
+                Tunnel *t = c->tunnels[i];
                 CertFacts cert = {}, ca = {};
                 int r;
 
@@ -16,6 +16,13 @@ static int check_credentials(const Config *c, const ConfOptions *o, time_t now, 
                 r = creds_check_tunnel(&c->gateway, t, o->secret_owner, now, d, &cert, &ca);
                 if (r < 0)
                         return r;
+                /* The window in which both are valid: the manager loads
+                 * the tunnel when it opens and takes it down when it
+                 * closes (failure isolation: credentials over time). */
+                if (cert.not_after > 0 && ca.not_after > 0) {
+                        t->cred_not_before = cert.not_before > ca.not_before ? cert.not_before : ca.not_before;
+                        t->cred_not_after = cert.not_after < ca.not_after ? cert.not_after : ca.not_after;
+                }
                 /* Facts come back for every file that parsed, also after
                  * errors: an expired and weak certificate shows both. */
                 r = ikepolicy_check_cert(&cert, c->gateway.fips_mode, "Certificate", t->path,

@@ -8,6 +8,7 @@
 
 #include "apply.h"
 #include "check.h"
+#include "creds.h"
 #include "counters.h"
 #include "ctl-status.h"
 #include "nft.h"
@@ -24,6 +25,9 @@ static const char *arg_resource_group;
 static const char *arg_connection;
 static bool arg_json;
 static const char *arg_status_file;
+/* How long a command that talks to charon may take, connecting included. */
+#define DEFAULT_TIMEOUT_USEC (10 * 1000000ULL)
+static uint64_t arg_timeout_usec = DEFAULT_TIMEOUT_USEC;
 
 static void print_explain(void) {
         const AlgInfo *cat;
@@ -114,6 +118,48 @@ static int load_tree(Config **ret) {
         return 0;
 }
 
+/* For every certificate tunnel of profile p: what the Azure connection's
+ * certificate authentication needs (REST certificateAuthentication, API
+ * 2025-01-01): this device's certificate subject name, and the chain of CA
+ * certificates that issued it (the certificates after the first in
+ * Certificate=, as base64 DER). */
+static int print_azure_cert_auth(const Config *c, const Profile *p) {
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                const Tunnel *t = c->tunnels[i];
+                _cleanup_free_ char *cn = NULL;
+                char **chain = NULL;
+                size_t n = 0;
+                int r;
+
+                if (t->auth != AUTH_CERTIFICATE || !t->certificate || !streq_ptr(t->profile_name, p->name))
+                        continue;
+                printf("\n# Certificate authentication of tunnel '%s' (%s): the Azure connection's\n"
+                       "# authenticationType Certificate, certificateAuthentication:\n", t->name, t->path);
+                r = creds_cert_common_name(t->certificate, &cn);
+                if (r < 0)
+                        return log_error_errno(r, "%s: Certificate=%s: cannot read its subject: %m", t->path,
+                                               t->certificate);
+                printf("#   inboundAuthCertificateSubjectName: %s\n", cn);
+                r = creds_cert_texts(t->certificate, false, &chain, &n);
+                if (r < 0)
+                        return log_error_errno(r, "%s: Certificate=%s: cannot read it: %m", t->path, t->certificate);
+                printf("#   inboundAuthCertificateChain (base64 DER, the CAs that issued this device's certificate):\n");
+                for (size_t j = 1; j < n; j++)
+                        printf("#     %s\n", chain[j]);
+                if (n < 2)
+                        printf("#     (Certificate= holds no CA certificate: add the certificate of the CA that "
+                               "issued it, and its root)\n");
+                else
+                        printf("#     (add the root CA's certificate when Certificate= does not end with it)\n");
+                printf("#   outboundAuthCertificate: Azure's own certificate (Key Vault); CACertificate=%s must be "
+                       "the CA that issued it\n", t->ca_certificate ? t->ca_certificate : "?");
+                for (size_t j = 0; j < n; j++)
+                        free(chain[j]);
+                free(chain);
+        }
+        return 0;
+}
+
 static int verb_azure_policy(char *const *args) {
         const char *name = args[0];
         _cleanup_(config_freep) Config *c = NULL;
@@ -136,7 +182,7 @@ static int verb_azure_policy(char *const *args) {
                 return log_error_errno(r, "Failed to build the Azure commands for profile '%s' (%s): %m", name,
                                        p->path);
         fputs(text, stdout);
-        return 0;
+        return print_azure_cert_auth(c, p);
 }
 
 /* Sums "counter packets N" of the drop rules in gatewayd's nftables table. */
@@ -234,13 +280,49 @@ static void on_call_state(VICIClient *c, bool connected, int error, void *userda
         }
 }
 
+/* The whole command's deadline (the client's covers the answer only). */
+static int on_call_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
+        CallState *s = userdata;
+
+        if (!s->done) {
+                s->done = true;
+                s->error = -ETIMEDOUT;
+        }
+        return sd_event_exit(s->event, 0);
+}
+
+/* "10 s", "2.5 s" */
+static const char *format_timeout(char buf[static 32]) {
+        snprintf(buf, 32, "%g s", (double) arg_timeout_usec / 1e6);
+        return buf;
+}
+
+/* Why charon could not be asked, naming its socket. */
+static int report_unreachable(const char *name, const char *uri, int error, const char *reason) {
+        char t[32];
+
+        if (reason)
+                return log_error_errno(error, "tunnel '%s': %s (%s); is strongswan.service running?", name, reason,
+                                       uri);
+        if (error == -ETIMEDOUT)
+                return log_error_errno(error, "tunnel '%s': charon at %s did not answer within %s; is "
+                                       "strongswan.service running?", name, uri, format_timeout(t));
+        if (error == -ECONNRESET)
+                return log_error_errno(error, "tunnel '%s': charon at %s closed the connection; is "
+                                       "strongswan.service running?", name, uri);
+        return log_error_errno(error, "tunnel '%s': cannot reach charon at %s: %m; is strongswan.service running?",
+                               name, uri);
+}
+
 static int up_down(bool up, const char *name) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(vici_client_freep) VICIClient *v = NULL;
         _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        _cleanup_(sd_event_source_unrefp) sd_event_source *deadline = NULL;
         CallState s = {};
         const Tunnel *t;
+        char charon_ms[32];
         int r;
 
         r = load_tree(&c);
@@ -258,12 +340,17 @@ static int up_down(bool up, const char *name) {
         if (!msg)
                 return log_oom();
         /* initiate waits for the child SA (charon's timeout, in ms);
-         * terminate deletes the IKE SA and with it every child. */
+         * terminate deletes the IKE SA and with it every child. charon is
+         * to give up a little before our deadline, so that its answer (and
+         * its reason) still arrives. */
+        snprintf(charon_ms, sizeof(charon_ms), "%llu",
+                 (unsigned long long) (arg_timeout_usec > 4000000 ? arg_timeout_usec - 2000000 : arg_timeout_usec / 2) /
+                         1000);
         if (up)
                 r = settings_set(msg, "child", name, 0) < 0 || settings_set(msg, "ike", name, 0) < 0 ||
-                    settings_set(msg, "timeout", "15000", 0) < 0 ? -ENOMEM : 0;
+                    settings_set(msg, "timeout", charon_ms, 0) < 0 ? -ENOMEM : 0;
         else
-                r = settings_set(msg, "ike", name, 0) < 0 || settings_set(msg, "timeout", "15000", 0) < 0
+                r = settings_set(msg, "ike", name, 0) < 0 || settings_set(msg, "timeout", charon_ms, 0) < 0
                             ? -ENOMEM : 0;
         if (r < 0)
                 return log_oom();
@@ -275,11 +362,17 @@ static int up_down(bool up, const char *name) {
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: %m", c->gateway.vici);
         vici_client_set_handlers(v, on_call_state, NULL, &s);
+        vici_client_set_timeout(v, arg_timeout_usec);
+        r = sd_event_add_time_relative(e, &deadline, CLOCK_MONOTONIC, arg_timeout_usec + 500 * 1000, 10 * 1000,
+                                       on_call_deadline, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the deadline: %m");
         r = vici_client_connect(v);
         if (r < 0)
-                return log_error_errno(r, "Failed to connect to charon at %s: %m", c->gateway.vici);
+                return report_unreachable(name, c->gateway.vici, r, NULL);
         r = vici_client_call(v, up ? "initiate" : "terminate", msg, on_call_done, &s);
-        if (r < 0)
+        /* -ENOTCONN: the connect failed at once; the state handler says why. */
+        if (r < 0 && r != -ENOTCONN)
                 return log_error_errno(r, "Failed to send the command: %m");
         r = sd_event_loop(e);
         if (r < 0)
@@ -287,8 +380,10 @@ static int up_down(bool up, const char *name) {
         if (s.error < 0) {
                 if (s.errmsg)
                         log_error("tunnel '%s': %s", name, s.errmsg);
+                else if (s.error == -EREMOTEIO)
+                        log_error("tunnel '%s': charon at %s refused the command", name, c->gateway.vici);
                 else
-                        log_error_errno(s.error, "tunnel '%s': charon at %s: %m", name, c->gateway.vici);
+                        (void) report_unreachable(name, c->gateway.vici, s.error, vici_client_error_reason(v));
                 free(s.errmsg);
                 return s.error;
         }
@@ -357,7 +452,9 @@ static void help(void) {
                 print_columns(verbs[i].usage, verbs[i].help);
         printf("\nOptions:\n");
         print_columns("--config-dir DIR", "the config tree (default " CONF_DEFAULT_DIR ")");
+        print_columns("--timeout SEC", "how long up and down wait for charon\n(default 10)");
         print_columns("--help", "show this help");
+        print_columns("--version", "show the version");
 }
 
 /* Runs the verb named argv[0] with the rest as its arguments. Returns its
@@ -373,7 +470,16 @@ static int dispatch(int argc, char *const *argv, bool *ret_usage_error) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION, ARG_JSON, ARG_STATUS_FILE };
+        enum {
+                ARG_CONFIG_DIR = 0x100,
+                ARG_EXPLAIN,
+                ARG_RESOURCE_GROUP,
+                ARG_CONNECTION,
+                ARG_JSON,
+                ARG_STATUS_FILE,
+                ARG_TIMEOUT,
+                ARG_VERSION,
+        };
         static const struct option options[] = {
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
@@ -381,7 +487,9 @@ int main(int argc, char *argv[]) {
                 { "connection", required_argument, NULL, ARG_CONNECTION },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "status-file", required_argument, NULL, ARG_STATUS_FILE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 {}
         };
         bool usage_error = false;
@@ -408,6 +516,23 @@ int main(int argc, char *argv[]) {
                 case ARG_STATUS_FILE:
                         arg_status_file = optarg;
                         break;
+                case ARG_TIMEOUT: {
+                        char *end = NULL;
+                        double sec;
+
+                        errno = 0;
+                        sec = strtod(optarg, &end);
+                        if (errno != 0 || end == optarg || *end || !(sec > 0 && sec <= 3600)) {
+                                log_error("--timeout=%s: not a number of seconds between 0 and 3600; e.g. "
+                                          "--timeout 30", optarg);
+                                return 2;
+                        }
+                        arg_timeout_usec = (uint64_t) (sec * 1e6);
+                        break;
+                }
+                case ARG_VERSION:
+                        printf("gatewayctl %s\n", PACKAGE_VERSION);
+                        return 0;
                 case 'h':
                         help();
                         return 0;

@@ -17,6 +17,7 @@
 /* What the tracker keeps beside each tunnel's status. */
 typedef struct HealthTunnel {
         bool enabled, fail_closed;
+        char *broken;              /* failure isolation: not loaded (a copy of Tunnel.broken) */
         bool ike_up;               /* an IKE_SA of the tunnel is established */
         bool engaged_logged;       /* shield-engaged went out: shield-released will */
         bool listed;               /* seen in the current list-sas round */
@@ -39,6 +40,7 @@ struct Health {
 };
 
 static void tunnel_extra_done(HealthTunnel *x) {
+        free(x->broken);
         free(x->ike_id);
         free(x->early_rekeyed_id);
         free(x->pending_detail);
@@ -118,6 +120,12 @@ static void set_state_full(Health *h, size_t i, TunnelState st, TunnelError e, c
         HealthTunnel *x = &h->x[i];
         TunnelState old = t->state;
 
+        /* A broken tunnel that goes down (its expired certificate unloaded
+         * it) is down for that reason, whatever charon says. */
+        if (st == TUNNEL_STATE_DOWN && x->broken) {
+                e = TUNNEL_ERROR_CONFIG;
+                detail = x->broken;
+        }
         if (st == TUNNEL_STATE_DOWN && e != TUNNEL_ERROR_NONE && (old != st || t->last_error != e))
                 (void) tunnel_status_set_error(t, e, detail);
         else if (old == st)
@@ -222,6 +230,10 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                 }
                 x[i].enabled = ct->enabled;
                 x[i].fail_closed = ct->fail_closed;
+                free(x[i].broken);
+                x[i].broken = NULL;
+                if (ct->broken && !(x[i].broken = strdup(ct->broken)))
+                        return -ENOMEM;
                 r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
                 if (r >= 0)
                         r = status_set_string(&t->profile, ct->profile_name);
@@ -230,9 +242,23 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                 if (!ct->enabled) {
                         t->state = TUNNEL_STATE_DISABLED;
                         t->has_ike = false;
-                } else if (t->state == TUNNEL_STATE_DISABLED) {
+                } else if (ct->broken && t->state != TUNNEL_STATE_UP) {
+                        /* Failure isolation: not loaded, down, and why. (A
+                         * broken tunnel that charon still runs from before
+                         * is shown as it is.) */
+                        if (t->state != TUNNEL_STATE_DOWN)
+                                t->since = now;
+                        t->state = TUNNEL_STATE_DOWN;
+                        r = tunnel_status_set_error(t, TUNNEL_ERROR_CONFIG, ct->broken);
+                        if (r < 0)
+                                return r;
+                } else if (t->state == TUNNEL_STATE_DISABLED ||
+                           (!ct->broken && t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG)) {
+                        /* Enabled again, or repaired. */
                         t->state = h->charon ? TUNNEL_STATE_CONNECTING : TUNNEL_STATE_DOWN;
                         t->since = now;
+                        if (h->charon)
+                                (void) tunnel_status_set_error(t, TUNNEL_ERROR_NONE, NULL);
                 }
                 t->shield = shield_of(&x[i], t->state);
         }
@@ -260,6 +286,9 @@ void health_set_charon(Health *h, bool connected, usec_t now) {
                 TunnelStatus *t = h->s->tunnels[i];
 
                 if (t->state == TUNNEL_STATE_DISABLED)
+                        continue;
+                /* Not loaded: charon's coming and going changes nothing. */
+                if (h->x[i].broken && t->state == TUNNEL_STATE_DOWN)
                         continue;
                 if (connected) {
                         /* Connecting until charon (events or list-sas) says. */
@@ -654,4 +683,18 @@ void health_counts(const Health *h, size_t *ret_up, size_t *ret_enabled) {
         }
         *ret_up = up;
         *ret_enabled = enabled;
+}
+
+void health_set_error(Health *h, const char *name, TunnelError e, const char *detail, usec_t now) {
+        ssize_t i = find(h, name);
+
+        if (i < 0 || h->s->tunnels[i]->state == TUNNEL_STATE_DISABLED)
+                return;
+        /* Up stays up (a refused credential reload leaves charon's copy); the
+         * reason is kept for when it goes down. */
+        if (h->s->tunnels[i]->state == TUNNEL_STATE_UP) {
+                (void) tunnel_status_set_error(h->s->tunnels[i], e, detail);
+                return;
+        }
+        set_state(h, (size_t) i, TUNNEL_STATE_DOWN, e, detail, now);
 }

@@ -27,6 +27,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Health *, health_free);
  * listed). */
 int health_set_config(Health *h, const Config *c, usec_t now);
 
+/* Something outside charon's events keeps tunnel name down (charon refused
+ * its load, its shield is missing): down with e and detail, logged as a
+ * transition; an up tunnel only gets the reason. */
+void health_set_error(Health *h, const char *name, TunnelError e, const char *detail, usec_t now);
+
 /* charon's VICI connection came or went. Lost: every tunnel that is not
  * disabled is down (charon-gone); came back: they are connecting again. */
 void health_set_charon(Health *h, bool connected, usec_t now);

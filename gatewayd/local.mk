@@ -15,11 +15,13 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/vici-client.c gatewayd/vici-client.h \
 	gatewayd/apply.c gatewayd/apply.h \
 	gatewayd/retry.c gatewayd/retry.h \
+	gatewayd/pacer.c gatewayd/pacer.h \
 	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
 	gatewayd/guard.c gatewayd/guard.h \
 	gatewayd/bootshield.c gatewayd/bootshield.h \
 	gatewayd/write-file.c gatewayd/write-file.h \
+	gatewayd/owned.c gatewayd/owned.h \
 	gatewayd/status.c gatewayd/status.h \
 	gatewayd/status-json.c \
 	gatewayd/metrics.c gatewayd/metrics.h \

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
+#include <sys/prctl.h>
 
 #include <systemd/sd-event.h>
 
@@ -13,6 +14,7 @@
 static const char *arg_config_dir = CONF_DEFAULT_DIR;
 static enum { ACTION_RUN, ACTION_CHECK, ACTION_PRINT_SWANCTL, ACTION_SHIELD_ONLY } arg_action = ACTION_RUN;
 static bool usage_error;
+static int exit_code = -1; /* set when an action has exit codes of its own */
 
 static void help(void) {
         printf("Usage: gatewayd [OPTIONS]\n\n"
@@ -94,6 +96,14 @@ static int run_daemon(const ConfOptions *o) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        /* PSKs and private keys pass through this process: no core file,
+         * no ptrace or /proc/PID/mem by anyone but root. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                log_warning("Failed to make the process non-dumpable: %s", strerror(errno));
+        /* A SIGHUP while the config is read is acted on once started. */
+        r = manager_block_signals();
+        if (r < 0)
+                return log_error_errno(r, "Failed to block signals: %m");
         r = sd_event_default(&e);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the event loop: %m");
@@ -121,8 +131,11 @@ static int run(int argc, char *argv[]) {
 
         if (arg_action == ACTION_RUN)
                 return run_daemon(&o);
-        if (arg_action == ACTION_SHIELD_ONLY)
-                return bootshield_install(arg_config_dir, stderr);
+        if (arg_action == ACTION_SHIELD_ONLY) {
+                /* Its own exit codes: complete, partial, none. */
+                exit_code = bootshield_install(arg_config_dir, stderr);
+                return 0;
+        }
 
         r = gw_check(arg_config_dir, &o, time(NULL), &d, &c);
         gw_print_diagnostics(&d, stderr);
@@ -140,5 +153,7 @@ int main(int argc, char *argv[]) {
         r = run(argc, argv);
         if (usage_error)
                 return 2;
+        if (exit_code >= 0)
+                return exit_code;
         return r < 0 ? 1 : 0;
 }

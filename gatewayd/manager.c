@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <malloc.h>
 #include <signal.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 
 #include "apply.h"
@@ -16,6 +19,8 @@
 #include "manager.h"
 #include "metrics.h"
 #include "nft.h"
+#include "owned.h"
+#include "pacer.h"
 #include "xfrm-kernel.h"
 #include "retry.h"
 #include "vici-client.h"
@@ -34,6 +39,7 @@ struct Manager {
         ConfOptions opts;
         Config *config;
         TunnelFingerprint *fp;        /* fp[i] belongs to config->tunnels[i] */
+        int64_t config_time;          /* when config was checked (wall clock, s) */
 
         Guard *guard;
         VICIClient *vici;
@@ -45,9 +51,21 @@ struct Manager {
         uint64_t apply_start_usec;    /* when the current batch was queued */
         const char *apply_what;       /* "apply" or "reload", for the log */
 
+        /* Tunnels whose load charon refused (or that could not be encoded):
+         * loaded again after a doubling backoff; their fingerprints are
+         * forgotten, so a reload sends them again too. */
+        char **load_failed;
+        size_t n_load_failed;
+        sd_event_source *load_retry;
+        uint64_t load_backoff_usec;
+
+        Owned owned;                     /* charon's connections that gatewayd loaded */
+
         sd_event_source *sig[3];
+        int lock_fd;                     /* MANAGER_LOCK_NAME, held while running */
         CredWatch *creds;
         RetryList *retries;
+        Pacer *pacer;                    /* initiates tunnels, a few per peer at a time */
 
         Health *health;
         sd_event_source *health_timer;   /* list-sas every HealthIntervalSec */
@@ -56,7 +74,16 @@ struct Manager {
         bool listing;                    /* a health list-sas is in flight */
         bool ready;                      /* READY=1 went out */
         bool reload_ready_pending;       /* READY=1 after the reload's batch */
+
+        sd_event_source *reload_timer;   /* the next reload (reload_schedule) */
+        bool reload_wanted;              /* a SIGHUP or credential change waits for it */
+        uint64_t reload_last_usec;       /* when the last reload began */
+        int refusal_reported;            /* the error whose reason was logged last, or 0 */
 };
+
+/* Reloads are at least this far apart: a burst of SIGHUPs (a script that
+ * reloads once per file it writes) is one reload, or two. */
+#define RELOAD_MIN_INTERVAL_USEC (1000 * 1000ULL)
 
 /* A changed state is written this soon (changes come in bursts: a restart
  * brings 1,000 tunnels up within a second). */
@@ -82,8 +109,11 @@ static void notify_status(Manager *m) {
         (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up", up, enabled);
 }
 
+static void reload_schedule(Manager *m);
+
 /* READY=1 is true when it is sent: the shield is in and charon has answered
- * the whole apply (or reload), or charon was found absent. */
+ * the whole apply (or reload), or charon was found absent. A reload asked
+ * for meanwhile may go now. */
 static void notify_ready(Manager *m, const char *why) {
         size_t up, enabled;
 
@@ -92,6 +122,7 @@ static void notify_ready(Manager *m, const char *why) {
                           why ? why : "");
         m->ready = true;
         m->reload_ready_pending = false;
+        reload_schedule(m);
 }
 
 /* What the shield dropped: the kernel's block counters and the drops of
@@ -137,9 +168,53 @@ static int on_status_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 static void check_certificates(Manager *m);
 static void status_changed(Manager *m);
+static bool creds_window_crossed(Manager *m, int64_t now, usec_t *ret_next);
+
+/* Credentials over time (failure isolation): whether a tunnel's
+ * credentials crossed their validity window since the config was read — a
+ * running tunnel's certificate expired (it goes down), or a broken tunnel's
+ * became valid (a clock set right by NTP at boot; it is loaded). Also the
+ * next such moment after now, or UINT64_MAX. */
+static bool creds_window_crossed(Manager *m, int64_t now, usec_t *ret_next) {
+        usec_t next = UINT64_MAX;
+        bool crossed = false;
+
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+                int64_t when = 0;
+
+                if (!t->enabled || (t->cred_not_before == 0 && t->cred_not_after == 0))
+                        continue;
+                if (t->broken && t->cred_not_before > m->config_time) {
+                        /* Not valid yet when the config was read; valid
+                         * from then on (if it is only that which broke it,
+                         * the reload loads it). */
+                        if (now >= t->cred_not_before)
+                                crossed = true;
+                        else
+                                when = t->cred_not_before;
+                } else if (!t->broken && t->cred_not_after > 0) {
+                        if (now > t->cred_not_after)
+                                crossed = true;
+                        else
+                                when = t->cred_not_after + 1;
+                }
+                if (when > 0 && (usec_t) when * USEC_PER_SEC < next)
+                        next = (usec_t) when * USEC_PER_SEC;
+        }
+        *ret_next = next;
+        return crossed;
+}
 
 static int on_cert_timer(sd_event_source *s, uint64_t usec, void *userdata) {
-        check_certificates(userdata);
+        Manager *m = userdata;
+        usec_t next;
+
+        check_certificates(m);
+        if (creds_window_crossed(m, (int64_t) time(NULL), &next)) {
+                log_info("A credential's validity began or ended; reloading");
+                (void) manager_reload(m);
+        }
         return 0;
 }
 
@@ -150,6 +225,13 @@ static void check_certificates(Manager *m) {
         int r;
 
         due = cert_expiry_check(m->config, health_status(m->health, now), now);
+        {
+                usec_t next;
+
+                (void) creds_window_crossed(m, (int64_t) (now / USEC_PER_SEC), &next);
+                if (next < due)
+                        due = next;
+        }
         if (m->cert_timer) {
                 r = sd_event_source_set_time(m->cert_timer, due);
                 if (r >= 0)
@@ -186,14 +268,104 @@ static void batch_begin(Manager *m, const char *what) {
 
 /* Logs once every command of a batch was answered: how long charon took. */
 static void batch_check_done(Manager *m) {
+        if (m->apply.pending == 0)
+                (void) owned_save(&m->owned); /* logged */
         if (m->apply.pending > 0 || !m->apply_what)
                 return;
         log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
                  (double) (now_usec() - m->apply_start_usec) / 1000.0, m->apply_failures);
+        if (m->apply_failures == 0 && m->n_load_failed == 0)
+                m->load_backoff_usec = 0;
         if (!m->ready || m->reload_ready_pending)
                 notify_ready(m, m->apply_failures > 0 ? "charon refused some commands (see the journal)" : NULL);
         m->apply_what = NULL;
         (void) malloc_trim(0); /* the encoded commands are gone */
+}
+
+#define LOAD_RETRY_MIN_USEC (2 * USEC_PER_SEC)
+#define LOAD_RETRY_MAX_USEC (60 * USEC_PER_SEC)
+
+static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata);
+static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace);
+
+/* The fingerprints of tunnels charon does not hold as configured are
+ * forgotten: the next reload compares them as changed and loads them. */
+static void forget_failed_fingerprints(Manager *m) {
+        for (size_t k = 0; k < m->n_load_failed; k++)
+                for (size_t i = 0; i < m->config->n_tunnels; i++)
+                        if (streq(m->config->tunnels[i]->name, m->load_failed[k]))
+                                memset(&m->fp[i], 0, sizeof(m->fp[i]));
+}
+
+static void load_failed(Manager *m, const char *tunnel, const char *cmd, int error, const char *errmsg) {
+        _cleanup_free_ char *detail = NULL;
+        bool known = false;
+
+        if ((errmsg ? asprintf(&detail, "charon refused %s: %s", cmd, errmsg)
+                    : asprintf(&detail, "%s could not be sent: %s", cmd, strerror(-error))) < 0)
+                detail = NULL;
+        health_set_error(m->health, tunnel, TUNNEL_ERROR_CONFIG, detail ? detail : cmd, realtime_usec());
+        status_changed(m);
+        for (size_t k = 0; k < m->n_load_failed && !known; k++)
+                known = streq(m->load_failed[k], tunnel);
+        if (!known) {
+                char **n = reallocarray(m->load_failed, m->n_load_failed + 1, sizeof(char *));
+                char *copy = strdup(tunnel);
+
+                if (!n || !copy) {
+                        free(copy);
+                        if (n)
+                                m->load_failed = n;
+                        (void) log_oom();
+                        return;
+                }
+                m->load_failed = n;
+                m->load_failed[m->n_load_failed++] = copy;
+        }
+        forget_failed_fingerprints(m);
+        if (m->load_retry)
+                return;
+        m->load_backoff_usec = m->load_backoff_usec ? m->load_backoff_usec * 2 : LOAD_RETRY_MIN_USEC;
+        if (m->load_backoff_usec > LOAD_RETRY_MAX_USEC)
+                m->load_backoff_usec = LOAD_RETRY_MAX_USEC;
+        log_info("tunnel '%s': loading it again in %.0f s", tunnel, (double) m->load_backoff_usec / USEC_PER_SEC);
+        if (sd_event_add_time_relative(m->event, &m->load_retry, CLOCK_MONOTONIC, m->load_backoff_usec,
+                                       100 * 1000, on_load_retry, m) < 0)
+                log_error("Failed to schedule loading '%s' again", tunnel);
+}
+
+static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        char **names = TAKE_PTR(m->load_failed);
+        size_t n = m->n_load_failed;
+
+        m->load_retry = sd_event_source_disable_unref(m->load_retry);
+        m->n_load_failed = 0;
+        if (m->vici_up)
+                batch_begin(m, "retry");
+        for (size_t k = 0; k < n; k++) {
+                ssize_t i = -1;
+
+                for (size_t j = 0; j < m->config->n_tunnels && i < 0; j++)
+                        if (streq(m->config->tunnels[j]->name, names[k]))
+                                i = (ssize_t) j;
+                if (i >= 0 && m->vici_up) {
+                        const Tunnel *t = m->config->tunnels[i];
+
+                        if (t->enabled && !t->broken) {
+                                /* Taken as applied; a new refusal forgets
+                                 * it again. */
+                                if (tunnel_fingerprint(&m->config->gateway, t, &m->fp[i]) < 0 ||
+                                    load_tunnel(m, &m->config->gateway, t, true, true) < 0)
+                                        log_error("Failed to queue tunnel '%s' again", t->name);
+                        }
+                }
+                free(names[k]);
+        }
+        free(names);
+        if (m->vici_up)
+                batch_check_done(m);
+        return 0;
 }
 
 static void apply_done(void *userdata, const char *tunnel, const char *cmd, int error, const char *errmsg) {
@@ -201,13 +373,20 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
 
         if (error == -ECONNRESET)
                 m->apply_what = NULL; /* the batch died with the connection */
+        /* unload-* of something charon does not have, or a terminate of a
+         * tunnel without SAs, is not a failure. */
+        if (error != 0 && error != -ECONNRESET && (strncmp(cmd, "unload-", 7) == 0 || streq(cmd, "terminate")))
+                error = 0;
         if (error != 0)
                 m->apply_failures++;
+        if (tunnel && streq(cmd, "load-conn")) {
+                if (error == 0 && owned_add(&m->owned, tunnel) < 0)
+                        (void) log_oom();
+                pacer_loaded(m->pacer, tunnel, error == 0);
+        } else if (tunnel && streq(cmd, "unload-conn") && error == 0)
+                owned_remove(&m->owned, tunnel);
         batch_check_done(m);
         if (error == 0)
-                return;
-        /* unload-* of something charon does not have is not a failure. */
-        if (strncmp(cmd, "unload-", 7) == 0)
                 return;
         if (error == -ECONNRESET)
                 return; /* reported once as the lost connection */
@@ -215,6 +394,23 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 log_error("tunnel '%s': %s failed: %s", tunnel ? tunnel : "*", cmd, errmsg);
         else
                 log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
+        if (tunnel && strncmp(cmd, "load-", 5) == 0)
+                load_failed(m, tunnel, cmd, error, errmsg);
+}
+
+/* Queues t's load; with pace, an initiating tunnel is loaded without
+ * start_action and initiated by the pacer once charon took it. */
+static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace) {
+        char peer[PREFIX_STRLEN];
+        int r;
+
+        pace = pace && apply_tunnel_initiates(t);
+        if (pace) {
+                r = pacer_start(m->pacer, t->name, address_to_string(&t->remote_address, peer));
+                if (r < 0)
+                        return r;
+        }
+        return apply_tunnel_load(&m->apply, g, t, with_creds, pace);
 }
 
 /* Queues everything that puts the whole config into charon. Idempotent:
@@ -226,15 +422,19 @@ static int apply_all(Manager *m) {
         for (size_t i = 0; i < m->config->n_tunnels; i++) {
                 const Tunnel *t = m->config->tunnels[i];
 
+                if (t->broken)
+                        continue; /* reported; shielded; not loaded */
                 if (!t->enabled) {
                         r = apply_tunnel_unload(&m->apply, t);
                         if (r < 0)
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
-                r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
+                r = load_tunnel(m, &m->config->gateway, t, true, true);
+                if (r == -ENOMEM)
+                        return log_oom();
                 if (r < 0)
-                        return log_error_errno(r, "Failed to queue tunnel '%s': %m", t->name);
+                        load_failed(m, t->name, "load-conn", r, NULL); /* the others go on */
         }
         batch_check_done(m);
         return 0;
@@ -259,6 +459,12 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
 
                 if (t)
                         continue;
+                if (!owned_has(&m->owned, conns->items[i])) {
+                        /* Loaded by another tool (swanctl): not ours. */
+                        log_info("leaving charon's connection '%s' alone: gatewayd did not load it",
+                                 conns->items[i]);
+                        continue;
+                }
                 log_info("unloading connection '%s': not in the configuration", conns->items[i]);
                 msg = settings_new(NULL);
                 if (!msg || settings_set(msg, "name", conns->items[i], 0) < 0 ||
@@ -279,7 +485,7 @@ static bool retry_wanted(void *userdata, const char *name) {
         Manager *m = userdata;
         const Tunnel *t = config_find_tunnel(m->config, name);
 
-        return t && t->enabled;
+        return t && t->enabled && !t->broken;
 }
 
 typedef struct EarlyRekey {
@@ -393,8 +599,10 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         if (streq(event, "list-sa")) {
                 if (m->listing)
                         health_on_list_sa(m->health, msg);
-                else
+                else {
                         retry_list_sa_listed(m->retries, name);
+                        pacer_sa_listed(m->pacer, name);
+                }
                 return;
         }
         {
@@ -411,6 +619,8 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
                 log_info("tunnel '%s': %s", name, event);
         if (streq(event, "ike-updown")) {
                 const Tunnel *t = config_find_tunnel(m->config, name);
+
+                pacer_done(m->pacer, name); /* established or failed: no longer half-open */
 
                 if (up && streq(up, "yes"))
                         retry_list_drop(m->retries, name);
@@ -430,14 +640,31 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
         int r;
 
         if (!connected) {
-                if (m->vici_up)
+                /* Why, in words, when the errno does not say it: a
+                 * charon that stopped answering, a socket of another user. */
+                const char *reason = vici_client_error_reason(c);
+
+                if (m->vici_up && reason)
+                        (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
+                                               "Lost the connection to charon (%s): %s; reconnecting",
+                                               m->config->gateway.vici, reason);
+                else if (m->vici_up)
                         (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, NULL,
                                                "Lost the connection to charon (%s): %m; reconnecting",
                                                m->config->gateway.vici);
-                else if (!m->vici_was_up && m->backoff_usec == 0)
+                else if (reason && error != m->refusal_reported) {
+                        /* Once per kind: each retry would say the same. */
+                        if (error == -EPERM)
+                                (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
+                                                       "Refusing charon's socket: %s; retrying", reason);
+                        else
+                                log_warning("charon is not reachable: %s; retrying", reason);
+                        m->refusal_reported = error;
+                } else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
                 m->listing = false;
+                pacer_reset(m->pacer);
                 m->apply.pending = 0;
                 m->apply_what = NULL;
                 health_set_charon(m->health, false, realtime_usec());
@@ -453,6 +680,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                          m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
+        m->refusal_reported = 0;
         /* A restarted charon often comes with `ipsec restart`, which flushes
          * XFRM policies: check the shield before charon gets any tunnel. */
         (void) guard_heal(m->guard, "charon connected");
@@ -494,23 +722,141 @@ static int schedule_reconnect(Manager *m) {
 
 /* --- reload --- */
 
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->reload_wanted = false;
+        m->reload_last_usec = now_usec();
+        (void) manager_reload(m);
+        return 0;
+}
+
+/* Runs a wanted reload once the start or the previous reload is answered
+ * (READY=1, notify_ready calls this) and RELOAD_MIN_INTERVAL_USEC after the
+ * previous one began: SIGHUPs that arrive meanwhile are one more reload, not
+ * one each. */
+static void reload_schedule(Manager *m) {
+        uint64_t due = m->reload_last_usec + RELOAD_MIN_INTERVAL_USEC;
+        int enabled = SD_EVENT_OFF, r;
+
+        if (!m->reload_wanted || !m->ready || m->reload_ready_pending)
+                return;
+        if (m->reload_timer && sd_event_source_get_enabled(m->reload_timer, &enabled) >= 0 &&
+            enabled != SD_EVENT_OFF)
+                return;
+        if (m->reload_timer) {
+                r = sd_event_source_set_time(m->reload_timer, due);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, due, 10 * 1000, on_reload_timer,
+                                      m);
+        if (r < 0) {
+                log_warning("Failed to schedule the reload (%s); reloading now", strerror(-r));
+                (void) on_reload_timer(NULL, 0, m);
+        }
+}
+
+static void request_reload(Manager *m) {
+        m->reload_wanted = true;
+        reload_schedule(m);
+}
+
 static void on_cred_change(void *userdata) {
         Manager *m = userdata;
 
         log_info("A credential file changed; reloading");
-        (void) manager_reload(m);
+        request_reload(m);
 }
 
-static int check_tree(Manager *m, Config **ret) {
+/* Reads and judges the tree, and applies failure isolation (DESIGN.md):
+ * errors that hit single tunnels mark them broken, and the rest of the
+ * config stands; an error that hits the whole config (gatewayd.conf, a
+ * directory that could not be read) rejects it: -EINVAL. */
+static int check_tree(Manager *m, Config **ret, int64_t *ret_time) {
         _cleanup_(diag_list_clear) DiagList d = {};
         _cleanup_(config_freep) Config *c = NULL;
+        bool fatal = false;
+        time_t now = time(NULL);
         int r;
 
-        r = gw_check(m->dir, &m->opts, time(NULL), &d, &c);
-        log_config_diagnostics(m->dir, &d);
-        if (r < 0)
+        *ret_time = (int64_t) now;
+        r = gw_check(m->dir, &m->opts, now, &d, &c);
+        if (r < 0 && r != -EINVAL) {
+                log_config_diagnostics(m->dir, &d);
                 return r;
+        }
+        if (!c)
+                fatal = true;
+        else {
+                r = conf_isolate(c, &d, &fatal);
+                if (r < 0)
+                        return log_oom();
+        }
+        log_config_diagnostics(m->dir, &d);
+        if (fatal)
+                return -EINVAL;
         *ret = TAKE_PTR(c);
+        return 0;
+}
+
+static ssize_t tunnel_index(const Config *c, const char *name) {
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (streq(c->tunnels[i]->name, name))
+                        return (ssize_t) i;
+        return -1;
+}
+
+/* Whether t's credentials are outside their validity window at now. */
+static bool creds_out_of_window(const Tunnel *t, int64_t now) {
+        return (t->cred_not_before > 0 && now < t->cred_not_before) ||
+               (t->cred_not_after > 0 && now > t->cred_not_after);
+}
+
+/* Failure isolation on reload: a tunnel whose new file (or profile, or
+ * credential) is broken keeps running its previous configuration, unless
+ * that configuration's own credentials are out of their validity window (a
+ * certificate that expired takes its tunnel down). Such tunnels get their
+ * old fingerprint, so the diff leaves them alone; swap_kept_tunnels then
+ * moves the old Tunnel into c. */
+static int keep_running_tunnels(Manager *m, Config *c, TunnelFingerprint *fp) {
+        int64_t now = (int64_t) time(NULL);
+
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                Tunnel *t = c->tunnels[i];
+                ssize_t j;
+
+                if (!t->broken)
+                        continue;
+                j = tunnel_index(m->config, t->name);
+                if (j < 0 || m->config->tunnels[j]->broken || !m->config->tunnels[j]->enabled)
+                        continue;
+                if (creds_out_of_window(m->config->tunnels[j], now) || creds_out_of_window(t, now)) {
+                        log_warning("tunnel '%s': its credentials are not valid now; taking it down", t->name);
+                        continue;
+                }
+                fp[i] = m->fp[j];
+                t->keep = true;
+        }
+        return 0;
+}
+
+static int swap_kept_tunnels(Manager *m, Config *c) {
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                Tunnel *t = c->tunnels[i];
+                ssize_t j;
+                int r;
+
+                if (!t->keep)
+                        continue;
+                j = tunnel_index(m->config, t->name);
+                if (j < 0)
+                        continue;
+                log_warning("tunnel '%s': %s; it keeps running its previous configuration", t->name, t->broken);
+                r = config_keep_tunnel(c, i, m->config, (size_t) j);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -518,12 +864,13 @@ int manager_reload(Manager *m) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ TunnelFingerprint *fp = NULL;
         TunnelDiff diff = {};
+        int64_t checked_at;
         bool creds_changed = false;
         uint64_t t0 = now_usec(), t_check, t_diff;
         int r, q;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
-        r = check_tree(m, &c);
+        r = check_tree(m, &c, &checked_at);
         t_check = now_usec();
         if (r < 0) {
                 log_error("Configuration in %s rejected; the running configuration is unchanged", m->dir);
@@ -536,11 +883,22 @@ int manager_reload(Manager *m) {
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
         r = config_fingerprints(c, &fp);
-        if (r < 0)
-                return log_error_errno(r, "Failed to fingerprint the configuration: %m");
-        r = tunnel_diff(m->config, m->fp, c, fp, &diff);
-        if (r < 0)
-                return log_error_errno(r, "Failed to compare configurations: %m");
+        if (r >= 0)
+                r = keep_running_tunnels(m, c, fp);
+        if (r >= 0)
+                r = tunnel_diff(m->config, m->fp, c, fp, &diff);
+        if (r < 0) {
+                /* Every reload ends with READY=1, this one too. */
+                log_error_errno(r, "Failed to compare the configuration with the running one; it is unchanged: %m");
+                notify_ready(m, "reload failed; running the previous configuration");
+                return r;
+        }
+        r = swap_kept_tunnels(m, c);
+        if (r < 0) {
+                tunnel_diff_clear(&diff);
+                notify_ready(m, "reload failed; running the previous configuration");
+                return log_oom();
+        }
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
          * removed tunnels (or FailClosed=no) go. A failure (logged with the
@@ -568,20 +926,36 @@ int manager_reload(Manager *m) {
                                 log_error_errno(q, "Failed to queue the credentials; charon may lack some "
                                                 "until the next reload: %m");
                 }
-                for (size_t i = 0; i < diff.n && r >= 0; i++) {
+                for (size_t i = 0; i < diff.n && r != -ENOMEM; i++) {
                         const TunnelDiffEntry *e = &diff.entries[i];
 
+                        r = 0;
                         switch (e->change) {
                         case TUNNEL_REMOVED:
                                 r = apply_tunnel_unload(&m->apply, e->old);
                                 break;
                         case TUNNEL_ADDED:
                         case TUNNEL_CHANGED:
-                                if (!e->new->enabled)
+                                if (e->new->broken) {
+                                        /* Not kept (its credentials are
+                                         * out of their validity): down. */
+                                        if (e->change == TUNNEL_CHANGED)
+                                                r = apply_tunnel_unload(&m->apply, e->old);
+                                } else if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
-                                else
-                                        r = apply_tunnel_load(&m->apply, &c->gateway, e->new,
-                                                                       e->new->auth == AUTH_PSK);
+                                else {
+                                        /* An added tunnel is paced; a
+                                         * changed one keeps start_action
+                                         * (pacer.h). */
+                                        r = load_tunnel(m, &c->gateway, e->new, e->new->auth == AUTH_PSK,
+                                                        e->change == TUNNEL_ADDED);
+                                        /* One tunnel that cannot be queued
+                                         * never holds back the others. */
+                                        if (r < 0 && r != -ENOMEM) {
+                                                load_failed(m, e->name, "load-conn", r, NULL);
+                                                r = 0;
+                                        }
+                                }
                                 break;
                         default:
                                 break;
@@ -602,8 +976,11 @@ int manager_reload(Manager *m) {
 
         config_free(m->config);
         m->config = TAKE_PTR(c);
+        m->config_time = checked_at;
+        pacer_set_limit(m->pacer, m->config->gateway.max_half_open_per_peer);
         free(m->fp);
         m->fp = TAKE_PTR(fp);
+        forget_failed_fingerprints(m);
         cred_watch_update(m->creds, m->config);
         if (health_set_config(m->health, m->config, realtime_usec()) < 0)
                 log_oom();
@@ -622,7 +999,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         Manager *m = userdata;
 
         if (si->ssi_signo == SIGHUP) {
-                (void) manager_reload(m);
+                request_reload(m);
                 return 0;
         }
         log_info("Received %s; exiting (tunnels and shields stay in place)", strsignal((int) si->ssi_signo));
@@ -635,6 +1012,34 @@ static const RetryHooks retry_hooks = {
         .wanted = retry_wanted,
 };
 
+/* Binds the daemon's name in this network namespace's abstract socket
+ * namespace: the kernel releases it when the process ends, however it
+ * ends. Returns the fd, -EADDRINUSE when another process holds it, or
+ * -errno. */
+static int lock_bind(void) {
+        static const char name[] = MANAGER_LOCK_NAME;
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return -errno;
+        memcpy(sa.sun_path + 1, name, sizeof(name) - 1);
+        if (bind(fd, (struct sockaddr *) &sa, offsetof(struct sockaddr_un, sun_path) + sizeof(name)) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
+int manager_lock_probe(void) {
+        int fd = lock_bind();
+
+        if (fd == -EADDRINUSE)
+                return 1;
+        if (fd < 0)
+                return fd;
+        close(fd);
+        return 0;
+}
+
 int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = calloc(1, sizeof(Manager));
         int r;
@@ -643,15 +1048,23 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 return -ENOMEM;
         m->event = sd_event_ref(e);
         m->opts = *o;
+        m->lock_fd = lock_bind();
+        if (m->lock_fd == -EADDRINUSE)
+                return log_error_errno(-EBUSY, "Another gatewayd runs in this network namespace; not starting");
+        if (m->lock_fd < 0)
+                return log_error_errno(m->lock_fd, "Failed to bind the daemon's lock socket: %m");
         m->dir = strdup(dir);
         if (!m->dir)
                 return -ENOMEM;
-        r = check_tree(m, &m->config);
+        r = check_tree(m, &m->config, &m->config_time);
         if (r < 0) {
-                log_error("Configuration in %s has errors; not starting", dir);
+                log_error("Configuration in %s has errors that affect every tunnel (gatewayd.conf or a directory); not starting", dir);
                 return r;
         }
         r = config_fingerprints(m->config, &m->fp);
+        if (r < 0)
+                return r;
+        r = owned_load(&m->owned, m->config->gateway.status_file);
         if (r < 0)
                 return r;
         r = cred_watch_new(e, on_cred_change, m, &m->creds);
@@ -668,6 +1081,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
         if (r < 0)
                 return r;
+        r = pacer_new(e, &m->apply, m->config->gateway.max_half_open_per_peer, &m->pacer);
+        if (r < 0)
+                return r;
         m->health = health_new();
         if (!m->health || health_set_config(m->health, m->config, realtime_usec()) < 0)
                 return -ENOMEM;
@@ -675,20 +1091,28 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         return 0;
 }
 
-int manager_start(Manager *m) {
-        static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+static const int manager_signals[] = { SIGHUP, SIGTERM, SIGINT };
+
+int manager_block_signals(void) {
         sigset_t ss;
-        int r;
 
         sigemptyset(&ss);
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-                sigaddset(&ss, sigs[i]);
-        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
-                r = sd_event_add_signal(m->event, &m->sig[i], sigs[i], on_signal, m);
+        for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++)
+                sigaddset(&ss, manager_signals[i]);
+        return sigprocmask(SIG_BLOCK, &ss, NULL) < 0 ? -errno : 0;
+}
+
+int manager_start(Manager *m) {
+        size_t n_broken;
+        int r;
+
+        r = manager_block_signals();
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++) {
+                r = sd_event_add_signal(m->event, &m->sig[i], manager_signals[i], on_signal, m);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
+                        return log_error_errno(r, "Failed to watch signal %d: %m", manager_signals[i]);
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
@@ -700,8 +1124,15 @@ int manager_start(Manager *m) {
         r = vici_client_connect(m->vici);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to charon: %m");
-        (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
-                                  m->config->n_tunnels, m->dir);
+        n_broken = config_count_broken(m->config);
+        if (n_broken > 0)
+                (void) log_config_applied(m->dir, m->config->n_tunnels - n_broken, 0, 0, 0,
+                                          "Started with %zu of %zu tunnels from %s; %zu have errors (see "
+                                          "config-rejected): shielded, not loaded",
+                                          m->config->n_tunnels - n_broken, m->config->n_tunnels, m->dir, n_broken);
+        else
+                (void) log_config_applied(m->dir, m->config->n_tunnels, 0, 0, 0, "Started with %zu tunnels from %s",
+                                          m->config->n_tunnels, m->dir);
         log_weak_algorithms(m->config, NULL);
         check_certificates(m);
         (void) write_status(m);
@@ -730,13 +1161,22 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->health_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->cert_timer);
+        sd_event_source_disable_unref(m->reload_timer);
         retry_list_free(m->retries);
+        pacer_free(m->pacer);
+        sd_event_source_disable_unref(m->load_retry);
+        for (size_t k = 0; k < m->n_load_failed; k++)
+                free(m->load_failed[k]);
+        free(m->load_failed);
         health_free(m->health);
         vici_client_free(m->vici);
         guard_free(m->guard);
         config_free(m->config);
         free(m->fp);
+        owned_clear(&m->owned);
         free(m->dir);
+        if (m->lock_fd >= 0)
+                close(m->lock_fd);
         sd_event_unref(m->event);
         free(m);
         return NULL;

@@ -15,13 +15,34 @@
 
 typedef struct Manager Manager;
 
-/* Reads and checks dir; on errors prints them and returns -EINVAL. */
+/* Reads and checks dir. Errors that hit single tunnels (their files,
+ * credentials, profiles) mark them broken: logged, shielded, not loaded
+ * (failure isolation); errors that hit the whole config (gatewayd.conf, a
+ * directory) are logged and return -EINVAL. -EBUSY when another daemon runs
+ * in this network namespace. */
 int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
+/* Blocks SIGHUP, SIGTERM and SIGINT, the signals the daemon handles: main
+ * calls it before reading the config, so that one arriving during start-up
+ * waits for manager_start() (a SIGHUP then reloads once started) instead of
+ * killing the process. */
+int manager_block_signals(void);
 /* Connects to charon and installs signal handlers. */
 int manager_start(Manager *m);
-/* Re-reads the tree and applies the difference. Returns -EINVAL (and changes
- * nothing) when the new tree has errors. */
+/* Re-reads the tree and applies the difference. A tunnel whose new file is
+ * broken keeps running its previous configuration (unless its credentials
+ * are out of their validity window: then it goes down). Returns -EINVAL (and
+ * changes nothing) when an error hits the whole config. Every path ends with
+ * READY=1 (at once, or when charon has answered). SIGHUP and credential
+ * changes do not call it directly: they are coalesced (at most one reload a
+ * second, and one at a time). */
 int manager_reload(Manager *m);
+
+/* The daemon holds this name in its network namespace's abstract socket
+ * namespace while it runs: one daemon per namespace, and --shield-only
+ * knows not to strip the live shield. */
+#define MANAGER_LOCK_NAME "gatewayd/daemon"
+/* 1 if a daemon holds it, 0 if not, -errno. */
+int manager_lock_probe(void);

@@ -169,6 +169,15 @@ for v in $verbs; do
         grep -Eq "^(\*$v\*|\*[a-z-]+\* _[A-Z]+_, \*$v\*)" "$ctl8" || fail "gatewayctl(8) does not document command '$v'"
 done
 
+# ...and every option of both programs' --help.
+for prog in gatewayd gatewayctl; do
+        page=$d8
+        [ $prog = gatewayctl ] && page=$ctl8
+        for o in $("$top_builddir/gatewayd/$prog" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+                grep -q -- "\*$o\*" "$page" || fail "$(basename "$page" .scd) does not document $prog's option $o"
+        done
+done
+
 # 7. The pages that the catalog and the units point to.
 for ref in $(grep -ho 'man:gateway[a-z.]*([0-9])' "$top_srcdir/packaging/gatewayd.catalog" "$top_srcdir"/packaging/*.service.in | sort -u); do
         page=${ref#man:}

@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-watch \
+	tests/unit/test-credwatch \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -120,6 +121,9 @@ tests_unit_test_watch_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
+tests_unit_test_credwatch_SOURCES = tests/unit/test-credwatch.c
+tests_unit_test_credwatch_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_credwatch_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
@@ -177,6 +181,7 @@ SCRIPT_TESTS = \
 	tests/check-examples.sh \
 	tests/check-readme.sh \
 	tests/check-genpsk.sh \
+	tests/check-cert-trust.sh \
 	tests/check-units.sh \
 	tests/check-man.sh \
 	tests/check-layers.sh \
@@ -195,6 +200,10 @@ INTEGRATION_TESTS = \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
+	tests/integration/vici-hang.sh \
+	tests/integration/vici-backlog.sh \
+	tests/integration/sighup-burst.sh \
+	tests/integration/no-core.sh \
 	tests/integration/journal-priority.sh \
 	tests/integration/journal-events.sh \
 	tests/integration/health.sh \
@@ -204,10 +213,14 @@ INTEGRATION_TESTS = \
 	tests/integration/psk-tunnel.sh \
 	tests/integration/cert-tunnel.sh \
 	tests/integration/cert-two-ca.sh \
+	tests/integration/cert-chain.sh \
 	tests/integration/profiles.sh \
 	tests/integration/proposal-mismatch.sh \
 	tests/integration/auth-failure.sh \
 	tests/integration/reload.sh \
+	tests/integration/isolation.sh \
+	tests/integration/owned.sh \
+	tests/integration/pacing.sh \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
@@ -222,6 +235,7 @@ AM_TESTS_ENVIRONMENT += \
 	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
 	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
+EXTRA_DIST += tests/integration/fake-vici.py
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
 	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
 	tests/run-all.sh tests/setup.sh tests/demo.sh
@@ -244,10 +258,11 @@ EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/gues
 	tests/vm/guest/systemd-package.sh
 
 EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
-	tests/bench/bench-health.sh
+	tests/bench/bench-health.sh tests/bench/bench-pacing.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-shield.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-health.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-pacing.sh $(abs_top_builddir)
 .PHONY: bench

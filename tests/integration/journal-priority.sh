@@ -10,7 +10,8 @@ command -v systemd-cat >/dev/null || it_skip "no systemd-cat"
 d=$(mktemp -d /tmp/gw-journal.XXXXXX)
 trap 'rm -rf "$d"' EXIT
 mkdir -p "$d/etc/tunnels.d"
-printf '[Tunnel]\nRemoteAddress=203.0.113.1\nBogus=1\n' > "$d/etc/tunnels.d/x.conf"
+# An error in gatewayd.conf stops a start (one in a tunnel file would not).
+printf '[Gateway]\nBogus=1\n' > "$d/etc/gatewayd.conf"
 export GATEWAYD D=$d
 unshare -m bash -c '
         mount -t tmpfs tmpfs /run
@@ -30,7 +31,7 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 rows = [r for r in rows if r.get("SYSLOG_IDENTIFIER") == "gatewayd"]
 for r in rows:
     print(r.get("PRIORITY"), r.get("MESSAGE"))
-err = [r for r in rows if "has errors; not starting" in r.get("MESSAGE", "")]
+err = [r for r in rows if "not starting" in r.get("MESSAGE", "")]
 assert err, "no 'not starting' entry"
 assert err[0]["PRIORITY"] == "3", "error logged at priority %s" % err[0]["PRIORITY"]
 diag = [r for r in rows if "unknown key 'Bogus'" in r.get("MESSAGE", "")]

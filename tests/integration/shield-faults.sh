@@ -145,6 +145,10 @@ pol0=$(sh_policies)
 nft0=$(sh_nft)
 ike0=$(it_ike_id gw azure)
 cp "$SH_ETC/tunnels.d/azure.conf" "$IT_DIR/azure.conf.good"
+cp "$SH_ETC/gatewayd.conf" "$IT_DIR/gatewayd.conf.good"
+# An error in gatewayd.conf rejects the reload as a whole (failure
+# isolation); the tunnel files' errors beside it change nothing either.
+echo 'Bogus=1' >> "$SH_ETC/gatewayd.conf"
 sed -i 's/^FailClosed=yes/FailClosed=perhaps/' "$SH_ETC/tunnels.d/azure.conf"
 echo 'RemotePrefixes=198.51.100.0/33' > "$SH_ETC/tunnels.d/broken.conf"
 sh_monitor_start "$IT_DIR/f.monitor"
@@ -161,6 +165,7 @@ wait "$mon" 2>/dev/null || true
 [ "$(it_ike_id gw azure)" = "$ike0" ] || it_fail "f: a rejected config touched the IKE SA"
 kill -0 "$GATEWAYD_PID" || it_fail "f: gatewayd died on a bad config"
 cp "$IT_DIR/azure.conf.good" "$SH_ETC/tunnels.d/azure.conf"
+cp "$IT_DIR/gatewayd.conf.good" "$SH_ETC/gatewayd.conf"
 rm "$SH_ETC/tunnels.d/broken.conf"
 sh_phase_end f-reload-bad-config
 
