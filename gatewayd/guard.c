@@ -14,6 +14,7 @@
 #include "log.h"
 #include "nft.h"
 #include "shield.h"
+#include "strutil.h"
 #include "watch.h"
 #include "xfrm-kernel.h"
 
@@ -43,7 +44,26 @@ struct Guard {
         sd_event_source *watch_io[_WATCH_KIND_MAX];
         sd_event_source *heal_timer;
         bool heal_pending[_WATCH_KIND_MAX]; /* what the debounced reconcile was woken for */
+
+        /* Fail closed per tunnel (DESIGN.md): the FailClosed tunnels of
+         * g->config whose shield is not complete, sorted, and why. */
+        char **unshielded;
+        size_t n_unshielded;
+        char *shield_error;
+        sd_event_source *retry_timer;  /* the next attempt while one is incomplete */
+        uint64_t retry_usec;           /* its backoff */
+        /* Tunnels whose shield became complete, told to the handler from the
+         * event loop (never from inside guard_apply's caller). */
+        char **completed;
+        size_t n_completed;
+        sd_event_source *completed_defer;
+        GuardShieldedHandler handler;
+        void *userdata;
 };
+
+/* An incomplete shield is tried again after 200 ms, doubling up to 10 s. */
+#define RETRY_MIN_USEC (200 * 1000ULL)
+#define RETRY_MAX_USEC (10 * 1000 * 1000ULL)
 
 static int tun_ifindex(const Config *c) {
         if (c->gateway.data_plane != DATA_PLANE_USERSPACE)
@@ -51,24 +71,48 @@ static int tun_ifindex(const Config *c) {
         return (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME); /* 0 when absent */
 }
 
+/* Cuts s at its first line break (nft's messages go on with the command and
+ * a marker line). */
+static const char *first_line(char *s) {
+        s[strcspn(s, "\n")] = 0;
+        return s;
+}
+
+static void set_error(Guard *g, int r, const char *what, const char *detail) {
+        free(g->shield_error);
+        if (asprintf(&g->shield_error, "%s: %s%s%s", what, strerror(-r), detail ? ": " : "", detail ?: "") < 0)
+                g->shield_error = NULL;
+}
+
 /* The XFRM half: makes our policies equal to g->config. quiet: no info line
- * (a heal reports with its own event). Errors are logged here. */
-static int sync_xfrm(Guard *g, bool quiet, XfrmApplyStats *ret_st) {
+ * (a heal reports with its own event). Errors are logged here. *ret_failed
+ * gets the policies that are not in place; *ret_all_failed is set when none
+ * could be (the set could not even be built). */
+static int sync_xfrm(Guard *g, bool quiet, XfrmApplyStats *ret_st, ShieldPolicySet *ret_failed,
+                     bool *ret_all_failed) {
         _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {};
         _cleanup_free_ char *extack = NULL;
         const Config *c = g->config;
         XfrmApplyStats st = {};
         int r;
 
+        *ret_st = st;
+        *ret_all_failed = false;
         g->tun_ifindex = tun_ifindex(c);
         r = shield_build_config(c, g->tun_ifindex, &want);
-        if (r < 0)
+        if (r < 0) {
+                *ret_all_failed = true;
+                set_error(g, r, "the shield could not be built", NULL);
                 return log_error_errno(r, "Failed to build the shield: %m");
-        r = xfrm_shield_apply(g->xfrm, &want, &st, &extack);
+        }
+        r = xfrm_shield_apply(g->xfrm, &want, &st, ret_failed, &extack);
         *ret_st = st;
-        if (r < 0)
-                return log_error_errno(r, "Failed to install the shield (%zu added before the failure)%s%s: %m",
-                                       st.added, extack ? ": kernel says: " : "", extack ? extack : "");
+        if (r < 0) {
+                set_error(g, r, "XFRM policy refused", extack ? extack : NULL);
+                return log_error_errno(r, "Failed to install %zu of %zu shield policies (the others are in; "
+                                       "retrying)%s%s: %m",
+                                       ret_failed->n, want.n, extack ? ": kernel says: " : "", extack ? extack : "");
+        }
         if (!quiet && (st.added || st.updated || st.deleted))
                 log_info("Shield: %zu policies (%zu added, %zu updated, %zu removed, %zu kept)%s", want.n, st.added,
                          st.updated, st.deleted, st.kept,
@@ -116,7 +160,9 @@ static int sync_nft(Guard *g, bool *ret_restored) {
         r = nft_gatewayd_apply(table, &nft_error);
         if (r < 0) {
                 *ret_restored = false;
-                return log_error_errno(r, "Failed to install nftables table inet gatewayd%s%s: %m",
+                /* nft's message ends with the offending line and a marker. */
+                set_error(g, r, "nftables table inet gatewayd refused", nft_error ? first_line(nft_error) : NULL);
+                return log_error_errno(r, "Failed to install nftables table inet gatewayd (retrying)%s%s: %m",
                                        nft_error ? ": " : "", nft_error ? nft_error : "");
         }
         free(g->nft_applied);
@@ -142,43 +188,207 @@ static void log_restored(Guard *g, const char *why, const XfrmApplyStats *st, bo
                                 st->added, st->updated, nft ? ", nftables table inet gatewayd reinstalled" : "");
 }
 
+static int name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static bool in_sorted(char *const *v, size_t n, const char *name) {
+        return n > 0 && bsearch(&name, v, n, sizeof(char *), name_cmp);
+}
+
+static bool failed_has_tunnel(const ShieldPolicySet *failed, const char *name) {
+        for (size_t i = 0; i < failed->n; i++)
+                if (streq(failed->items[i].tunnel, name))
+                        return true;
+        return false;
+}
+
+static int on_completed(sd_event_source *s, void *userdata) {
+        Guard *g = userdata;
+        char **v = TAKE_PTR(g->completed);
+        size_t n = g->n_completed;
+
+        g->n_completed = 0;
+        for (size_t i = 0; i < n; i++) {
+                /* Still complete, and still configured: the handler may load
+                 * it into charon. */
+                if (g->handler && !in_sorted(g->unshielded, g->n_unshielded, v[i]) &&
+                    config_find_tunnel(g->config, v[i]))
+                        g->handler(g->userdata, v[i]);
+                free(v[i]);
+        }
+        free(v);
+        return 0;
+}
+
+static void tell_completed(Guard *g, const char *name) {
+        char **v;
+        int r;
+
+        if (!g->event || !g->handler)
+                return;
+        v = reallocarray(g->completed, g->n_completed + 1, sizeof(char *));
+        if (!v || !(v[g->n_completed] = strdup(name))) {
+                if (v)
+                        g->completed = v;
+                log_oom();
+                return;
+        }
+        g->completed = v;
+        g->n_completed++;
+        if (g->completed_defer)
+                r = sd_event_source_set_enabled(g->completed_defer, SD_EVENT_ONESHOT);
+        else
+                r = sd_event_add_defer(g->event, &g->completed_defer, on_completed, g);
+        if (r < 0)
+                log_warning("Failed to schedule loading the tunnels whose shield is complete: %s", strerror(-r));
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* The next attempt at an incomplete shield: RETRY_MIN_USEC doubling up to
+ * RETRY_MAX_USEC, until it is complete. */
+static void schedule_retry(Guard *g) {
+        int r;
+
+        if (!g->event)
+                return;
+        g->retry_usec = g->retry_usec ? g->retry_usec * 2 : RETRY_MIN_USEC;
+        if (g->retry_usec > RETRY_MAX_USEC)
+                g->retry_usec = RETRY_MAX_USEC;
+        if (g->retry_timer) {
+                r = sd_event_source_set_time_relative(g->retry_timer, g->retry_usec);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(g->retry_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(g->event, &g->retry_timer, CLOCK_MONOTONIC, g->retry_usec,
+                                               10 * 1000, on_retry, g);
+        if (r < 0)
+                log_warning("Failed to schedule the next shield attempt (the health timer tries again): %s",
+                            strerror(-r));
+}
+
+/* After a sync: which FailClosed tunnels of g->config lack part of their
+ * shield. xfrm_all or nft_failed: all of them (the table is one
+ * transaction, and it holds the inbound and IPv6 half). Logs the changes,
+ * tells the handler about completed ones, and schedules the retry. */
+static void update_unshielded(Guard *g, const ShieldPolicySet *failed, bool xfrm_all, bool nft_failed) {
+        _cleanup_strv_free_ char **v = NULL;
+        size_t n = 0;
+
+        v = calloc(g->config->n_tunnels + 1, sizeof(char *));
+        if (!v) {
+                log_oom();
+                return;
+        }
+        for (size_t i = 0; i < g->config->n_tunnels; i++) {
+                const Tunnel *t = g->config->tunnels[i];
+
+                if (!t->fail_closed || !(xfrm_all || nft_failed || failed_has_tunnel(failed, t->name)))
+                        continue;
+                v[n] = strdup(t->name);
+                if (!v[n]) {
+                        log_oom();
+                        return;
+                }
+                n++;
+        }
+        qsort(v, n, sizeof(char *), name_cmp);
+
+        for (size_t i = 0; i < n; i++)
+                if (!in_sorted(g->unshielded, g->n_unshielded, v[i]))
+                        log_error("tunnel '%s': its shield is incomplete (%s); it is not loaded into charon until "
+                                  "the shield is in",
+                                  v[i], g->shield_error ?: "unknown error");
+        for (size_t i = 0; i < g->n_unshielded; i++)
+                if (!in_sorted(v, n, g->unshielded[i]) && config_find_tunnel(g->config, g->unshielded[i])) {
+                        log_info("tunnel '%s': its shield is complete", g->unshielded[i]);
+                        tell_completed(g, g->unshielded[i]);
+                }
+        strv_free(g->unshielded);
+        g->unshielded = TAKE_PTR(v);
+        g->n_unshielded = n;
+        if (n > 0)
+                schedule_retry(g);
+        else {
+                g->retry_usec = 0;
+                (void) sd_event_source_set_enabled(g->retry_timer, SD_EVENT_OFF);
+                free(g->shield_error);
+                g->shield_error = NULL;
+        }
+}
+
+/* Both halves, then the per-tunnel verdict. */
+static int sync_all(Guard *g, bool quiet, XfrmApplyStats *ret_st, bool *ret_nft_restored) {
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet failed = {};
+        bool xfrm_all;
+        int r, q;
+
+        r = sync_xfrm(g, quiet, ret_st, &failed, &xfrm_all);
+        q = sync_nft(g, ret_nft_restored);
+        update_unshielded(g, &failed, xfrm_all, q < 0);
+        return r < 0 ? r : q < 0 ? q : 0;
+}
+
 int guard_apply(Guard *g, const Config *c) {
         XfrmApplyStats st = {};
         bool nft_restored;
-        int r, ret = 0;
+        int r;
 
         g->config = c;
-        r = sync_xfrm(g, false, &st);
-        if (r < 0)
-                ret = r;
-        r = sync_nft(g, &nft_restored);
-        if (r < 0 && ret == 0)
-                ret = r;
+        r = sync_all(g, false, &st, &nft_restored);
         /* Policies added here are the new config's; only the table can be
          * found missing behind our back. */
         if (nft_restored)
                 log_restored(g, "nftables table missing or changed at apply", &(XfrmApplyStats) {}, true);
-        return ret;
+        return r;
 }
 
 int guard_heal(Guard *g, const char *why) {
         XfrmApplyStats st = {};
-        bool nft_restored = false;
-        int r, ret = 0;
+        bool nft_restored = false, retrying;
+        int r;
 
         if (!g->config)
                 return 0;
-        r = sync_xfrm(g, true, &st);
-        if (r < 0)
-                ret = r;
-        r = sync_nft(g, &nft_restored);
-        if (r < 0 && ret == 0)
-                ret = r;
+        /* While a part is missing because the kernel refused it, what goes
+         * in is that part, not a repair of someone else's doing. */
+        retrying = g->n_unshielded > 0;
+        r = sync_all(g, true, &st, &nft_restored);
         /* Our own changes notify too; they leave nothing to put back. */
-        log_restored(g, why, &st, nft_restored);
+        if (retrying) {
+                if (st.added + st.updated > 0 || nft_restored)
+                        log_info("Shield: %zu policies added, %zu repaired%s (%s)", st.added, st.updated,
+                                 nft_restored ? ", nftables table inet gatewayd installed" : "", why);
+        } else
+                log_restored(g, why, &st, nft_restored);
         if (st.deleted > 0)
                 log_info("Shield: %zu stale policies removed (%s)", st.deleted, why);
-        return ret;
+        return r;
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Guard *g = userdata;
+
+        (void) guard_heal(g, "retrying the incomplete shield");
+        return 0;
+}
+
+bool guard_tunnel_shielded(Guard *g, const char *name) {
+        return !in_sorted(g->unshielded, g->n_unshielded, name);
+}
+
+const char *guard_shield_error(Guard *g) {
+        return g->n_unshielded > 0 ? g->shield_error ?: "unknown error" : NULL;
+}
+
+size_t guard_n_unshielded(Guard *g) {
+        return g->n_unshielded;
+}
+
+void guard_set_handler(Guard *g, GuardShieldedHandler handler, void *userdata) {
+        g->handler = handler;
+        g->userdata = userdata;
 }
 
 static int on_heal_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -335,6 +545,13 @@ Guard *guard_free(Guard *g) {
                 return NULL;
         sd_event_source_disable_unref(g->link_io);
         sd_event_source_disable_unref(g->heal_timer);
+        sd_event_source_disable_unref(g->retry_timer);
+        sd_event_source_disable_unref(g->completed_defer);
+        strv_free(g->unshielded);
+        for (size_t i = 0; i < g->n_completed; i++)
+                free(g->completed[i]);
+        free(g->completed);
+        free(g->shield_error);
         for (size_t k = 0; k < _WATCH_KIND_MAX; k++) {
                 sd_event_source_disable_unref(g->watch_io[k]);
                 if (g->watch_fd[k] >= 0)

@@ -74,22 +74,34 @@ static usec_t realtime_usec(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
+/* "; N tunnels not loaded: shield incomplete" for STATUS=, or "". */
+static const char *held_status(Manager *m, char *buf, size_t size) {
+        size_t n = guard_n_unshielded(m->guard);
+
+        if (n == 0)
+                return "";
+        snprintf(buf, size, "; %zu tunnel%s not loaded: shield incomplete", n, n == 1 ? "" : "s");
+        return buf;
+}
+
 /* STATUS= with the tunnel counts. */
 static void notify_status(Manager *m) {
         size_t up, enabled;
+        char held[96];
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up", up, enabled);
+        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up%s", up, enabled, held_status(m, held, sizeof(held)));
 }
 
 /* READY=1 is true when it is sent: the shield is in and charon has answered
  * the whole apply (or reload), or charon was found absent. */
 static void notify_ready(Manager *m, const char *why) {
         size_t up, enabled;
+        char held[96];
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s", up, enabled, why ? "; " : "",
-                          why ? why : "");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s%s", up, enabled,
+                          held_status(m, held, sizeof(held)), why ? "; " : "", why ? why : "");
         m->ready = true;
         m->reload_ready_pending = false;
 }
@@ -217,6 +229,39 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
 }
 
+/* Fail closed per tunnel (DESIGN.md): an enabled tunnel whose shield is
+ * incomplete is not loaded into charon; its status says why. The guard
+ * tells on_shield_complete when it is in. */
+static void hold_unshielded(Manager *m) {
+        if (guard_n_unshielded(m->guard) == 0)
+                return;
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+
+                if (t->enabled && !guard_tunnel_shielded(m->guard, t->name))
+                        health_set_failed(m->health, t->name, TUNNEL_ERROR_SHIELD_FAILED,
+                                          guard_shield_error(m->guard), realtime_usec());
+        }
+        status_changed(m);
+}
+
+static void on_shield_complete(void *userdata, const char *name) {
+        Manager *m = userdata;
+        const Tunnel *t = config_find_tunnel(m->config, name);
+        int r;
+
+        if (!t || !t->enabled)
+                return;
+        health_clear_failed(m->health, name, TUNNEL_ERROR_SHIELD_FAILED, realtime_usec());
+        status_changed(m);
+        if (!m->vici_up)
+                return; /* loaded with the rest when charon is back */
+        log_info("tunnel '%s': its shield is in; loading it into charon", name);
+        r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
+        if (r < 0)
+                log_error_errno(r, "Failed to queue tunnel '%s': %m", name);
+}
+
 /* Queues everything that puts the whole config into charon. Idempotent:
  * charon keeps a connection whose configuration did not change, SAs and all. */
 static int apply_all(Manager *m) {
@@ -232,11 +277,14 @@ static int apply_all(Manager *m) {
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
+                if (!guard_tunnel_shielded(m->guard, t->name))
+                        continue; /* held: hold_unshielded() */
                 r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
                 if (r < 0)
                         return log_error_errno(r, "Failed to queue tunnel '%s': %m", t->name);
         }
         batch_check_done(m);
+        hold_unshielded(m);
         return 0;
 }
 
@@ -279,7 +327,7 @@ static bool retry_wanted(void *userdata, const char *name) {
         Manager *m = userdata;
         const Tunnel *t = config_find_tunnel(m->config, name);
 
-        return t && t->enabled;
+        return t && t->enabled && guard_tunnel_shielded(m->guard, name);
 }
 
 typedef struct EarlyRekey {
@@ -543,9 +591,8 @@ int manager_reload(Manager *m) {
                 return log_error_errno(r, "Failed to compare configurations: %m");
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
-         * removed tunnels (or FailClosed=no) go. A failure (logged with the
-         * kernel's reason) does not hold the tunnels back: a tunnel never
-         * leaks, a gap in the shield only matters while it is down. */
+         * removed tunnels (or FailClosed=no) go. A tunnel whose shield is
+         * incomplete is not loaded (hold_unshielded). */
         q = guard_apply(m->guard, c);
         if (q < 0)
                 log_warning("Applying the configuration without a complete shield");
@@ -579,6 +626,8 @@ int manager_reload(Manager *m) {
                         case TUNNEL_CHANGED:
                                 if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
+                                else if (!guard_tunnel_shielded(m->guard, e->new->name))
+                                        r = 0; /* held; a changed one runs its previous config */
                                 else
                                         r = apply_tunnel_load(&m->apply, &c->gateway, e->new,
                                                                        e->new->auth == AUTH_PSK);
@@ -607,6 +656,7 @@ int manager_reload(Manager *m) {
         cred_watch_update(m->creds, m->config);
         if (health_set_config(m->health, m->config, realtime_usec()) < 0)
                 log_oom();
+        hold_unshielded(m);
         check_certificates(m);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
@@ -660,6 +710,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
+        guard_set_handler(m->guard, on_shield_complete, m);
         r = vici_client_new(e, m->config->gateway.vici, apply_load_file, &m->opts, &m->vici);
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
@@ -692,10 +743,11 @@ int manager_start(Manager *m) {
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
-         * failure does not hold the tunnels back (see manager_reload). */
+         * tunnel whose shield failed is held back (hold_unshielded). */
         r = guard_apply(m->guard, m->config);
         if (r < 0)
-                log_warning("Starting the tunnels without a complete shield");
+                log_warning("Starting without a complete shield: the tunnels it lacks are not loaded");
+        hold_unshielded(m);
         cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)

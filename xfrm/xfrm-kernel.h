@@ -52,12 +52,16 @@ typedef struct XfrmApplyStats {
 /* Makes our policies in the kernel equal to want (as made by shield_build):
  * dumps, diffs, adds the missing ones, updates changed ones in place, and only
  * then deletes the stale ones, so that nothing is unshielded in between. A
- * failure while adding or updating stops before any delete (over-blocking is
- * safe, a gap is not) and returns the error; stats (optional) say what was
- * done so far. Every policy in want must be ours in shape (-EPERM). An add
- * whose index is already used by any policy gets the next free one. */
+ * refused add or update does not stop the others: every one is tried, and
+ * then the deletes are skipped (over-blocking is safe, a gap is not); the
+ * first error is returned, with its extended ACK. ret_failed (optional) gets
+ * the policies of want that are not in place: the refused ones, or all of
+ * want when the dump failed or memory ran out; empty on success. stats
+ * (optional) say what was done. Every policy in want must be ours in shape
+ * (-EPERM, nothing sent). An add whose index is already used by any policy
+ * gets the next free one. */
 int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
-                      char **ret_extack) _warn_unused_result_;
+                      ShieldPolicySet *ret_failed, char **ret_extack) _warn_unused_result_;
 
 /* Deletes all of our policies and nothing else. ret_removed optional. */
 int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack) _warn_unused_result_;
