@@ -5,10 +5,12 @@
 #include <linux/xfrm.h>
 #include <net/if.h>
 #include <netlink/netlink.h>
+#include <limits.h>
 #include <stdalign.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "bypass.h"
 #include "guard.h"
 #include "journal.h"
 #include "log.h"
@@ -44,6 +46,7 @@ struct Guard {
         sd_event_source *watch_io[_WATCH_KIND_MAX];
         sd_event_source *heal_timer;
         bool heal_pending[_WATCH_KIND_MAX]; /* what the debounced reconcile was woken for */
+        bool bypass_pending;                /* ... and a pass policy came: look for bypasses */
 
         /* Fail closed per tunnel (DESIGN.md): the FailClosed tunnels of
          * g->config whose shield is not complete, sorted, and why. */
@@ -393,19 +396,70 @@ void guard_set_handler(Guard *g, GuardShieldedHandler handler, void *userdata) {
 
 static int on_heal_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Guard *g = userdata;
-        bool x = g->heal_pending[WATCH_XFRM], n = g->heal_pending[WATCH_NFT];
+        bool x = g->heal_pending[WATCH_XFRM], n = g->heal_pending[WATCH_NFT], b = g->bypass_pending;
 
-        g->heal_pending[WATCH_XFRM] = g->heal_pending[WATCH_NFT] = false;
-        (void) guard_heal(g, x && n ? "XFRM policies and nftables changed by another program"
-                             : x    ? "XFRM policies changed by another program"
-                                    : "nftables changed by another program");
+        g->heal_pending[WATCH_XFRM] = g->heal_pending[WATCH_NFT] = g->bypass_pending = false;
+        if (x || n)
+                (void) guard_heal(g, x && n ? "XFRM policies and nftables changed by another program"
+                                     : x    ? "XFRM policies changed by another program"
+                                            : "nftables changed by another program");
+        if (b)
+                (void) guard_check_bypasses(g, "change");
         return 0;
 }
 
-static void schedule_heal(Guard *g, WatchKind k) {
+int guard_check_bypasses(Guard *g, const char *when) {
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, ours = {}, all = {};
+        _cleanup_(shield_bypass_list_clear) ShieldBypassList l = {};
+        _cleanup_free_ char *extack = NULL, *field = NULL;
+        bool userspace, any_fail_closed = false, kernel_in = false;
+        const char *fields[2] = {};
         int r;
 
-        g->heal_pending[k] = true;
+        if (!g->config)
+                return 0;
+        for (size_t i = 0; i < g->config->n_tunnels; i++)
+                any_fail_closed = any_fail_closed || g->config->tunnels[i]->fail_closed;
+        if (!any_fail_closed)
+                return 0;
+        userspace = g->config->gateway.data_plane == DATA_PLANE_USERSPACE;
+        r = shield_build_config(g->config, g->tun_ifindex, &want);
+        if (r < 0)
+                return log_error_errno(r, "Failed to build the shield: %m");
+        r = xfrm_shield_dump(g->xfrm, &ours, &all, NULL, &extack);
+        if (r < 0)
+                return log_error_errno(r, "Failed to dump XFRM policies to look for bypasses%s%s: %m",
+                                       extack ? ": " : "", extack ?: "");
+        r = shield_find_policy_bypasses(&want, &all, g->tun_ifindex, &l);
+        if (r < 0)
+                return log_oom();
+        for (size_t i = 0; i < want.n; i++)
+                kernel_in = kernel_in || want.items[i].dir != SHIELD_DIR_OUT;
+        r = shield_find_sysctl_bypasses("/proc/sys/net", userspace ? SHIELD_DEFAULT_TUN_NAME : NULL, kernel_in, &l);
+        if (r < 0)
+                log_warning("Failed to read disable_xfrm/disable_policy under /proc/sys/net: %s", strerror(-r));
+        /* When it was found: at start, on a policy change, or on the
+         * health timer while it lasts. */
+        if (asprintf(&field, "GATEWAYD_CHECK=%s", when) >= 0)
+                fields[0] = field;
+        for (size_t i = 0; i < l.n; i++) {
+                const ShieldBypass *b = &l.items[i];
+
+                if (b->kind == SHIELD_BYPASS_POLICY)
+                        (void) log_event_fields(EVENT_SHIELD_BYPASSED, b->tunnel, NULL, b->what, fields,
+                                                "tunnel '%s': the shield is bypassed: %s", b->tunnel, b->what);
+                else
+                        (void) log_event_fields(EVENT_SHIELD_BYPASSED, NULL, NULL, b->what, fields,
+                                                "The shield of every FailClosed tunnel is bypassed: %s", b->what);
+        }
+        return l.n > INT_MAX ? INT_MAX : (int) l.n;
+}
+
+static void schedule_heal(Guard *g, WatchKind k, bool heal) {
+        int r;
+
+        if (heal)
+                g->heal_pending[k] = true;
         if (g->heal_timer) {
                 int enabled = SD_EVENT_OFF;
 
@@ -429,7 +483,7 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
         Guard *g = userdata;
         WatchKind k = fd == g->watch_fd[WATCH_XFRM] ? WATCH_XFRM : WATCH_NFT;
         alignas(struct nlmsghdr) uint8_t buf[32 * 1024];
-        bool touched = false;
+        bool touched = false, bypass = false;
 
         for (unsigned i = 0; i < WATCH_BATCH_MAX; i++) {
                 struct sockaddr_nl sa = {};
@@ -442,24 +496,28 @@ static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata
                                 break;
                         /* ENOBUFS: notifications were lost, anything may
                          * have happened; any other error: likewise. */
-                        touched = true;
+                        touched = bypass = true;
                         break;
                 }
                 if (sa.nl_pid != 0)
                         continue; /* only the kernel announces changes */
                 if (mh.msg_flags & MSG_TRUNC) {
-                        touched = true;
+                        touched = bypass = true;
                         continue;
                 }
-                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; !touched && NLMSG_OK(h, (size_t) n);
-                     h = NLMSG_NEXT(h, n)) {
-                        int r = k == WATCH_XFRM ? watch_xfrm_touches_shield(h) : watch_nft_touches_table(h);
-
-                        touched = r != 0; /* a message we cannot read counts */
+                for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK(h, (size_t) n); h = NLMSG_NEXT(h, n)) {
+                        /* A message we cannot read counts. */
+                        if (!touched)
+                                touched = (k == WATCH_XFRM ? watch_xfrm_touches_shield(h)
+                                                           : watch_nft_touches_table(h)) != 0;
+                        if (!bypass && k == WATCH_XFRM)
+                                bypass = watch_xfrm_may_bypass(h) != 0;
                 }
         }
-        if (touched)
-                schedule_heal(g, k);
+        if (bypass && k == WATCH_XFRM)
+                g->bypass_pending = true;
+        if (touched || g->bypass_pending)
+                schedule_heal(g, k, touched);
         return 0;
 }
 

@@ -43,6 +43,14 @@ int guard_apply(Guard *g, const Config *c) _warn_unused_result_;
  * Returns 0 or -errno (logged). */
 int guard_heal(Guard *g, const char *why);
 
+/* Looks for what lets VNet-bound plaintext past the shield (xfrm/bypass.h:
+ * a foreign pass policy ahead of a block, disable_xfrm/disable_policy) and
+ * logs each as shield-bypassed (rate-limited per tunnel), with
+ * GATEWAYD_CHECK=when ("start", "periodic"; the guard itself runs it with
+ * "change" when an XFRM notification announces a pass policy). Returns how
+ * many were found, or -errno (logged). */
+int guard_check_bypasses(Guard *g, const char *when);
+
 /* Whether every part of tunnel name's shield is in the kernel (after the
  * last guard_apply or heal): true for a tunnel with FailClosed=no or one the
  * guard does not know. */

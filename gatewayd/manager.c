@@ -416,6 +416,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* A change nobody announced (a notification lost, a watch that could
          * not start) is found here at the latest; cheap when all is there. */
         (void) guard_heal(m->guard, "periodic check");
+        (void) guard_check_bypasses(m->guard, "periodic"); /* shield-bypassed while it lasts */
         health_poll(m);
         if (!m->vici_up)
                 (void) write_status(m);
@@ -748,6 +749,7 @@ int manager_start(Manager *m) {
         if (r < 0)
                 log_warning("Starting without a complete shield: the tunnels it lacks are not loaded");
         hold_unshielded(m);
+        (void) guard_check_bypasses(m->guard, "start");
         cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)

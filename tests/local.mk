@@ -25,6 +25,7 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-watch \
+	tests/unit/test-bypass \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -117,6 +118,9 @@ tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
 tests_unit_test_watch_SOURCES = tests/unit/test-watch.c
 tests_unit_test_watch_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
 tests_unit_test_watch_LDADD = $(UNIT_LDADD)
+tests_unit_test_bypass_SOURCES = tests/unit/test-bypass.c
+tests_unit_test_bypass_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bypass_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
@@ -186,6 +190,7 @@ INTEGRATION_TESTS = \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-heal.sh \
 	tests/integration/shield-fail-closed.sh \
+	tests/integration/shield-bypass.sh \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
