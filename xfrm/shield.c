@@ -2,7 +2,12 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "conf.h"
 #include "shield.h"
+
+/* conf refuses a tree whose shield needs more per direction than half of our
+ * index space (the other half is for a reconcile's old policies). */
+_Static_assert(2u * CONF_SHIELD_POLICIES_MAX <= SHIELD_INDEX_SLOT_MAX, "shield index space");
 
 static const char *const shield_dir_table[_SHIELD_DIR_MAX] = {
         [SHIELD_DIR_IN] = "in",
