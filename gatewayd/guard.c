@@ -87,42 +87,56 @@ static void set_error(Guard *g, int r, const char *what, const char *detail) {
                 g->shield_error = NULL;
 }
 
-/* The XFRM half: makes our policies equal to g->config. quiet: no info line
- * (a heal reports with its own event). Errors are logged here. *ret_failed
- * gets the policies that are not in place; *ret_all_failed is set when none
- * could be (the set could not even be built). */
-static int sync_xfrm(Guard *g, bool quiet, XfrmApplyStats *ret_st, ShieldPolicySet *ret_failed,
+/* The XFRM half: puts in every policy of g->config's shield (*want gets
+ * the set) and leaves the stale ones for remove_stale(). Errors are logged
+ * here. *ret_failed gets the policies that are not in place;
+ * *ret_all_failed is set when none could be (the set could not even be
+ * built). */
+static int sync_xfrm(Guard *g, ShieldPolicySet *want, XfrmApplyStats *ret_st, ShieldPolicySet *ret_failed,
                      bool *ret_all_failed) {
-        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {};
         _cleanup_free_ char *extack = NULL;
-        const Config *c = g->config;
         XfrmApplyStats st = {};
         int r;
 
         *ret_st = st;
         *ret_all_failed = false;
-        g->tun_ifindex = tun_ifindex(c);
-        r = shield_build_config(c, g->tun_ifindex, &want);
+        g->tun_ifindex = tun_ifindex(g->config);
+        r = shield_build_config(g->config, g->tun_ifindex, want);
         if (r < 0) {
                 *ret_all_failed = true;
                 set_error(g, r, "the shield could not be built", NULL);
                 return log_error_errno(r, "Failed to build the shield: %m");
         }
-        r = xfrm_shield_apply(g->xfrm, &want, &st, ret_failed, &extack);
+        r = xfrm_shield_apply(g->xfrm, want, XFRM_APPLY_KEEP_STALE, &st, ret_failed, &extack);
         *ret_st = st;
         if (r < 0) {
                 set_error(g, r, "XFRM policy refused", extack ? extack : NULL);
                 return log_error_errno(r, "Failed to install %zu of %zu shield policies (the others are in; "
                                        "retrying)%s%s: %m",
-                                       ret_failed->n, want.n, extack ? ": kernel says: " : "", extack ? extack : "");
+                                       ret_failed->n, want->n, extack ? ": kernel says: " : "", extack ? extack : "");
         }
-        if (!quiet && (st.added || st.updated || st.deleted))
-                log_info("Shield: %zu policies (%zu added, %zu updated, %zu removed, %zu kept)%s", want.n, st.added,
-                         st.updated, st.deleted, st.kept,
-                         c->gateway.data_plane == DATA_PLANE_USERSPACE && g->tun_ifindex == 0
-                                 ? "; tunnel device " SHIELD_DEFAULT_TUN_NAME " absent: VNet traffic blocked"
-                                 : "");
         return 0;
+}
+
+/* The stale policies go last, once the whole new shield (XFRM and
+ * nftables) is in: when DataPlane changes, IPv6 and inbound move between
+ * XFRM and the table, and neither may be uncovered in between. A failure
+ * leaves them (over-blocking is safe); the next sync tries again. */
+static int remove_stale(Guard *g, const ShieldPolicySet *want, XfrmApplyStats *st) {
+        _cleanup_free_ char *extack = NULL;
+        XfrmApplyStats st2 = {};
+        int r;
+
+        r = xfrm_shield_apply(g->xfrm, want, 0, &st2, NULL, &extack);
+        st->deleted = st2.deleted;
+        st->stale = st2.stale;
+        /* Someone removed some of the new ones meanwhile: put back. */
+        st->added += st2.added;
+        st->updated += st2.updated;
+        if (r < 0)
+                log_warning("Failed to remove stale shield policies (they stay until the next check)%s%s: %s",
+                            extack ? ": kernel says: " : "", extack ?: "", strerror(-r));
+        return r;
 }
 
 /* The table as the kernel has it now, normalized: 0, -ENOENT when it is
@@ -321,15 +335,26 @@ static void update_unshielded(Guard *g, const ShieldPolicySet *failed, bool xfrm
         }
 }
 
-/* Both halves, then the per-tunnel verdict. */
+/* Both halves, new coverage first: the XFRM policies that are missing, the
+ * nftables table, and only then the stale XFRM policies. Then the
+ * per-tunnel verdict. quiet: no info line (a heal reports with its own
+ * event). */
 static int sync_all(Guard *g, bool quiet, XfrmApplyStats *ret_st, bool *ret_nft_restored) {
-        _cleanup_(shield_policy_set_clear) ShieldPolicySet failed = {};
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, failed = {};
         bool xfrm_all;
         int r, q;
 
-        r = sync_xfrm(g, quiet, ret_st, &failed, &xfrm_all);
+        r = sync_xfrm(g, &want, ret_st, &failed, &xfrm_all);
         q = sync_nft(g, ret_nft_restored);
+        if (r >= 0 && q >= 0 && ret_st->stale > 0)
+                (void) remove_stale(g, &want, ret_st);
         update_unshielded(g, &failed, xfrm_all, q < 0);
+        if (!quiet && r >= 0 && (ret_st->added || ret_st->updated || ret_st->deleted))
+                log_info("Shield: %zu policies (%zu added, %zu updated, %zu removed, %zu kept)%s", want.n,
+                         ret_st->added, ret_st->updated, ret_st->deleted, ret_st->kept,
+                         g->config->gateway.data_plane == DATA_PLANE_USERSPACE && g->tun_ifindex == 0
+                                 ? "; tunnel device " SHIELD_DEFAULT_TUN_NAME " absent: VNet traffic blocked"
+                                 : "");
         return r < 0 ? r : q < 0 ? q : 0;
 }
 

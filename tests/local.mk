@@ -191,6 +191,7 @@ INTEGRATION_TESTS = \
 	tests/integration/shield-heal.sh \
 	tests/integration/shield-fail-closed.sh \
 	tests/integration/shield-bypass.sh \
+	tests/integration/shield-dataplane.sh \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \

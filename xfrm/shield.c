@@ -239,7 +239,7 @@ int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_
                          * with no output device (IPv4 sets it), so the allow
                          * via the TUN device never matches them and the block
                          * would shadow the working tunnel. nft.c drops by
-                         * output device instead (forward and output). */
+                         * output device instead (postrouting). */
                         if (data_plane == DATA_PLANE_USERSPACE && family == AF_INET6)
                                 continue;
 

@@ -436,8 +436,8 @@ static int note_failure(int r, char **extack, int *first, char **ret_extack, Shi
         return failed ? shield_policy_set_add(failed, p) : 0;
 }
 
-int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
-                      ShieldPolicySet *ret_failed, char **ret_extack) {
+int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyFlags flags,
+                      XfrmApplyStats *ret_stats, ShieldPolicySet *ret_failed, char **ret_extack) {
         _cleanup_(shield_policy_set_clear) ShieldPolicySet have = {}, failed = {};
         _cleanup_(shield_diff_clear) ShieldDiff d = {};
         _cleanup_(slot_map_done) SlotMap slots = {};
@@ -513,7 +513,8 @@ int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApply
         none_in_place = false;
         /* Only now that every wanted policy is in place; after a failure the
          * stale ones stay (over-blocking is safe, a gap is not). */
-        if (first < 0) {
+        if (first < 0 || (flags & XFRM_APPLY_KEEP_STALE)) {
+                st.stale = d.del.n;
                 r = first;
                 goto finish;
         }

@@ -104,7 +104,7 @@ sh_own_plain() {
         it_pcap_count "$1" "($SH_PLAIN) and (src host 192.0.2.1 or src host 2001:db8:ffff::1 or src host 198.51.100.1 or src host 2001:db8:a::1)"
 }
 
-# sh_nft6_out: packets the IPv6 outbound rules (forward + output) of
+# sh_nft6_out: packets the IPv6 outbound rule (postrouting) of
 # gatewayd's table dropped since the table was last replaced.
 sh_nft6_out() {
         local out
