@@ -20,8 +20,10 @@
 #include "watch.h"
 #include "xfrm-kernel.h"
 
-/* A flush or a `deleteall` arrives as a burst of notifications: one
- * reconcile after it is quiet this long. Well inside DESIGN.md's 1 s. */
+/* The first notification is acted on at once (with the kernel data plane a
+ * flush leaks from the next packet); what follows within this window (a
+ * `deleteall` comes one policy at a time; our own repair notifies too) gets
+ * one more reconcile at its end. Well inside DESIGN.md's 1 s. */
 #define HEAL_DEBOUNCE_USEC (50 * 1000ULL)
 /* Datagrams read per wake-up: a flood cannot starve the loop (the socket
  * stays readable and the rest comes on the next iteration). */
@@ -61,6 +63,7 @@ struct Guard {
         size_t n_completed;
         sd_event_source *completed_defer;
         GuardShieldedHandler handler;
+        GuardIpsecLostHandler ipsec_lost;
         void *userdata;
 };
 
@@ -372,6 +375,82 @@ int guard_apply(Guard *g, const Config *c) {
         return r;
 }
 
+static int prefix_start_cmp(const void *a, const void *b) {
+        const Prefix *x = a, *y = b;
+        int r;
+
+        if (x->addr.family != y->addr.family)
+                return x->addr.family < y->addr.family ? -1 : 1;
+        r = memcmp(x->addr.bytes, y->addr.bytes, sizeof(x->addr.bytes));
+        return r < 0 ? -1 : r > 0;
+}
+
+/* Whether one of v[0..n) (sorted by start, not nested: charon has one policy
+ * per traffic selector, and RemotePrefixes never overlap) shares an address
+ * with p: the first to start at or after p's start, or the one before it. */
+static bool overlaps_sorted(const Prefix *v, size_t n, const Prefix *p) {
+        size_t lo = 0, hi = n;
+
+        while (lo < hi) {
+                size_t m = lo + (hi - lo) / 2;
+
+                if (prefix_start_cmp(&v[m], p) < 0)
+                        lo = m + 1;
+                else
+                        hi = m;
+        }
+        return (lo < n && prefix_overlaps(&v[lo], p)) || (lo > 0 && prefix_overlaps(&v[lo - 1], p));
+}
+
+/* With DataPlane=kernel, `ip xfrm policy flush` (ipsec restart, a script)
+ * takes charon's IPsec policies too, and charon does not notice: its SAs
+ * stay, but nothing sends traffic into them (the shield drops it). Every
+ * enabled tunnel of g->config without one of charon's outbound IPsec
+ * policies (a template, charon's priority band) toward each of its
+ * RemotePrefixes is handed to the ipsec_lost handler, which has charon
+ * install them again if the tunnel is up. One dump, then a binary search
+ * per prefix: this runs on every health interval. */
+static void check_ipsec_policies(Guard *g) {
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet ours = {}, all = {};
+        _cleanup_free_ char *extack = NULL;
+        _cleanup_free_ Prefix *dst = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!g->ipsec_lost || g->config->gateway.data_plane != DATA_PLANE_KERNEL)
+                return;
+        r = xfrm_shield_dump(g->xfrm, &ours, &all, NULL, &extack);
+        if (r < 0) {
+                log_warning("Failed to dump XFRM policies to look for charon's%s%s: %s", extack ? ": " : "",
+                            extack ?: "", strerror(-r));
+                return;
+        }
+        dst = calloc(all.n ?: 1, sizeof(Prefix));
+        if (!dst) {
+                log_oom();
+                return;
+        }
+        for (size_t k = 0; k < all.n; k++) {
+                const ShieldPolicy *p = &all.items[k];
+
+                if (p->dir == SHIELD_DIR_OUT && p->templated && p->priority < SHIELD_CHARON_PRIORITY_LIMIT)
+                        dst[n++] = p->dst;
+        }
+        if (n > 1)
+                qsort(dst, n, sizeof(Prefix), prefix_start_cmp);
+        for (size_t i = 0; i < g->config->n_tunnels; i++) {
+                const Tunnel *t = g->config->tunnels[i];
+                bool complete = true;
+
+                if (!t->enabled)
+                        continue;
+                for (size_t j = 0; complete && j < t->remote_prefixes.n; j++)
+                        complete = overlaps_sorted(dst, n, &t->remote_prefixes.items[j]);
+                if (!complete)
+                        g->ipsec_lost(g->userdata, t->name);
+        }
+}
+
 int guard_heal(Guard *g, const char *why) {
         XfrmApplyStats st = {};
         bool nft_restored = false, retrying;
@@ -392,6 +471,7 @@ int guard_heal(Guard *g, const char *why) {
                 log_restored(g, why, &st, nft_restored);
         if (st.deleted > 0)
                 log_info("Shield: %zu stale policies removed (%s)", st.deleted, why);
+        check_ipsec_policies(g);
         return r;
 }
 
@@ -414,8 +494,9 @@ size_t guard_n_unshielded(Guard *g) {
         return g->n_unshielded;
 }
 
-void guard_set_handler(Guard *g, GuardShieldedHandler handler, void *userdata) {
+void guard_set_handler(Guard *g, GuardShieldedHandler handler, GuardIpsecLostHandler ipsec_lost, void *userdata) {
         g->handler = handler;
+        g->ipsec_lost = ipsec_lost;
         g->userdata = userdata;
 }
 
@@ -481,27 +562,25 @@ int guard_check_bypasses(Guard *g, const char *when) {
 }
 
 static void schedule_heal(Guard *g, WatchKind k, bool heal) {
-        int r;
+        int r, enabled = SD_EVENT_OFF;
 
         if (heal)
                 g->heal_pending[k] = true;
-        if (g->heal_timer) {
-                int enabled = SD_EVENT_OFF;
-
+        if (g->heal_timer)
                 (void) sd_event_source_get_enabled(g->heal_timer, &enabled);
-                if (enabled != SD_EVENT_OFF)
-                        return; /* one reconcile after the burst */
+        if (enabled != SD_EVENT_OFF)
+                return; /* inside the window: its end reconciles */
+        if (g->heal_timer) {
                 r = sd_event_source_set_time_relative(g->heal_timer, HEAL_DEBOUNCE_USEC);
                 if (r >= 0)
                         r = sd_event_source_set_enabled(g->heal_timer, SD_EVENT_ONESHOT);
         } else
                 r = sd_event_add_time_relative(g->event, &g->heal_timer, CLOCK_MONOTONIC, HEAL_DEBOUNCE_USEC,
                                                1000, on_heal_timer, g);
-        if (r < 0) {
-                /* No timer: reconcile right away rather than not at all. */
+        if (r < 0)
                 log_warning("Failed to schedule the shield check: %s", strerror(-r));
-                (void) on_heal_timer(NULL, 0, g);
-        }
+        /* Leading edge: now. */
+        (void) on_heal_timer(NULL, 0, g);
 }
 
 static int on_watch(sd_event_source *s, int fd, uint32_t revents, void *userdata) {

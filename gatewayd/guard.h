@@ -63,6 +63,11 @@ const char *guard_shield_error(Guard *g);
 /* handler(userdata, tunnel) is called from the event loop for each tunnel
  * whose shield was incomplete and now is complete (and that is still in the
  * config): the manager loads it then. Never called from inside
- * guard_apply(). */
+ * guard_apply(). ipsec_lost(userdata, tunnel) is called by guard_heal()
+ * with DataPlane=kernel for each enabled tunnel that has no outbound IPsec
+ * policy of charon's toward one of its RemotePrefixes (another program
+ * flushed them; charon does not notice): the manager, for a tunnel that is
+ * up, has charon install them again. */
 typedef void (*GuardShieldedHandler)(void *userdata, const char *tunnel);
-void guard_set_handler(Guard *g, GuardShieldedHandler handler, void *userdata);
+typedef void (*GuardIpsecLostHandler)(void *userdata, const char *tunnel);
+void guard_set_handler(Guard *g, GuardShieldedHandler handler, GuardIpsecLostHandler ipsec_lost, void *userdata);

@@ -637,6 +637,12 @@ void health_flush(Health *h) {
                 }
 }
 
+bool health_tunnel_up(const Health *h, const char *tunnel) {
+        ssize_t i = find(h, tunnel);
+
+        return i >= 0 && h->s->tunnels[i]->state == TUNNEL_STATE_UP;
+}
+
 void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now) {
         ssize_t i = find(h, tunnel);
 

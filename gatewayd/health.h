@@ -47,6 +47,10 @@ void health_list_end(Health *h, usec_t now);
  * that came before charon's log line): call it a moment after the events. */
 void health_flush(Health *h);
 
+/* Whether the tunnel is up (IKE and child SA established, as far as charon
+ * said). */
+bool health_tunnel_up(const Health *h, const char *tunnel);
+
 /* A tunnel the manager holds back from charon (its shield could not be
  * installed): down with reason e and detail, logged as tunnel-down. Nothing
  * for an unknown or disabled tunnel. */

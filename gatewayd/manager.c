@@ -262,6 +262,32 @@ static void on_shield_complete(void *userdata, const char *name) {
                 log_error_errno(r, "Failed to queue tunnel '%s': %m", name);
 }
 
+/* DataPlane=kernel: another program removed charon's IPsec policies of an
+ * up tunnel (`ip xfrm policy flush`). A child rekey makes charon install
+ * them again: kernel-netlink re-sends a policy (XFRM_MSG_UPDPOLICY, which
+ * creates it) when the old SA's mapping goes. */
+static void on_policy_rekeyed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        const char *errmsg = NULL;
+
+        if (error == 0 && vici_response_success(response, &errmsg) <= 0)
+                log_warning("rekey to reinstall charon's IPsec policies: charon: %s", errmsg ?: "refused");
+}
+
+static void on_ipsec_lost(void *userdata, const char *name) {
+        Manager *m = userdata;
+        _cleanup_(settings_freep) SettingsNode *msg = NULL;
+
+        if (!m->vici_up || !health_tunnel_up(m->health, name))
+                return;
+        log_warning("tunnel '%s': charon's IPsec policies were removed by another program; rekeying its child SA so "
+                    "that charon installs them again",
+                    name);
+        msg = settings_new(NULL);
+        if (!msg || settings_set(msg, "child", name, 0) < 0 ||
+            apply_call(&m->apply, "rekey", msg, on_policy_rekeyed, NULL) < 0)
+                log_error("tunnel '%s': could not queue the rekey", name);
+}
+
 /* Queues everything that puts the whole config into charon. Idempotent:
  * charon keeps a connection whose configuration did not change, SAs and all. */
 static int apply_all(Manager *m) {
@@ -711,7 +737,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
-        guard_set_handler(m->guard, on_shield_complete, m);
+        guard_set_handler(m->guard, on_shield_complete, on_ipsec_lost, m);
         r = vici_client_new(e, m->config->gateway.vici, apply_load_file, &m->opts, &m->vici);
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
