@@ -237,11 +237,12 @@ check-vm: gatewayd/gatewayd gatewayd/gatewayctl
 EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
 	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh
 
-EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
+EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh tests/bench/bench-heal.sh \
 	tests/bench/bench-health.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-shield.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-heal.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-health.sh $(abs_top_builddir)
 .PHONY: bench

@@ -184,8 +184,13 @@ s_ms=$(heal_wait "$t0" table_back) || {
 it_log "s: table inet gatewayd back ${s_ms} ms after Debian's nftables.conf was loaded"
 it_gw_log_wait 5 'event=shield-restored' $((r0 + 1))
 stock=$(sh_gw nft list table inet filter | tr -d '\t ')
+n6=$(sh_nft6_out)
 charon_kill_restart s
-sh_phase_end s-stock-nftables-conf 1 1
+n6=$(( $(sh_nft6_out) - n6 ))
+it_log "s: IPv6 dropped by the reinstalled table while charon was gone: $n6"
+[ "$n6" -gt 0 ] || it_fail "s: no IPv6 drop by table inet gatewayd while the tunnel was down"
+# (the phase's own IPv6 count spans the table's replacement: not compared)
+sh_phase_end s-stock-nftables-conf 1 0
 [ "$(sh_gw nft list table inet filter | tr -d '\t ')" = "$stock" ] || it_fail "s: gatewayd changed the stock table inet filter"
 [ "$(it_pcap_count "$IT_DIR/phase-s-stock-nftables-conf.pcap" "dst net $VNET6")" -eq 0 ] || it_fail "s: IPv6 plaintext"
 
