@@ -193,9 +193,17 @@ static int sync_nft(Guard *g, bool *ret_restored) {
         return 0;
 }
 
-static void log_restored(Guard *g, const char *why, const XfrmApplyStats *st, bool nft) {
-        char counts[3][64];
-        const char *fields[] = { counts[0], counts[1], counts[2], NULL };
+static uint64_t monotonic_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* usec: how long the repair took (0: not measured). */
+static void log_restored(Guard *g, const char *why, const XfrmApplyStats *st, bool nft, uint64_t usec) {
+        char counts[4][64];
+        const char *fields[] = { counts[0], counts[1], counts[2], counts[3], NULL };
         size_t policies = st->added + st->updated;
 
         if (policies == 0 && !nft)
@@ -203,9 +211,11 @@ static void log_restored(Guard *g, const char *why, const XfrmApplyStats *st, bo
         snprintf(counts[0], sizeof(counts[0]), "GATEWAYD_POLICIES_ADDED=%zu", st->added);
         snprintf(counts[1], sizeof(counts[1]), "GATEWAYD_POLICIES_REPAIRED=%zu", st->updated);
         snprintf(counts[2], sizeof(counts[2]), "GATEWAYD_NFT_TABLE_RESTORED=%s", nft ? "yes" : "no");
+        snprintf(counts[3], sizeof(counts[3]), "GATEWAYD_REPAIR_USEC=%llu", (unsigned long long) usec);
         (void) log_event_fields(EVENT_SHIELD_RESTORED, NULL, NULL, why, fields,
-                                "Shield restored (%s): %zu XFRM policies put back, %zu repaired%s", why,
-                                st->added, st->updated, nft ? ", nftables table inet gatewayd reinstalled" : "");
+                                "Shield restored (%s): %zu XFRM policies put back, %zu repaired%s, in %.1f ms", why,
+                                st->added, st->updated, nft ? ", nftables table inet gatewayd reinstalled" : "",
+                                (double) usec / 1000.0);
 }
 
 static int name_cmp(const void *a, const void *b) {
@@ -371,7 +381,7 @@ int guard_apply(Guard *g, const Config *c) {
         /* Policies added here are the new config's; only the table can be
          * found missing behind our back. */
         if (nft_restored)
-                log_restored(g, "nftables table missing or changed at apply", &(XfrmApplyStats) {}, true);
+                log_restored(g, "nftables table missing or changed at apply", &(XfrmApplyStats) {}, true, 0);
         return r;
 }
 
@@ -454,6 +464,7 @@ static void check_ipsec_policies(Guard *g) {
 int guard_heal(Guard *g, const char *why) {
         XfrmApplyStats st = {};
         bool nft_restored = false, retrying;
+        uint64_t t0 = monotonic_usec();
         int r;
 
         if (!g->config)
@@ -468,7 +479,7 @@ int guard_heal(Guard *g, const char *why) {
                         log_info("Shield: %zu policies added, %zu repaired%s (%s)", st.added, st.updated,
                                  nft_restored ? ", nftables table inet gatewayd installed" : "", why);
         } else
-                log_restored(g, why, &st, nft_restored);
+                log_restored(g, why, &st, nft_restored, monotonic_usec() - t0);
         if (st.deleted > 0)
                 log_info("Shield: %zu stale policies removed (%s)", st.deleted, why);
         check_ipsec_policies(g);
