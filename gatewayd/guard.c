@@ -68,6 +68,8 @@ struct Guard {
 };
 
 /* An incomplete shield is tried again after 200 ms, doubling up to 10 s. */
+/* Per-tunnel lines about the shield's completeness, at most, per change. */
+#define TUNNEL_LINES_MAX 10
 #define RETRY_MIN_USEC (200 * 1000ULL)
 #define RETRY_MAX_USEC (10 * 1000 * 1000ULL)
 
@@ -304,7 +306,7 @@ static void schedule_retry(Guard *g) {
  * tells the handler about completed ones, and schedules the retry. */
 static void update_unshielded(Guard *g, const ShieldPolicySet *failed, bool xfrm_all, bool nft_failed) {
         _cleanup_strv_free_ char **v = NULL;
-        size_t n = 0;
+        size_t n = 0, n_new = 0;
 
         v = calloc(g->config->n_tunnels + 1, sizeof(char *));
         if (!v) {
@@ -325,14 +327,22 @@ static void update_unshielded(Guard *g, const ShieldPolicySet *failed, bool xfrm
         }
         qsort(v, n, sizeof(char *), name_cmp);
 
+        /* One line per tunnel, up to a point: a failed nftables table
+         * concerns every tunnel at once. */
         for (size_t i = 0; i < n; i++)
-                if (!in_sorted(g->unshielded, g->n_unshielded, v[i]))
+                n_new += !in_sorted(g->unshielded, g->n_unshielded, v[i]);
+        for (size_t i = 0, said = 0; i < n && said < TUNNEL_LINES_MAX; i++)
+                if (!in_sorted(g->unshielded, g->n_unshielded, v[i])) {
+                        said++;
                         log_error("tunnel '%s': its shield is incomplete (%s); it is not loaded into charon until "
-                                  "the shield is in",
-                                  v[i], g->shield_error ?: "unknown error");
-        for (size_t i = 0; i < g->n_unshielded; i++)
+                                  "the shield is in%s",
+                                  v[i], g->shield_error ?: "unknown error",
+                                  said == TUNNEL_LINES_MAX && n_new > said ? "; so are further tunnels" : "");
+                }
+        for (size_t i = 0, said = 0; i < g->n_unshielded; i++)
                 if (!in_sorted(v, n, g->unshielded[i]) && config_find_tunnel(g->config, g->unshielded[i])) {
-                        log_info("tunnel '%s': its shield is complete", g->unshielded[i]);
+                        if (++said <= TUNNEL_LINES_MAX)
+                                log_info("tunnel '%s': its shield is complete", g->unshielded[i]);
                         tell_completed(g, g->unshielded[i]);
                 }
         strv_free(g->unshielded);
