@@ -83,6 +83,11 @@ int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, s
  * Returns 0 or -ENOMEM. */
 int conf_verify_tunnel(ConfParser *p, Tunnel *t);
 
+/* Across the tree (lockout.c): no shield selector covers a LocalAddress, a
+ * RemoteAddress of another tunnel or a LocalPrefixes range, and the shield
+ * fits in the kernel (CONF_SHIELD_POLICIES_MAX). Returns 0 or -ENOMEM. */
+int conf_check_lockout(Config *c, DiagList *d);
+
 /* Parses a profile's text and adds it to c, also when it has errors.
  * Returns 0 or -ENOMEM. */
 int conf_add_profile(Config *c, const char *name, const char *path, const char *text, size_t len, bool builtin,

@@ -558,6 +558,9 @@ int conf_finish(Config *c, const ConfOptions *o, DiagList *d) {
         r = check_same_peer(c, d);
         if (r < 0)
                 return r;
+        r = conf_check_lockout(c, d);
+        if (r < 0)
+                return r;
         if (o && o->check_files) {
                 r = check_secret_files(c, o, d);
                 if (r < 0)

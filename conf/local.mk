@@ -6,6 +6,7 @@ conf_libconf_a_SOURCES = \
 	conf/parse.c \
 	conf/verify.c \
 	conf/finish.c \
+	conf/lockout.c \
 	conf/load.c \
 	conf/isolate.c \
 	conf/builtin.c \

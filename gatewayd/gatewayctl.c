@@ -7,6 +7,7 @@
 #include <netlink/netlink.h>
 
 #include "apply.h"
+#include "bypass.h"
 #include "check.h"
 #include "creds.h"
 #include "counters.h"
@@ -194,26 +195,31 @@ static uint64_t nft_drops(void) {
         return nft_drops_parse(text);
 }
 
+/* Exit 3 (DESIGN.md) when a policy is missing, table inet gatewayd is
+ * missing, or something bypasses the shield. */
 static int verb_shield(char *const *args) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {};
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {}, all = {};
+        _cleanup_(shield_bypass_list_clear) ShieldBypassList bypasses = {};
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_free_ char *extack = NULL;
+        _cleanup_free_ char *extack = NULL, *table = NULL, *nft_error = NULL;
         ShieldCounters k = {};
         size_t n_foreign = 0;
         time_t now = time(NULL);
+        int tun = (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME);
+        bool missing = false, fail_closed = false, kernel_in = false;
         int r;
 
         r = load_tree(&c);
         if (r < 0)
                 return r;
-        r = shield_build_config(c, (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME), &want);
+        r = shield_build_config(c, tun, &want);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the expected shield: %m");
         r = xfrm_socket_open(&sk);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the XFRM socket: %m");
-        r = xfrm_shield_dump(sk, &have, NULL, &n_foreign, &extack);
+        r = xfrm_shield_dump(sk, &have, &all, &n_foreign, &extack);
         if (r < 0)
                 return log_error_errno(r, "Failed to dump XFRM policies%s%s: %m", extack ? ": " : "",
                                        extack ? extack : "");
@@ -224,6 +230,7 @@ static int verb_shield(char *const *args) {
                 uint64_t last;
                 char ago[32] = "never";
 
+                fail_closed = fail_closed || t->fail_closed;
                 for (size_t j = 0; j < want.n; j++) {
                         const ShieldPolicy *h;
 
@@ -234,6 +241,7 @@ static int verb_shield(char *const *args) {
                         if (h && shield_policy_equivalent(h, &want.items[j]))
                                 n_have++;
                 }
+                missing = missing || n_have < n_want;
                 last = shield_last_block_use(&want, &have, t->name);
                 if (last > 0)
                         snprintf(ago, sizeof(ago), "%llds ago", (long long) (now - (time_t) last));
@@ -246,7 +254,30 @@ static int verb_shield(char *const *args) {
                 printf("dropped: XfrmOutPolBlock=%llu XfrmInPolBlock=%llu, nftables drops=%llu\n",
                        (unsigned long long) k.out_pol_block, (unsigned long long) k.in_pol_block,
                        (unsigned long long) nft_drops());
-        return 0;
+        /* With FailClosed tunnels the table holds part of the shield (the
+         * inbound and IPv6 half with DataPlane=userspace). */
+        if (fail_closed && nft_gatewayd_list(&table, &nft_error) == -ENOENT) {
+                printf("MISSING: nftables table inet gatewayd\n");
+                missing = true;
+        }
+
+        r = shield_find_policy_bypasses(&want, &all, tun, &bypasses);
+        if (r < 0)
+                return log_oom();
+        for (size_t i = 0; i < want.n; i++)
+                kernel_in = kernel_in || want.items[i].dir != SHIELD_DIR_OUT;
+        if (fail_closed) {
+                r = shield_find_sysctl_bypasses("/proc/sys/net",
+                                                c->gateway.data_plane == DATA_PLANE_USERSPACE ? SHIELD_DEFAULT_TUN_NAME
+                                                                                              : NULL,
+                                                kernel_in, &bypasses);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read /proc/sys/net: %m");
+        }
+        for (size_t i = 0; i < bypasses.n; i++)
+                printf("BYPASSED: %s: %s\n", bypasses.items[i].tunnel[0] ? bypasses.items[i].tunnel : "every tunnel",
+                       bypasses.items[i].what);
+        return missing || bypasses.n > 0 ? 3 : 0;
 }
 
 /* One VICI command, synchronously: for up/down. */
@@ -424,7 +455,7 @@ static const Verb verbs[] = {
         { "genpsk", 1, verb_genpsk_file, "genpsk FILE",
           "write a new key to FILE, created with mode 0600;\nan existing FILE is never overwritten" },
         { "shield", 0, verb_shield, "shield",
-          "the fail-closed shield: policies in the kernel per\ntunnel, when each last dropped, drop counters" },
+          "the fail-closed shield: policies in the kernel per\ntunnel, when each last dropped, drop counters,\nwhat bypasses it; exit 3 when a part is missing\nor bypassed" },
         { "up", 1, verb_up, "up NAME", "bring tunnel NAME up (charon initiates it)" },
         { "down", 1, verb_down, "down NAME", "take tunnel NAME down (its SAs are deleted)" },
         { "azure-policy", 1, verb_azure_policy,
@@ -551,5 +582,6 @@ int main(int argc, char *argv[]) {
         r = dispatch(argc - optind, argv + optind, &usage_error);
         if (usage_error)
                 return 2;
-        return r < 0 ? 1 : 0;
+        /* A verb's own exit code (shield: 3) is positive. */
+        return r < 0 ? 1 : r;
 }

@@ -101,12 +101,23 @@ static usec_t realtime_usec(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
+/* "; N tunnels not loaded: shield incomplete" for STATUS=, or "". */
+static const char *held_status(Manager *m, char *buf, size_t size) {
+        size_t n = guard_n_unshielded(m->guard);
+
+        if (n == 0)
+                return "";
+        snprintf(buf, size, "; %zu tunnel%s not loaded: shield incomplete", n, n == 1 ? "" : "s");
+        return buf;
+}
+
 /* STATUS= with the tunnel counts. */
 static void notify_status(Manager *m) {
         size_t up, enabled;
+        char held[96];
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up", up, enabled);
+        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up%s", up, enabled, held_status(m, held, sizeof(held)));
 }
 
 static void reload_schedule(Manager *m);
@@ -116,10 +127,11 @@ static void reload_schedule(Manager *m);
  * for meanwhile may go now. */
 static void notify_ready(Manager *m, const char *why) {
         size_t up, enabled;
+        char held[96];
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s", up, enabled, why ? "; " : "",
-                          why ? why : "");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s%s", up, enabled,
+                          held_status(m, held, sizeof(held)), why ? "; " : "", why ? why : "");
         m->ready = true;
         m->reload_ready_pending = false;
         reload_schedule(m);
@@ -413,6 +425,67 @@ static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_
         return apply_tunnel_load(&m->apply, g, t, with_creds, pace);
 }
 
+/* Fail closed per tunnel (DESIGN.md): an enabled tunnel whose shield is
+ * incomplete is not loaded into charon; its status says why. The guard
+ * tells on_shield_complete when it is in. */
+static void hold_unshielded(Manager *m) {
+        if (guard_n_unshielded(m->guard) == 0)
+                return;
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+
+                if (t->enabled && !guard_tunnel_shielded(m->guard, t->name))
+                        health_set_failed(m->health, t->name, TUNNEL_ERROR_SHIELD_FAILED,
+                                          guard_shield_error(m->guard), realtime_usec());
+        }
+        status_changed(m);
+}
+
+static void on_shield_complete(void *userdata, const char *name) {
+        Manager *m = userdata;
+        const Tunnel *t = config_find_tunnel(m->config, name);
+        int r;
+
+        if (!t || !t->enabled || t->broken)
+                return;
+        health_clear_failed(m->health, name, TUNNEL_ERROR_SHIELD_FAILED, realtime_usec());
+        status_changed(m);
+        if (!m->vici_up)
+                return; /* loaded with the rest when charon is back */
+        log_info("tunnel '%s': its shield is in; loading it into charon", name);
+        r = load_tunnel(m, &m->config->gateway, t, true, true);
+        if (r == -ENOMEM)
+                (void) log_oom();
+        else if (r < 0)
+                load_failed(m, t->name, "load-conn", r, NULL);
+}
+
+/* DataPlane=kernel: another program removed charon's IPsec policies of an
+ * up tunnel (`ip xfrm policy flush`). A child rekey makes charon install
+ * them again: kernel-netlink re-sends a policy (XFRM_MSG_UPDPOLICY, which
+ * creates it) when the old SA's mapping goes. */
+static void on_policy_rekeyed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        const char *errmsg = NULL;
+
+        if (error == 0 && vici_response_success(response, &errmsg) <= 0)
+                log_warning("rekey to reinstall charon's IPsec policies: charon: %s", errmsg ?: "refused");
+}
+
+static void on_ipsec_lost(void *userdata, const char *name) {
+        Manager *m = userdata;
+        _cleanup_(settings_freep) SettingsNode *msg = NULL;
+
+        if (!m->vici_up || !health_tunnel_up(m->health, name))
+                return;
+        log_warning("tunnel '%s': charon's IPsec policies were removed by another program; rekeying its child SA so "
+                    "that charon installs them again",
+                    name);
+        msg = settings_new(NULL);
+        if (!msg || settings_set(msg, "child", name, 0) < 0 ||
+            apply_call(&m->apply, "rekey", msg, on_policy_rekeyed, NULL) < 0)
+                log_error("tunnel '%s': could not queue the rekey", name);
+}
+
 /* Queues everything that puts the whole config into charon. Idempotent:
  * charon keeps a connection whose configuration did not change, SAs and all. */
 static int apply_all(Manager *m) {
@@ -430,6 +503,8 @@ static int apply_all(Manager *m) {
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
+                if (!guard_tunnel_shielded(m->guard, t->name))
+                        continue; /* held: hold_unshielded() */
                 r = load_tunnel(m, &m->config->gateway, t, true, true);
                 if (r == -ENOMEM)
                         return log_oom();
@@ -437,6 +512,7 @@ static int apply_all(Manager *m) {
                         load_failed(m, t->name, "load-conn", r, NULL); /* the others go on */
         }
         batch_check_done(m);
+        hold_unshielded(m);
         return 0;
 }
 
@@ -485,7 +561,7 @@ static bool retry_wanted(void *userdata, const char *name) {
         Manager *m = userdata;
         const Tunnel *t = config_find_tunnel(m->config, name);
 
-        return t && t->enabled && !t->broken;
+        return t && t->enabled && !t->broken && guard_tunnel_shielded(m->guard, name);
 }
 
 typedef struct EarlyRekey {
@@ -574,6 +650,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* A change nobody announced (a notification lost, a watch that could
          * not start) is found here at the latest; cheap when all is there. */
         (void) guard_heal(m->guard, "periodic check");
+        (void) guard_check_bypasses(m->guard, "periodic"); /* shield-bypassed while it lasts */
         health_poll(m);
         if (!m->vici_up)
                 (void) write_status(m);
@@ -901,9 +978,8 @@ int manager_reload(Manager *m) {
         }
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
-         * removed tunnels (or FailClosed=no) go. A failure (logged with the
-         * kernel's reason) does not hold the tunnels back: a tunnel never
-         * leaks, a gap in the shield only matters while it is down. */
+         * removed tunnels (or FailClosed=no) go. A tunnel whose shield is
+         * incomplete is not loaded (hold_unshielded). */
         q = guard_apply(m->guard, c);
         if (q < 0)
                 log_warning("Applying the configuration without a complete shield");
@@ -943,6 +1019,8 @@ int manager_reload(Manager *m) {
                                                 r = apply_tunnel_unload(&m->apply, e->old);
                                 } else if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
+                                else if (!guard_tunnel_shielded(m->guard, e->new->name))
+                                        r = 0; /* held; a changed one runs its previous config */
                                 else {
                                         /* An added tunnel is paced; a
                                          * changed one keeps start_action
@@ -984,6 +1062,7 @@ int manager_reload(Manager *m) {
         cred_watch_update(m->creds, m->config);
         if (health_set_config(m->health, m->config, realtime_usec()) < 0)
                 log_oom();
+        hold_unshielded(m);
         check_certificates(m);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
@@ -1073,6 +1152,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
+        guard_set_handler(m->guard, on_shield_complete, on_ipsec_lost, m);
         r = vici_client_new(e, m->config->gateway.vici, apply_load_file, &m->opts, &m->vici);
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
@@ -1116,10 +1196,12 @@ int manager_start(Manager *m) {
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
-         * failure does not hold the tunnels back (see manager_reload). */
+         * tunnel whose shield failed is held back (hold_unshielded). */
         r = guard_apply(m->guard, m->config);
         if (r < 0)
-                log_warning("Starting the tunnels without a complete shield");
+                log_warning("Starting without a complete shield: the tunnels it lacks are not loaded");
+        hold_unshielded(m);
+        (void) guard_check_bypasses(m->guard, "start");
         cred_watch_update(m->creds, m->config);
         r = vici_client_connect(m->vici);
         if (r < 0)

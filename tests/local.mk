@@ -26,6 +26,7 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-watch \
 	tests/unit/test-credwatch \
+	tests/unit/test-bypass \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -118,6 +119,9 @@ tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
 tests_unit_test_watch_SOURCES = tests/unit/test-watch.c
 tests_unit_test_watch_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
 tests_unit_test_watch_LDADD = $(UNIT_LDADD)
+tests_unit_test_bypass_SOURCES = tests/unit/test-bypass.c
+tests_unit_test_bypass_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bypass_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
@@ -196,6 +200,9 @@ INTEGRATION_TESTS = \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-heal.sh \
+	tests/integration/shield-fail-closed.sh \
+	tests/integration/shield-bypass.sh \
+	tests/integration/shield-dataplane.sh \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
@@ -257,12 +264,13 @@ EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/gues
 	tests/vm/run-package.sh tests/vm/guest/preinit-systemd.sh tests/vm/guest/systemd-peer.sh \
 	tests/vm/guest/systemd-package.sh
 
-EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
+EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh tests/bench/bench-heal.sh \
 	tests/bench/bench-health.sh tests/bench/bench-pacing.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-shield.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-heal.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-health.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-pacing.sh $(abs_top_builddir)
 .PHONY: bench

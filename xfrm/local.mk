@@ -5,6 +5,7 @@ xfrm_libxfrm_a_SOURCES = \
 	xfrm/xfrm-msg.c xfrm/xfrm-msg.h \
 	xfrm/xfrm-kernel.c xfrm/xfrm-kernel.h \
 	xfrm/nft.c xfrm/nft.h \
-	xfrm/watch.c xfrm/watch.h
+	xfrm/watch.c xfrm/watch.h \
+	xfrm/bypass.c xfrm/bypass.h
 xfrm_libxfrm_a_CPPFLAGS = $(XFRM_LAYER_CPPFLAGS)
 xfrm_libxfrm_a_CFLAGS = $(AM_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS) $(NFTABLES_CFLAGS)
