@@ -132,9 +132,12 @@ static void write_mss_rules(FILE *f, const Tunnel *const *tunnels, size_t n, con
                 for (size_t fa = 0; fa < ELEMENTSOF(families); fa++) {
                         if (count_prefixes(tunnels, n, wants_mss, mss[i], families[fa].family) == 0)
                                 continue;
+                        /* tcp flags syn first: every other packet stops at
+                         * that cheap test, before any set lookup (it is
+                         * what forwarded non-VNet traffic pays). */
                         for (int dir = 0; dir < 2; dir++)
                                 fprintf(f,
-                                        "\t\t%s %s @mss%s_%u tcp flags syn tcp option maxseg size > %u "
+                                        "\t\ttcp flags syn %s %s @mss%s_%u tcp option maxseg size > %u "
                                         "tcp option maxseg size set %u\n",
                                         families[fa].addr, dir == 0 ? "daddr" : "saddr", families[fa].tag,
                                         mss[i], mss[i], mss[i]);
@@ -241,7 +244,9 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 fputs("\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n", f);
                 for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
                         if (count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family) > 0)
-                                fprintf(f, "\t\t%s saddr @shield%s meta ipsec missing counter drop\n",
+                                /* The secpath test first: what came out of
+                                 * an ESP SA skips the set lookup. */
+                                fprintf(f, "\t\tmeta ipsec missing %s saddr @shield%s counter drop\n",
                                         families[fa].addr, families[fa].tag);
                 fputs("\t}\n", f);
         }
