@@ -90,6 +90,11 @@ int conf_verify_route(ConfParser *p, Tunnel *t);
  * or -ENOMEM. */
 int conf_check_routes(Config *c, DiagList *d);
 
+/* Across the tree (lockout.c): no shield selector covers a LocalAddress, a
+ * RemoteAddress of another tunnel or a LocalPrefixes range, and the shield
+ * fits in the kernel (CONF_SHIELD_POLICIES_MAX). Returns 0 or -ENOMEM. */
+int conf_check_lockout(Config *c, DiagList *d);
+
 /* Parses a profile's text and adds it to c, also when it has errors.
  * Returns 0 or -ENOMEM. */
 int conf_add_profile(Config *c, const char *name, const char *path, const char *text, size_t len, bool builtin,

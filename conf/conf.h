@@ -30,6 +30,10 @@ typedef struct ConfOptions {
 #define CONF_MAX_LINE 4096
 #define CONF_MAX_TUNNELS 10000
 #define CONF_MAX_PREFIXES 256
+/* XFRM policies per direction the shield of a tree may need (lockout.c
+ * refuses more): half of gatewayd's index space in the kernel
+ * (xfrm/shield.h), since a reconcile holds the old and the new side by side. */
+#define CONF_SHIELD_POLICIES_MAX 65535u
 
 Config *config_new(const char *dir);
 

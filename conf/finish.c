@@ -341,19 +341,92 @@ static int check_same_peer(Config *c, DiagList *d) {
         return 0;
 }
 
+/* Verdicts on credential files within one check: a thousand tunnels that
+ * share one PSK file (or one CA) walk its directories and read it once, not
+ * a thousand times (each walk is a dozen system calls). Files do not change
+ * meaning within one check; the next check judges afresh. */
+typedef enum VerdictKind {
+        VERDICT_TRUST,          /* trust_path, directories only */
+        VERDICT_TRUST_LAST,     /* trust_path, the file too */
+        VERDICT_PSK,            /* psk_read */
+} VerdictKind;
+
+typedef struct Verdict {
+        char *path;
+        VerdictKind kind;
+        int r;
+        char *reason;
+} Verdict;
+
+typedef struct VerdictMemo {
+        Verdict *v;
+        size_t n, allocated;
+} VerdictMemo;
+
+static void verdict_memo_clear(VerdictMemo *m) {
+        for (size_t i = 0; i < m->n; i++) {
+                free(m->v[i].path);
+                free(m->v[i].reason);
+        }
+        free(m->v);
+        *m = (VerdictMemo) {};
+}
+
+static const Verdict *verdict_find(const VerdictMemo *m, VerdictKind kind, const char *path) {
+        /* Newest first: tunnels that share a file are usually neighbours. */
+        for (size_t i = m->n; i > 0; i--)
+                if (m->v[i - 1].kind == kind && streq(m->v[i - 1].path, path))
+                        return &m->v[i - 1];
+        return NULL;
+}
+
+/* Remembers r and reason (taken over) for path. Returns the verdict, or
+ * NULL when out of memory. */
+static const Verdict *verdict_add(VerdictMemo *m, VerdictKind kind, const char *path, int r, char *reason) {
+        Verdict *v;
+
+        if (m->n == m->allocated) {
+                size_t a = m->allocated ? m->allocated * 2 : 16;
+                Verdict *n = reallocarray(m->v, a, sizeof(Verdict));
+
+                if (!n) {
+                        free(reason);
+                        return NULL;
+                }
+                m->v = n;
+                m->allocated = a;
+        }
+        v = &m->v[m->n];
+        *v = (Verdict) { .path = strdup(path), .kind = kind, .r = r, .reason = reason };
+        if (!v->path) {
+                free(reason);
+                return NULL;
+        }
+        m->n++;
+        return v;
+}
+
 /* The directories above a credential file, and with with_last the file
  * itself, must be root's alone (trust.h). A path that cannot be walked is
  * reported by whoever reads the file. Returns 0 or -ENOMEM. */
-static int check_trust(const Tunnel *t, TunnelKey key, const char *path, bool with_last, uid_t owner, DiagList *d) {
-        _cleanup_free_ char *reason = NULL;
-        int r;
+static int check_trust(const Tunnel *t, TunnelKey key, const char *path, bool with_last, uid_t owner, DiagList *d,
+                       VerdictMemo *memo) {
+        VerdictKind kind = with_last ? VERDICT_TRUST_LAST : VERDICT_TRUST;
+        const Verdict *v = verdict_find(memo, kind, path);
 
-        r = trust_path(path, owner, with_last, &reason);
-        if (r == -ENOMEM)
-                return r;
-        if (r != -EPERM)
+        if (!v) {
+                char *reason = NULL;
+                int r = trust_path(path, owner, with_last, &reason);
+
+                if (r == -ENOMEM)
+                        return r;
+                v = verdict_add(memo, kind, path, r, reason);
+                if (!v)
+                        return -ENOMEM;
+        }
+        if (v->r != -EPERM)
                 return 0;
-        return diag_error(d, t->path, tunnel_line(t, key), "%s=%s: %s", tunnel_key_to_string(key), path, reason);
+        return diag_error(d, t->path, tunnel_line(t, key), "%s=%s: %s", tunnel_key_to_string(key), path, v->reason);
 }
 
 /* A certificate file that also holds a private key (appended by mistake,
@@ -383,6 +456,7 @@ static int check_key_in_certificate(const Tunnel *t, TunnelKey key, const char *
 }
 
 static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
+        _cleanup_(verdict_memo_clear) VerdictMemo memo = {};
         int r;
 
         for (size_t i = 0; i < c->n_tunnels; i++) {
@@ -392,19 +466,19 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                 /* Secret files judge their own owner and mode (strictly,
                  * below); the walk judges the directories above them. */
                 if (t->auth == AUTH_PSK && t->psk_file)
-                        r = check_trust(t, TUNNEL_PRE_SHARED_KEY_FILE, t->psk_file, false, o->secret_owner, d);
+                        r = check_trust(t, TUNNEL_PRE_SHARED_KEY_FILE, t->psk_file, false, o->secret_owner, d, &memo);
                 else if (t->auth == AUTH_CERTIFICATE) {
                         r = 0;
                         if (t->private_key)
-                                r = check_trust(t, TUNNEL_PRIVATE_KEY, t->private_key, false, o->secret_owner, d);
+                                r = check_trust(t, TUNNEL_PRIVATE_KEY, t->private_key, false, o->secret_owner, d, &memo);
                         if (r >= 0 && t->certificate)
-                                r = check_trust(t, TUNNEL_CERTIFICATE, t->certificate, true, o->secret_owner, d);
+                                r = check_trust(t, TUNNEL_CERTIFICATE, t->certificate, true, o->secret_owner, d, &memo);
                         if (r >= 0 && t->certificate)
                                 r = check_key_in_certificate(t, TUNNEL_CERTIFICATE, t->certificate,
                                                              o->secret_owner, d);
                         if (r >= 0 && t->ca_certificate)
                                 r = check_trust(t, TUNNEL_CA_CERTIFICATE, t->ca_certificate, true, o->secret_owner,
-                                                d);
+                                                d, &memo);
                         if (r >= 0 && t->ca_certificate)
                                 r = check_key_in_certificate(t, TUNNEL_CA_CERTIFICATE, t->ca_certificate,
                                                              o->secret_owner, d);
@@ -414,13 +488,28 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                         return r;
 
                 if (t->auth == AUTH_PSK && t->psk_file) {
-                        _cleanup_secret_ char *key = NULL;
+                        const Verdict *v = verdict_find(&memo, VERDICT_PSK, t->psk_file);
 
-                        /* psk_read checks owner and mode on the fd it reads
-                         * (secret_file_check's checks, without a race). */
-                        r = psk_read(t->psk_file, o->secret_owner, &key, &reason);
-                        if (r == -ENOMEM)
-                                return r;
+                        if (!v) {
+                                _cleanup_secret_ char *key = NULL;
+                                char *why = NULL;
+
+                                /* psk_read checks owner and mode on the fd it
+                                 * reads (secret_file_check's checks, without
+                                 * a race). The key itself is not kept. */
+                                r = psk_read(t->psk_file, o->secret_owner, &key, &why);
+                                if (r == -ENOMEM)
+                                        return r;
+                                v = verdict_add(&memo, VERDICT_PSK, t->psk_file, r, why);
+                                if (!v)
+                                        return -ENOMEM;
+                        }
+                        r = v->r;
+                        if (v->reason) {
+                                reason = strdup(v->reason);
+                                if (!reason)
+                                        return -ENOMEM;
+                        }
                         /* A path that names no file is not quoted: it may
                          * be a key pasted by mistake, and no diagnostic
                          * ever quotes a secret. */
@@ -478,6 +567,9 @@ int conf_finish(Config *c, const ConfOptions *o, DiagList *d) {
         if (r < 0)
                 return r;
         r = conf_check_routes(c, d);
+        if (r < 0)
+                return r;
+        r = conf_check_lockout(c, d);
         if (r < 0)
                 return r;
         if (o && o->check_files) {

@@ -7,6 +7,7 @@ conf_libconf_a_SOURCES = \
 	conf/verify.c \
 	conf/finish.c \
 	conf/route.c \
+	conf/lockout.c \
 	conf/load.c \
 	conf/isolate.c \
 	conf/builtin.c \

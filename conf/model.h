@@ -33,6 +33,7 @@ typedef struct Gateway {
         unsigned cert_expiry_warning_days;
         uint32_t bgp_asn;            /* BgpAsn: this device's ASN; 0 = no BGP */
         unsigned bgp_asn_line;
+        unsigned max_half_open_per_peer; /* MaxHalfOpenPerPeer: initiations in flight per peer */
 } Gateway;
 
 /* The six algorithm keys of Azure's custom IPsec/IKE policy. conf stores their

@@ -477,6 +477,10 @@ static int parse_prefixes(ConfParser *p, const ConfKey *k, const char *value, un
 
 /* ---- key tables -------------------------------------------------------- */
 
+/* Every key here is documented in man/gatewayd.conf.5.scd, gatewayd.conf(5),
+ * under its section (tests/check-man.sh reads these tables through
+ * tests/print-keys and fails on a key the page does not have). */
+
 #define GW(field) offsetof(Gateway, field)
 #define PR(field) offsetof(Profile, field)
 #define TU(field) offsetof(Tunnel, field)
@@ -491,6 +495,7 @@ static const ConfKey gateway_keys[] = {
         { "HealthIntervalSec", parse_unsigned, GW(health_interval_sec), NO_LINE, 1, 3600 },
         { "CertificateExpiryWarningDays", parse_unsigned, GW(cert_expiry_warning_days), NO_LINE, 0, 3650 },
         { "BgpAsn", parse_asn, GW(bgp_asn), GW(bgp_asn_line) },
+        { "MaxHalfOpenPerPeer", parse_unsigned, GW(max_half_open_per_peer), NO_LINE, 1, 64 },
 };
 
 static const ConfKey profile_keys[] = {

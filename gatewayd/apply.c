@@ -204,7 +204,26 @@ int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
         return queue_creds(a, t, root);
 }
 
-int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds) {
+bool apply_tunnel_initiates(const Tunnel *t) {
+        return t->enabled && !t->broken && t->connection_mode != CONNECTION_MODE_RESPONDER_ONLY;
+}
+
+/* start_action=none in every child of conn: the pacer initiates. */
+static int unset_start_action(SettingsNode *conn) {
+        SettingsNode *children = settings_get_mutable(conn, "children");
+
+        for (size_t i = 0; children && i < children->n_children; i++) {
+                int r;
+
+                (void) settings_remove(children->children[i], "start_action");
+                r = settings_set(children->children[i], "start_action", "none", 0);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds, bool paced) {
         _cleanup_(settings_freep) SettingsNode *root = NULL, *msg = settings_new(NULL);
         _cleanup_free_ char *path = NULL;
         SettingsNode *conn, *local;
@@ -226,6 +245,11 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
         r = settings_attach(msg, conn);
         if (r < 0)
                 return r;
+        if (paced) {
+                r = unset_start_action(conn);
+                if (r < 0)
+                        return r;
+        }
         local = settings_get_mutable(conn, "local");
         if (t->auth == AUTH_CERTIFICATE && local) {
                 /* See apply.h: the certificate is a credential, found by the
@@ -250,8 +274,20 @@ int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) {
         _cleanup_free_ char *id = NULL;
         int r;
 
-        if (!msg || !sh || asprintf(&id, "ike-%s", t->name) < 0)
+        _cleanup_(settings_freep) SettingsNode *term = settings_new(NULL);
+
+        if (!msg || !sh || !term || asprintf(&id, "ike-%s", t->name) < 0)
                 return -ENOMEM;
+        /* charon closes a connection's SAs on unload only when it was
+         * loaded with start_action=start; the pacer's are loaded without
+         * (pacer.h), so the SAs are closed here, not waited for. */
+        r = settings_set(term, "ike", t->name, 0);
+        if (r >= 0)
+                r = settings_set(term, "timeout", "-1", 0);
+        if (r >= 0)
+                r = queue(a, t->name, "terminate", term);
+        if (r < 0)
+                return r;
         r = settings_set(msg, "name", t->name, 0);
         if (r < 0)
                 return r;

@@ -28,10 +28,15 @@ typedef struct ApplyContext {
  * the ConfOptions. */
 int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret_data, size_t *ret_len);
 
+/* Whether t initiates (and so may be paced: pacer.h). */
+bool apply_tunnel_initiates(const Tunnel *t);
+
 /* Queues what puts t into charon: its credentials (with_creds; certificate
  * tunnels' credentials are loaded by apply_load_all_creds instead when
- * creds_global is set) and its connection. */
-int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds) _warn_unused_result_;
+ * creds_global is set) and its connection; with paced, the connection
+ * carries start_action=none (the pacer initiates it). */
+int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds,
+                      bool paced) _warn_unused_result_;
 /* Queues unload-conn (and unload-shared for a PSK tunnel). */
 int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) _warn_unused_result_;
 /* Queues the credentials of one tunnel. */

@@ -3,6 +3,7 @@
 #include <sys/inotify.h>
 
 #include "credwatch.h"
+#include "log.h"
 
 #define CRED_DEBOUNCE_USEC (300 * 1000ULL)
 #define MAX_WATCHES 256
@@ -16,6 +17,7 @@ struct CredWatch {
         char *watch_dir[MAX_WATCHES];
         size_t n_watch;
         sd_event_source *timer;
+        bool overflowed;          /* logged for the debounce running */
 };
 
 static void watch_clear(CredWatch *w) {
@@ -31,6 +33,7 @@ static int on_cred_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         CredWatch *w = userdata;
 
         w->timer = sd_event_source_disable_unref(w->timer);
+        w->overflowed = false;
         w->on_change(w->userdata);
         return 0;
 }
@@ -38,6 +41,13 @@ static int on_cred_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 static int on_cred_change(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
         CredWatch *w = userdata;
 
+        /* Events were lost (sd-event hands the overflow to every watch): any
+         * credential may have changed unseen. The change report makes the
+         * manager fingerprint every file again, which finds whatever did. */
+        if ((ev->mask & IN_Q_OVERFLOW) && !w->overflowed) {
+                log_warning("Too many file changes at once (inotify queue overflow); re-reading every credential");
+                w->overflowed = true;
+        }
         /* Renewals write several files (and often rename): wait until quiet. */
         if (w->timer)
                 return sd_event_source_set_time_relative(w->timer, CRED_DEBOUNCE_USEC);

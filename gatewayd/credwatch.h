@@ -13,7 +13,9 @@
 typedef struct CredWatch CredWatch;
 
 /* on_change(userdata) is called from the event loop after a change and
- * 300 ms without another one. Returns 0 or -ENOMEM. */
+ * 300 ms without another one; also after the kernel's event queue
+ * overflowed (changes were lost: the caller re-reads every credential, as
+ * for any change). Returns 0 or -ENOMEM. */
 int cred_watch_new(sd_event *e, void (*on_change)(void *userdata), void *userdata, CredWatch **ret);
 /* NULL-safe. */
 CredWatch *cred_watch_free(CredWatch *w);

@@ -7,6 +7,7 @@
 #include <netlink/netlink.h>
 
 #include "apply.h"
+#include "bypass.h"
 #include "check.h"
 #include "creds.h"
 #include "counters.h"
@@ -25,6 +26,9 @@ static const char *arg_resource_group;
 static const char *arg_connection;
 static bool arg_json;
 static const char *arg_status_file;
+/* How long a command that talks to charon may take, connecting included. */
+#define DEFAULT_TIMEOUT_USEC (10 * 1000000ULL)
+static uint64_t arg_timeout_usec = DEFAULT_TIMEOUT_USEC;
 
 static void print_explain(void) {
         const AlgInfo *cat;
@@ -216,7 +220,7 @@ static uint64_t nft_drops(void) {
 
 /* The shield gatewayd keeps for c: the blocks, the TUN allows, and route
  * mode's allows bound to each route tunnel's interface (as guard.c). */
-static int expected_shield(const Config *c, ShieldPolicySet *ret) {
+static int expected_shield(const Config *c, int tun, ShieldPolicySet *ret) {
         _cleanup_free_ int *ifx = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(int));
 
         if (!ifx)
@@ -227,30 +231,35 @@ static int expected_shield(const Config *c, ShieldPolicySet *ret) {
                 if (c->tunnels[i]->mode == TUNNEL_MODE_ROUTE && c->gateway.data_plane == DATA_PLANE_KERNEL)
                         ifx[i] = (int) if_nametoindex(tunnel_ifname(c->tunnels[i]->name, ifname));
         }
-        return shield_build_routes((const Tunnel *const *) c->tunnels, c->n_tunnels, c->gateway.data_plane,
-                                   (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME), ifx, ret);
+        return shield_build_routes((const Tunnel *const *) c->tunnels, c->n_tunnels, c->gateway.data_plane, tun, ifx,
+                                   ret);
 }
 
+/* Exit 3 (DESIGN.md) when a policy is missing, table inet gatewayd is
+ * missing, or something bypasses the shield. */
 static int verb_shield(char *const *args) {
         _cleanup_(config_freep) Config *c = NULL;
-        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {};
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, have = {}, all = {};
+        _cleanup_(shield_bypass_list_clear) ShieldBypassList bypasses = {};
         _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-        _cleanup_free_ char *extack = NULL;
+        _cleanup_free_ char *extack = NULL, *table = NULL, *nft_error = NULL;
         ShieldCounters k = {};
         size_t n_foreign = 0;
         time_t now = time(NULL);
+        int tun = (int) if_nametoindex(SHIELD_DEFAULT_TUN_NAME);
+        bool missing = false, fail_closed = false, kernel_in = false;
         int r;
 
         r = load_tree(&c);
         if (r < 0)
                 return r;
-        r = expected_shield(c, &want);
+        r = expected_shield(c, tun, &want);
         if (r < 0)
                 return log_error_errno(r, "Failed to build the expected shield: %m");
         r = xfrm_socket_open(&sk);
         if (r < 0)
                 return log_error_errno(r, "Failed to open the XFRM socket: %m");
-        r = xfrm_shield_dump(sk, &have, NULL, &n_foreign, &extack);
+        r = xfrm_shield_dump(sk, &have, &all, &n_foreign, &extack);
         if (r < 0)
                 return log_error_errno(r, "Failed to dump XFRM policies%s%s: %m", extack ? ": " : "",
                                        extack ? extack : "");
@@ -261,6 +270,7 @@ static int verb_shield(char *const *args) {
                 uint64_t last;
                 char ago[32] = "never";
 
+                fail_closed = fail_closed || t->fail_closed;
                 for (size_t j = 0; j < want.n; j++) {
                         const ShieldPolicy *h;
 
@@ -271,6 +281,7 @@ static int verb_shield(char *const *args) {
                         if (h && shield_policy_equivalent(h, &want.items[j]))
                                 n_have++;
                 }
+                missing = missing || n_have < n_want;
                 last = shield_last_block_use(&want, &have, t->name);
                 if (last > 0)
                         snprintf(ago, sizeof(ago), "%llds ago", (long long) (now - (time_t) last));
@@ -283,7 +294,30 @@ static int verb_shield(char *const *args) {
                 printf("dropped: XfrmOutPolBlock=%llu XfrmInPolBlock=%llu, nftables drops=%llu\n",
                        (unsigned long long) k.out_pol_block, (unsigned long long) k.in_pol_block,
                        (unsigned long long) nft_drops());
-        return 0;
+        /* With FailClosed tunnels the table holds part of the shield (the
+         * inbound and IPv6 half with DataPlane=userspace). */
+        if (fail_closed && nft_gatewayd_list(&table, &nft_error) == -ENOENT) {
+                printf("MISSING: nftables table inet gatewayd\n");
+                missing = true;
+        }
+
+        r = shield_find_policy_bypasses(&want, &all, tun, &bypasses);
+        if (r < 0)
+                return log_oom();
+        for (size_t i = 0; i < want.n; i++)
+                kernel_in = kernel_in || want.items[i].dir != SHIELD_DIR_OUT;
+        if (fail_closed) {
+                r = shield_find_sysctl_bypasses("/proc/sys/net",
+                                                c->gateway.data_plane == DATA_PLANE_USERSPACE ? SHIELD_DEFAULT_TUN_NAME
+                                                                                              : NULL,
+                                                kernel_in, &bypasses);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to read /proc/sys/net: %m");
+        }
+        for (size_t i = 0; i < bypasses.n; i++)
+                printf("BYPASSED: %s: %s\n", bypasses.items[i].tunnel[0] ? bypasses.items[i].tunnel : "every tunnel",
+                       bypasses.items[i].what);
+        return missing || bypasses.n > 0 ? 3 : 0;
 }
 
 /* One VICI command, synchronously: for up/down. */
@@ -317,13 +351,49 @@ static void on_call_state(VICIClient *c, bool connected, int error, void *userda
         }
 }
 
+/* The whole command's deadline (the client's covers the answer only). */
+static int on_call_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
+        CallState *s = userdata;
+
+        if (!s->done) {
+                s->done = true;
+                s->error = -ETIMEDOUT;
+        }
+        return sd_event_exit(s->event, 0);
+}
+
+/* "10 s", "2.5 s" */
+static const char *format_timeout(char buf[static 32]) {
+        snprintf(buf, 32, "%g s", (double) arg_timeout_usec / 1e6);
+        return buf;
+}
+
+/* Why charon could not be asked, naming its socket. */
+static int report_unreachable(const char *name, const char *uri, int error, const char *reason) {
+        char t[32];
+
+        if (reason)
+                return log_error_errno(error, "tunnel '%s': %s (%s); is strongswan.service running?", name, reason,
+                                       uri);
+        if (error == -ETIMEDOUT)
+                return log_error_errno(error, "tunnel '%s': charon at %s did not answer within %s; is "
+                                       "strongswan.service running?", name, uri, format_timeout(t));
+        if (error == -ECONNRESET)
+                return log_error_errno(error, "tunnel '%s': charon at %s closed the connection; is "
+                                       "strongswan.service running?", name, uri);
+        return log_error_errno(error, "tunnel '%s': cannot reach charon at %s: %m; is strongswan.service running?",
+                               name, uri);
+}
+
 static int up_down(bool up, const char *name) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_(sd_event_unrefp) sd_event *e = NULL;
         _cleanup_(vici_client_freep) VICIClient *v = NULL;
         _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        _cleanup_(sd_event_source_unrefp) sd_event_source *deadline = NULL;
         CallState s = {};
         const Tunnel *t;
+        char charon_ms[32];
         int r;
 
         r = load_tree(&c);
@@ -341,12 +411,17 @@ static int up_down(bool up, const char *name) {
         if (!msg)
                 return log_oom();
         /* initiate waits for the child SA (charon's timeout, in ms);
-         * terminate deletes the IKE SA and with it every child. */
+         * terminate deletes the IKE SA and with it every child. charon is
+         * to give up a little before our deadline, so that its answer (and
+         * its reason) still arrives. */
+        snprintf(charon_ms, sizeof(charon_ms), "%llu",
+                 (unsigned long long) (arg_timeout_usec > 4000000 ? arg_timeout_usec - 2000000 : arg_timeout_usec / 2) /
+                         1000);
         if (up)
                 r = settings_set(msg, "child", name, 0) < 0 || settings_set(msg, "ike", name, 0) < 0 ||
-                    settings_set(msg, "timeout", "15000", 0) < 0 ? -ENOMEM : 0;
+                    settings_set(msg, "timeout", charon_ms, 0) < 0 ? -ENOMEM : 0;
         else
-                r = settings_set(msg, "ike", name, 0) < 0 || settings_set(msg, "timeout", "15000", 0) < 0
+                r = settings_set(msg, "ike", name, 0) < 0 || settings_set(msg, "timeout", charon_ms, 0) < 0
                             ? -ENOMEM : 0;
         if (r < 0)
                 return log_oom();
@@ -358,11 +433,17 @@ static int up_down(bool up, const char *name) {
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: %m", c->gateway.vici);
         vici_client_set_handlers(v, on_call_state, NULL, &s);
+        vici_client_set_timeout(v, arg_timeout_usec);
+        r = sd_event_add_time_relative(e, &deadline, CLOCK_MONOTONIC, arg_timeout_usec + 500 * 1000, 10 * 1000,
+                                       on_call_deadline, &s);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set the deadline: %m");
         r = vici_client_connect(v);
         if (r < 0)
-                return log_error_errno(r, "Failed to connect to charon at %s: %m", c->gateway.vici);
+                return report_unreachable(name, c->gateway.vici, r, NULL);
         r = vici_client_call(v, up ? "initiate" : "terminate", msg, on_call_done, &s);
-        if (r < 0)
+        /* -ENOTCONN: the connect failed at once; the state handler says why. */
+        if (r < 0 && r != -ENOTCONN)
                 return log_error_errno(r, "Failed to send the command: %m");
         r = sd_event_loop(e);
         if (r < 0)
@@ -370,8 +451,10 @@ static int up_down(bool up, const char *name) {
         if (s.error < 0) {
                 if (s.errmsg)
                         log_error("tunnel '%s': %s", name, s.errmsg);
+                else if (s.error == -EREMOTEIO)
+                        log_error("tunnel '%s': charon at %s refused the command", name, c->gateway.vici);
                 else
-                        log_error_errno(s.error, "tunnel '%s': charon at %s: %m", name, c->gateway.vici);
+                        (void) report_unreachable(name, c->gateway.vici, s.error, vici_client_error_reason(v));
                 free(s.errmsg);
                 return s.error;
         }
@@ -412,7 +495,7 @@ static const Verb verbs[] = {
         { "genpsk", 1, verb_genpsk_file, "genpsk FILE",
           "write a new key to FILE, created with mode 0600;\nan existing FILE is never overwritten" },
         { "shield", 0, verb_shield, "shield",
-          "the fail-closed shield: policies in the kernel per\ntunnel, when each last dropped, drop counters" },
+          "the fail-closed shield: policies in the kernel per\ntunnel, when each last dropped, drop counters,\nwhat bypasses it; exit 3 when a part is missing\nor bypassed" },
         { "up", 1, verb_up, "up NAME", "bring tunnel NAME up (charon initiates it)" },
         { "down", 1, verb_down, "down NAME", "take tunnel NAME down (its SAs are deleted)" },
         { "azure-policy", 1, verb_azure_policy,
@@ -440,7 +523,9 @@ static void help(void) {
                 print_columns(verbs[i].usage, verbs[i].help);
         printf("\nOptions:\n");
         print_columns("--config-dir DIR", "the config tree (default " CONF_DEFAULT_DIR ")");
+        print_columns("--timeout SEC", "how long up and down wait for charon\n(default 10)");
         print_columns("--help", "show this help");
+        print_columns("--version", "show the version");
 }
 
 /* Runs the verb named argv[0] with the rest as its arguments. Returns its
@@ -456,7 +541,16 @@ static int dispatch(int argc, char *const *argv, bool *ret_usage_error) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_CONFIG_DIR = 0x100, ARG_EXPLAIN, ARG_RESOURCE_GROUP, ARG_CONNECTION, ARG_JSON, ARG_STATUS_FILE };
+        enum {
+                ARG_CONFIG_DIR = 0x100,
+                ARG_EXPLAIN,
+                ARG_RESOURCE_GROUP,
+                ARG_CONNECTION,
+                ARG_JSON,
+                ARG_STATUS_FILE,
+                ARG_TIMEOUT,
+                ARG_VERSION,
+        };
         static const struct option options[] = {
                 { "config-dir", required_argument, NULL, ARG_CONFIG_DIR },
                 { "explain", no_argument, NULL, ARG_EXPLAIN },
@@ -464,7 +558,9 @@ int main(int argc, char *argv[]) {
                 { "connection", required_argument, NULL, ARG_CONNECTION },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "status-file", required_argument, NULL, ARG_STATUS_FILE },
+                { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
                 {}
         };
         bool usage_error = false;
@@ -491,6 +587,23 @@ int main(int argc, char *argv[]) {
                 case ARG_STATUS_FILE:
                         arg_status_file = optarg;
                         break;
+                case ARG_TIMEOUT: {
+                        char *end = NULL;
+                        double sec;
+
+                        errno = 0;
+                        sec = strtod(optarg, &end);
+                        if (errno != 0 || end == optarg || *end || !(sec > 0 && sec <= 3600)) {
+                                log_error("--timeout=%s: not a number of seconds between 0 and 3600; e.g. "
+                                          "--timeout 30", optarg);
+                                return 2;
+                        }
+                        arg_timeout_usec = (uint64_t) (sec * 1e6);
+                        break;
+                }
+                case ARG_VERSION:
+                        printf("gatewayctl %s\n", PACKAGE_VERSION);
+                        return 0;
                 case 'h':
                         help();
                         return 0;
@@ -509,5 +622,6 @@ int main(int argc, char *argv[]) {
         r = dispatch(argc - optind, argv + optind, &usage_error);
         if (usage_error)
                 return 2;
-        return r < 0 ? 1 : 0;
+        /* A verb's own exit code (shield: 3) is positive. */
+        return r < 0 ? 1 : r;
 }

@@ -666,6 +666,36 @@ void health_flush(Health *h) {
                 }
 }
 
+bool health_tunnel_up(const Health *h, const char *tunnel) {
+        ssize_t i = find(h, tunnel);
+
+        return i >= 0 && h->s->tunnels[i]->state == TUNNEL_STATE_UP;
+}
+
+void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now) {
+        ssize_t i = find(h, tunnel);
+
+        if (i >= 0 && h->s->tunnels[i]->state != TUNNEL_STATE_DISABLED)
+                set_state(h, (size_t) i, TUNNEL_STATE_DOWN, e, detail, now);
+}
+
+void health_clear_failed(Health *h, const char *tunnel, TunnelError e, usec_t now) {
+        ssize_t i = find(h, tunnel);
+        TunnelStatus *t;
+
+        if (i < 0)
+                return;
+        t = h->s->tunnels[i];
+        if (t->state != TUNNEL_STATE_DOWN || t->last_error != e)
+                return;
+        /* Loaded now: charon says what becomes of it. */
+        if (h->charon) {
+                t->state = TUNNEL_STATE_CONNECTING;
+                t->since = now;
+        } else
+                (void) tunnel_status_set_error(t, TUNNEL_ERROR_CHARON_GONE, NULL);
+}
+
 GatewayStatus *health_status(Health *h, usec_t now) {
         h->s->generated_at = now;
         return h->s;

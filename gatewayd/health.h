@@ -52,6 +52,18 @@ void health_list_end(Health *h, usec_t now);
  * that came before charon's log line): call it a moment after the events. */
 void health_flush(Health *h);
 
+/* Whether the tunnel is up (IKE and child SA established, as far as charon
+ * said). */
+bool health_tunnel_up(const Health *h, const char *tunnel);
+
+/* A tunnel the manager holds back from charon (its shield could not be
+ * installed): down with reason e and detail, logged as tunnel-down. Nothing
+ * for an unknown or disabled tunnel. */
+void health_set_failed(Health *h, const char *tunnel, TunnelError e, const char *detail, usec_t now);
+/* The hold is over (the tunnel is being loaded): a tunnel down for reason e
+ * is connecting again (down with charon-gone while charon is away). */
+void health_clear_failed(Health *h, const char *tunnel, TunnelError e, usec_t now);
+
 /* The document as of now (generated_at set). Owned by h, valid until the
  * next call into h. */
 GatewayStatus *health_status(Health *h, usec_t now);

@@ -10,7 +10,8 @@ typedef struct EventInfo {
         int priority;
         /* Made once with `systemd-id128 new`; never derived from text, never
          * changed (journalctl -x and operators' filters rely on them). Each is
-         * documented in packaging/gatewayd.catalog (tests/check-catalog.sh). */
+         * documented in packaging/gatewayd.catalog (tests/check-catalog.sh)
+         * and, with its priority, in gatewayd(8) (tests/check-man.sh). */
         const char *message_id;
         bool ratelimited;       /* peer traffic can repeat it */
 } EventInfo;
@@ -25,7 +26,8 @@ static const EventInfo event_table[_GATEWAYD_EVENT_MAX] = {
         [EVENT_SHIELD_RELEASED] = { "shield-released", LOG_INFO, "cc0edc8f07654eddaa29f5e7c1418962", true },
         /* Another program on the box can flush the shield in a loop. */
         [EVENT_SHIELD_RESTORED] = { "shield-restored", LOG_WARNING, "41fa1fabfae946979e7584a6529eb1e5", true },
-        [EVENT_SHIELD_BYPASSED] = { "shield-bypassed", LOG_ERR, "93d9e158de824bc68b75e080f58c41a4", false },
+        /* Repeated on every health interval while the bypass lasts. */
+        [EVENT_SHIELD_BYPASSED] = { "shield-bypassed", LOG_ERR, "93d9e158de824bc68b75e080f58c41a4", true },
         [EVENT_IKE_DAEMON_LOST] = { "ike-daemon-lost", LOG_ERR, "ce9816c0ac234ed184ad5fbf840ac15a", false },
         [EVENT_IKE_DAEMON_CONNECTED] = { "ike-daemon-connected", LOG_INFO, "05419820363f48a988fa9e3534ca5464", false },
         [EVENT_CERTIFICATE_EXPIRING] = { "certificate-expiring", LOG_WARNING, "2f128bf3533d4e9cbf612d1c08001abf", false },

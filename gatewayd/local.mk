@@ -15,6 +15,7 @@ gatewayd_libgatewayd_a_SOURCES = \
 	gatewayd/vici-client.c gatewayd/vici-client.h \
 	gatewayd/apply.c gatewayd/apply.h \
 	gatewayd/retry.c gatewayd/retry.h \
+	gatewayd/pacer.c gatewayd/pacer.h \
 	gatewayd/credwatch.c gatewayd/credwatch.h \
 	gatewayd/manager.c gatewayd/manager.h \
 	gatewayd/guard.c gatewayd/guard.h \

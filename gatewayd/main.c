@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
+#include <sys/prctl.h>
 
 #include <systemd/sd-event.h>
 
@@ -123,6 +124,14 @@ static int run_daemon(const ConfOptions *o) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        /* PSKs and private keys pass through this process: no core file,
+         * no ptrace or /proc/PID/mem by anyone but root. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                log_warning("Failed to make the process non-dumpable: %s", strerror(errno));
+        /* A SIGHUP while the config is read is acted on once started. */
+        r = manager_block_signals();
+        if (r < 0)
+                return log_error_errno(r, "Failed to block signals: %m");
         r = sd_event_default(&e);
         if (r < 0)
                 return log_error_errno(r, "Failed to create the event loop: %m");

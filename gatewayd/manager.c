@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "nft.h"
 #include "owned.h"
+#include "pacer.h"
 #include "xfrm-kernel.h"
 #include "retry.h"
 #include "route.h"
@@ -69,6 +70,7 @@ struct Manager {
         int lock_fd;                     /* MANAGER_LOCK_NAME, held while running */
         CredWatch *creds;
         RetryList *retries;
+        Pacer *pacer;                    /* initiates tunnels, a few per peer at a time */
 
         Health *health;
         sd_event_source *health_timer;   /* list-sas every HealthIntervalSec */
@@ -77,7 +79,16 @@ struct Manager {
         bool listing;                    /* a health list-sas is in flight */
         bool ready;                      /* READY=1 went out */
         bool reload_ready_pending;       /* READY=1 after the reload's batch */
+
+        sd_event_source *reload_timer;   /* the next reload (reload_schedule) */
+        bool reload_wanted;              /* a SIGHUP or credential change waits for it */
+        uint64_t reload_last_usec;       /* when the last reload began */
+        int refusal_reported;            /* the error whose reason was logged last, or 0 */
 };
+
+/* Reloads are at least this far apart: a burst of SIGHUPs (a script that
+ * reloads once per file it writes) is one reload, or two. */
+#define RELOAD_MIN_INTERVAL_USEC (1000 * 1000ULL)
 
 /* A changed state is written this soon (changes come in bursts: a restart
  * brings 1,000 tunnels up within a second). */
@@ -95,24 +106,40 @@ static usec_t realtime_usec(void) {
         return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
 }
 
+/* "; N tunnels not loaded: shield incomplete" for STATUS=, or "". */
+static const char *held_status(Manager *m, char *buf, size_t size) {
+        size_t n = guard_n_unshielded(m->guard);
+
+        if (n == 0)
+                return "";
+        snprintf(buf, size, "; %zu tunnel%s not loaded: shield incomplete", n, n == 1 ? "" : "s");
+        return buf;
+}
+
 /* STATUS= with the tunnel counts. */
 static void notify_status(Manager *m) {
         size_t up, enabled;
+        char held[96];
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up", up, enabled);
+        (void) sd_notifyf(false, "STATUS=%zu/%zu tunnels up%s", up, enabled, held_status(m, held, sizeof(held)));
 }
 
+static void reload_schedule(Manager *m);
+
 /* READY=1 is true when it is sent: the shield is in and charon has answered
- * the whole apply (or reload), or charon was found absent. */
+ * the whole apply (or reload), or charon was found absent. A reload asked
+ * for meanwhile may go now. */
 static void notify_ready(Manager *m, const char *why) {
         size_t up, enabled;
+        char held[96];
 
         health_counts(m->health, &up, &enabled);
-        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s", up, enabled, why ? "; " : "",
-                          why ? why : "");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%zu/%zu tunnels up%s%s%s", up, enabled,
+                          held_status(m, held, sizeof(held)), why ? "; " : "", why ? why : "");
         m->ready = true;
         m->reload_ready_pending = false;
+        reload_schedule(m);
 }
 
 /* What the shield dropped: the kernel's block counters and the drops of
@@ -285,6 +312,7 @@ static void batch_check_done(Manager *m) {
 #define LOAD_RETRY_MAX_USEC (60 * USEC_PER_SEC)
 
 static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata);
+static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace);
 
 /* The fingerprints of tunnels charon does not hold as configured are
  * forgotten: the next reload compares them as changed and loads them. */
@@ -299,7 +327,8 @@ static void load_failed(Manager *m, const char *tunnel, const char *cmd, int err
         _cleanup_free_ char *detail = NULL;
         bool known = false;
 
-        if (asprintf(&detail, "charon refused %s: %s", cmd, errmsg ? errmsg : strerror(-error)) < 0)
+        if ((errmsg ? asprintf(&detail, "charon refused %s: %s", cmd, errmsg)
+                    : asprintf(&detail, "%s could not be sent: %s", cmd, strerror(-error))) < 0)
                 detail = NULL;
         health_set_error(m->health, tunnel, TUNNEL_ERROR_CONFIG, detail ? detail : cmd, realtime_usec());
         status_changed(m);
@@ -353,7 +382,7 @@ static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
                                 /* Taken as applied; a new refusal forgets
                                  * it again. */
                                 if (tunnel_fingerprint(&m->config->gateway, t, &m->fp[i]) < 0 ||
-                                    apply_tunnel_load(&m->apply, &m->config->gateway, t, true) < 0)
+                                    load_tunnel(m, &m->config->gateway, t, true, true) < 0)
                                         log_error("Failed to queue tunnel '%s' again", t->name);
                         }
                 }
@@ -370,18 +399,20 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
 
         if (error == -ECONNRESET)
                 m->apply_what = NULL; /* the batch died with the connection */
+        /* unload-* of something charon does not have, or a terminate of a
+         * tunnel without SAs, is not a failure. */
+        if (error != 0 && error != -ECONNRESET && (strncmp(cmd, "unload-", 7) == 0 || streq(cmd, "terminate")))
+                error = 0;
         if (error != 0)
                 m->apply_failures++;
-        else if (tunnel && streq(cmd, "load-conn")) {
-                if (owned_add(&m->owned, tunnel) < 0)
+        if (tunnel && streq(cmd, "load-conn")) {
+                if (error == 0 && owned_add(&m->owned, tunnel) < 0)
                         (void) log_oom();
-        } else if (tunnel && streq(cmd, "unload-conn"))
+                pacer_loaded(m->pacer, tunnel, error == 0);
+        } else if (tunnel && streq(cmd, "unload-conn") && error == 0)
                 owned_remove(&m->owned, tunnel);
         batch_check_done(m);
         if (error == 0)
-                return;
-        /* unload-* of something charon does not have is not a failure. */
-        if (strncmp(cmd, "unload-", 7) == 0)
                 return;
         if (error == -ECONNRESET)
                 return; /* reported once as the lost connection */
@@ -391,6 +422,82 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 log_error_errno(error, "tunnel '%s': %s failed: %m", tunnel ? tunnel : "*", cmd);
         if (tunnel && strncmp(cmd, "load-", 5) == 0)
                 load_failed(m, tunnel, cmd, error, errmsg);
+}
+
+/* Queues t's load; with pace, an initiating tunnel is loaded without
+ * start_action and initiated by the pacer once charon took it. */
+static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace) {
+        char peer[PREFIX_STRLEN];
+        int r;
+
+        pace = pace && apply_tunnel_initiates(t);
+        if (pace) {
+                r = pacer_start(m->pacer, t->name, address_to_string(&t->remote_address, peer));
+                if (r < 0)
+                        return r;
+        }
+        return apply_tunnel_load(&m->apply, g, t, with_creds, pace);
+}
+
+/* Fail closed per tunnel (DESIGN.md): an enabled tunnel whose shield is
+ * incomplete is not loaded into charon; its status says why. The guard
+ * tells on_shield_complete when it is in. */
+static void hold_unshielded(Manager *m) {
+        if (guard_n_unshielded(m->guard) == 0)
+                return;
+        for (size_t i = 0; i < m->config->n_tunnels; i++) {
+                const Tunnel *t = m->config->tunnels[i];
+
+                if (t->enabled && !guard_tunnel_shielded(m->guard, t->name))
+                        health_set_failed(m->health, t->name, TUNNEL_ERROR_SHIELD_FAILED,
+                                          guard_shield_error(m->guard), realtime_usec());
+        }
+        status_changed(m);
+}
+
+static void on_shield_complete(void *userdata, const char *name) {
+        Manager *m = userdata;
+        const Tunnel *t = config_find_tunnel(m->config, name);
+        int r;
+
+        if (!t || !t->enabled || t->broken)
+                return;
+        health_clear_failed(m->health, name, TUNNEL_ERROR_SHIELD_FAILED, realtime_usec());
+        status_changed(m);
+        if (!m->vici_up)
+                return; /* loaded with the rest when charon is back */
+        log_info("tunnel '%s': its shield is in; loading it into charon", name);
+        r = load_tunnel(m, &m->config->gateway, t, true, true);
+        if (r == -ENOMEM)
+                (void) log_oom();
+        else if (r < 0)
+                load_failed(m, t->name, "load-conn", r, NULL);
+}
+
+/* DataPlane=kernel: another program removed charon's IPsec policies of an
+ * up tunnel (`ip xfrm policy flush`). A child rekey makes charon install
+ * them again: kernel-netlink re-sends a policy (XFRM_MSG_UPDPOLICY, which
+ * creates it) when the old SA's mapping goes. */
+static void on_policy_rekeyed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        const char *errmsg = NULL;
+
+        if (error == 0 && vici_response_success(response, &errmsg) <= 0)
+                log_warning("rekey to reinstall charon's IPsec policies: charon: %s", errmsg ?: "refused");
+}
+
+static void on_ipsec_lost(void *userdata, const char *name) {
+        Manager *m = userdata;
+        _cleanup_(settings_freep) SettingsNode *msg = NULL;
+
+        if (!m->vici_up || !health_tunnel_up(m->health, name))
+                return;
+        log_warning("tunnel '%s': charon's IPsec policies were removed by another program; rekeying its child SA so "
+                    "that charon installs them again",
+                    name);
+        msg = settings_new(NULL);
+        if (!msg || settings_set(msg, "child", name, 0) < 0 ||
+            apply_call(&m->apply, "rekey", msg, on_policy_rekeyed, NULL) < 0)
+                log_error("tunnel '%s': could not queue the rekey", name);
 }
 
 /* Queues everything that puts the whole config into charon. Idempotent:
@@ -410,13 +517,16 @@ static int apply_all(Manager *m) {
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
-                r = apply_tunnel_load(&m->apply, &m->config->gateway, t, true);
+                if (!guard_tunnel_shielded(m->guard, t->name))
+                        continue; /* held: hold_unshielded() */
+                r = load_tunnel(m, &m->config->gateway, t, true, true);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
                         load_failed(m, t->name, "load-conn", r, NULL); /* the others go on */
         }
         batch_check_done(m);
+        hold_unshielded(m);
         return 0;
 }
 
@@ -465,7 +575,7 @@ static bool retry_wanted(void *userdata, const char *name) {
         Manager *m = userdata;
         const Tunnel *t = config_find_tunnel(m->config, name);
 
-        return t && t->enabled && !t->broken;
+        return t && t->enabled && !t->broken && guard_tunnel_shielded(m->guard, name);
 }
 
 typedef struct EarlyRekey {
@@ -554,6 +664,7 @@ static int on_health_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         /* A change nobody announced (a notification lost, a watch that could
          * not start) is found here at the latest; cheap when all is there. */
         (void) guard_heal(m->guard, "periodic check");
+        (void) guard_check_bypasses(m->guard, "periodic"); /* shield-bypassed while it lasts */
         sync_routes(m, m->config, true);
         if (m->frr)
                 frr_poll(m->frr, m->config, health_status(m->health, realtime_usec()), realtime_usec());
@@ -582,8 +693,10 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         if (streq(event, "list-sa")) {
                 if (m->listing)
                         health_on_list_sa(m->health, msg);
-                else
+                else {
                         retry_list_sa_listed(m->retries, name);
+                        pacer_sa_listed(m->pacer, name);
+                }
                 return;
         }
         {
@@ -600,6 +713,8 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
                 log_info("tunnel '%s': %s", name, event);
         if (streq(event, "ike-updown")) {
                 const Tunnel *t = config_find_tunnel(m->config, name);
+
+                pacer_done(m->pacer, name); /* established or failed: no longer half-open */
 
                 if (up && streq(up, "yes"))
                         retry_list_drop(m->retries, name);
@@ -619,14 +734,31 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
         int r;
 
         if (!connected) {
-                if (m->vici_up)
+                /* Why, in words, when the errno does not say it: a
+                 * charon that stopped answering, a socket of another user. */
+                const char *reason = vici_client_error_reason(c);
+
+                if (m->vici_up && reason)
+                        (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
+                                               "Lost the connection to charon (%s): %s; reconnecting",
+                                               m->config->gateway.vici, reason);
+                else if (m->vici_up)
                         (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, NULL,
                                                "Lost the connection to charon (%s): %m; reconnecting",
                                                m->config->gateway.vici);
-                else if (!m->vici_was_up && m->backoff_usec == 0)
+                else if (reason && error != m->refusal_reported) {
+                        /* Once per kind: each retry would say the same. */
+                        if (error == -EPERM)
+                                (void) log_event_errno(EVENT_IKE_DAEMON_LOST, error, NULL, NULL, reason,
+                                                       "Refusing charon's socket: %s; retrying", reason);
+                        else
+                                log_warning("charon is not reachable: %s; retrying", reason);
+                        m->refusal_reported = error;
+                } else if (!m->vici_was_up && m->backoff_usec == 0)
                         log_warning("charon is not reachable at %s yet; retrying", m->config->gateway.vici);
                 m->vici_up = false;
                 m->listing = false;
+                pacer_reset(m->pacer);
                 m->apply.pending = 0;
                 m->apply_what = NULL;
                 health_set_charon(m->health, false, realtime_usec());
@@ -642,6 +774,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                          m->config->gateway.vici);
         m->vici_up = m->vici_was_up = true;
         m->backoff_usec = 0;
+        m->refusal_reported = 0;
         /* A restarted charon often comes with `ipsec restart`, which flushes
          * XFRM policies: check the shield before charon gets any tunnel. */
         (void) guard_heal(m->guard, "charon connected");
@@ -683,11 +816,51 @@ static int schedule_reconnect(Manager *m) {
 
 /* --- reload --- */
 
+static int on_reload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+
+        m->reload_wanted = false;
+        m->reload_last_usec = now_usec();
+        (void) manager_reload(m);
+        return 0;
+}
+
+/* Runs a wanted reload once the start or the previous reload is answered
+ * (READY=1, notify_ready calls this) and RELOAD_MIN_INTERVAL_USEC after the
+ * previous one began: SIGHUPs that arrive meanwhile are one more reload, not
+ * one each. */
+static void reload_schedule(Manager *m) {
+        uint64_t due = m->reload_last_usec + RELOAD_MIN_INTERVAL_USEC;
+        int enabled = SD_EVENT_OFF, r;
+
+        if (!m->reload_wanted || !m->ready || m->reload_ready_pending)
+                return;
+        if (m->reload_timer && sd_event_source_get_enabled(m->reload_timer, &enabled) >= 0 &&
+            enabled != SD_EVENT_OFF)
+                return;
+        if (m->reload_timer) {
+                r = sd_event_source_set_time(m->reload_timer, due);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(m->reload_timer, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time(m->event, &m->reload_timer, CLOCK_MONOTONIC, due, 10 * 1000, on_reload_timer,
+                                      m);
+        if (r < 0) {
+                log_warning("Failed to schedule the reload (%s); reloading now", strerror(-r));
+                (void) on_reload_timer(NULL, 0, m);
+        }
+}
+
+static void request_reload(Manager *m) {
+        m->reload_wanted = true;
+        reload_schedule(m);
+}
+
 static void on_cred_change(void *userdata) {
         Manager *m = userdata;
 
         log_info("A credential file changed; reloading");
-        (void) manager_reload(m);
+        request_reload(m);
 }
 
 /* Reads and judges the tree, and applies failure isolation (DESIGN.md):
@@ -804,26 +977,27 @@ int manager_reload(Manager *m) {
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
         r = config_fingerprints(c, &fp);
-        if (r < 0)
-                return log_error_errno(r, "Failed to fingerprint the configuration: %m");
-        r = keep_running_tunnels(m, c, fp);
-        if (r < 0)
-                return log_oom();
-        r = tunnel_diff(m->config, m->fp, c, fp, &diff);
-        if (r < 0)
-                return log_error_errno(r, "Failed to compare configurations: %m");
+        if (r >= 0)
+                r = keep_running_tunnels(m, c, fp);
+        if (r >= 0)
+                r = tunnel_diff(m->config, m->fp, c, fp, &diff);
+        if (r < 0) {
+                /* Every reload ends with READY=1, this one too. */
+                log_error_errno(r, "Failed to compare the configuration with the running one; it is unchanged: %m");
+                notify_ready(m, "reload failed; running the previous configuration");
+                return r;
+        }
         r = swap_kept_tunnels(m, c);
         if (r < 0) {
                 tunnel_diff_clear(&diff);
+                notify_ready(m, "reload failed; running the previous configuration");
                 return log_oom();
         }
         t_diff = now_usec();
         /* Shields of new tunnels go in before the tunnels are loaded; those of
-         * removed tunnels (or FailClosed=no) go. A failure (logged with the
-         * kernel's reason) does not hold the tunnels back: a tunnel never
-         * leaks, a gap in the shield only matters while it is down. */
-        /* Route mode's interfaces first: the shield's allows are bound to
-         * them. */
+         * removed tunnels (or FailClosed=no) go. A tunnel whose shield is
+         * incomplete is not loaded (hold_unshielded). Route mode's
+         * interfaces first: the shield's allows are bound to them. */
         sync_routes(m, c, true);
         q = guard_apply(m->guard, c);
         if (q < 0)
@@ -866,9 +1040,14 @@ int manager_reload(Manager *m) {
                                                 r = apply_tunnel_unload(&m->apply, e->old);
                                 } else if (!e->new->enabled)
                                         r = apply_tunnel_unload(&m->apply, e->new);
+                                else if (!guard_tunnel_shielded(m->guard, e->new->name))
+                                        r = 0; /* held; a changed one runs its previous config */
                                 else {
-                                        r = apply_tunnel_load(&m->apply, &c->gateway, e->new,
-                                                              e->new->auth == AUTH_PSK);
+                                        /* An added tunnel is paced; a
+                                         * changed one keeps start_action
+                                         * (pacer.h). */
+                                        r = load_tunnel(m, &c->gateway, e->new, e->new->auth == AUTH_PSK,
+                                                        e->change == TUNNEL_ADDED);
                                         /* One tunnel that cannot be queued
                                          * never holds back the others. */
                                         if (r < 0 && r != -ENOMEM) {
@@ -897,12 +1076,14 @@ int manager_reload(Manager *m) {
         config_free(m->config);
         m->config = TAKE_PTR(c);
         m->config_time = checked_at;
+        pacer_set_limit(m->pacer, m->config->gateway.max_half_open_per_peer);
         free(m->fp);
         m->fp = TAKE_PTR(fp);
         forget_failed_fingerprints(m);
         cred_watch_update(m->creds, m->config);
         if (health_set_config(m->health, m->config, realtime_usec()) < 0)
                 log_oom();
+        hold_unshielded(m);
         check_certificates(m);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
@@ -918,7 +1099,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
         Manager *m = userdata;
 
         if (si->ssi_signo == SIGHUP) {
-                (void) manager_reload(m);
+                request_reload(m);
                 return 0;
         }
         log_info("Received %s; exiting (tunnels and shields stay in place)", strsignal((int) si->ssi_signo));
@@ -992,6 +1173,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = guard_new(e, &m->guard);
         if (r < 0)
                 return r;
+        guard_set_handler(m->guard, on_shield_complete, on_ipsec_lost, m);
         {
                 _cleanup_free_ char *sdir = strdup(m->config->gateway.status_file), *path = NULL;
 
@@ -1012,6 +1194,9 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
         if (r < 0)
                 return r;
+        r = pacer_new(e, &m->apply, m->config->gateway.max_half_open_per_peer, &m->pacer);
+        if (r < 0)
+                return r;
         m->health = health_new();
         if (!m->health || health_set_config(m->health, m->config, realtime_usec()) < 0)
                 return -ENOMEM;
@@ -1019,29 +1204,39 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         return 0;
 }
 
-int manager_start(Manager *m) {
-        static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
-        size_t n_broken;
+static const int manager_signals[] = { SIGHUP, SIGTERM, SIGINT };
+
+int manager_block_signals(void) {
         sigset_t ss;
-        int r;
 
         sigemptyset(&ss);
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-                sigaddset(&ss, sigs[i]);
-        if (sigprocmask(SIG_BLOCK, &ss, NULL) < 0)
-                return -errno;
-        for (size_t i = 0; i < ELEMENTSOF(sigs); i++) {
-                r = sd_event_add_signal(m->event, &m->sig[i], sigs[i], on_signal, m);
+        for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++)
+                sigaddset(&ss, manager_signals[i]);
+        return sigprocmask(SIG_BLOCK, &ss, NULL) < 0 ? -errno : 0;
+}
+
+int manager_start(Manager *m) {
+        size_t n_broken;
+        int r;
+
+        r = manager_block_signals();
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(manager_signals); i++) {
+                r = sd_event_add_signal(m->event, &m->sig[i], manager_signals[i], on_signal, m);
                 if (r < 0)
-                        return log_error_errno(r, "Failed to watch signal %d: %m", sigs[i]);
+                        return log_error_errno(r, "Failed to watch signal %d: %m", manager_signals[i]);
         }
         /* The shield before any tunnel: nothing VNet-bound leaves in
          * plaintext while charon is being configured (or is not there). A
-         * failure does not hold the tunnels back (see manager_reload). */
+         * tunnel whose shield failed is held back (hold_unshielded). Route
+         * mode's interfaces first: the shield's allows are bound to them. */
         sync_routes(m, m->config, true);
         r = guard_apply(m->guard, m->config);
         if (r < 0)
-                log_warning("Starting the tunnels without a complete shield");
+                log_warning("Starting without a complete shield: the tunnels it lacks are not loaded");
+        hold_unshielded(m);
+        (void) guard_check_bypasses(m->guard, "start");
         if (m->frr)
                 (void) frr_apply(m->frr, m->config, true); /* logged there */
         cred_watch_update(m->creds, m->config);
@@ -1085,7 +1280,9 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->health_timer);
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->cert_timer);
+        sd_event_source_disable_unref(m->reload_timer);
         retry_list_free(m->retries);
+        pacer_free(m->pacer);
         sd_event_source_disable_unref(m->load_retry);
         for (size_t k = 0; k < m->n_load_failed; k++)
                 free(m->load_failed[k]);

@@ -24,12 +24,20 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
+/* Blocks SIGHUP, SIGTERM and SIGINT, the signals the daemon handles: main
+ * calls it before reading the config, so that one arriving during start-up
+ * waits for manager_start() (a SIGHUP then reloads once started) instead of
+ * killing the process. */
+int manager_block_signals(void);
 /* Connects to charon and installs signal handlers. */
 int manager_start(Manager *m);
 /* Re-reads the tree and applies the difference. A tunnel whose new file is
  * broken keeps running its previous configuration (unless its credentials
  * are out of their validity window: then it goes down). Returns -EINVAL (and
- * changes nothing) when an error hits the whole config. */
+ * changes nothing) when an error hits the whole config. Every path ends with
+ * READY=1 (at once, or when charon has answered). SIGHUP and credential
+ * changes do not call it directly: they are coalesced (at most one reload a
+ * second, and one at a time). */
 int manager_reload(Manager *m);
 
 /* The daemon holds this name in its network namespace's abstract socket

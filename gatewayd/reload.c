@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sys/random.h>
 
 #include "fileio.h"
 #include "ikepolicy.h"
@@ -22,14 +24,46 @@ DEFINE_STRING_TABLE(tunnel_change, TunnelChange);
  * fingerprinted by its error, and the check refuses it anyway. */
 #define HASH_FILE_MAX (4u * 1024u * 1024u)
 
-/* Hashes "path\0" and the file's contents (or its error code), read with
- * the common reader (so a FIFO cannot hang a reload). The buffer is erased:
- * it may hold a PSK or a private key. */
+/* The key of the credential files' fingerprints: random, per process. A
+ * plain hash of a PSK kept in memory for the next reload would let whoever
+ * gets hold of it test guesses offline; an HMAC under a key that lives only
+ * in this process does not. */
+static uint8_t file_key[FINGERPRINT_SIZE];
+static bool file_key_set;
+
+void reload_set_fingerprint_key(const uint8_t key[FINGERPRINT_SIZE]) {
+        if (key)
+                memcpy(file_key, key, sizeof(file_key));
+        else
+                explicit_bzero(file_key, sizeof(file_key));
+        file_key_set = !!key;
+}
+
+static int file_key_get(void) {
+        ssize_t n;
+
+        if (file_key_set)
+                return 0;
+        n = getrandom(file_key, sizeof(file_key), 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n != sizeof(file_key))
+                return -EIO;
+        file_key_set = true;
+        return 0;
+}
+
+/* Hashes "path\0", the HMAC of the file's contents under file_key (or its
+ * error code), read with the common reader (so a FIFO cannot hang a reload).
+ * The buffer is erased: it may hold a PSK or a private key. */
 static int hash_file(EVP_MD_CTX *md, const char *path) {
         ReadFileOptions o = { .flags = READ_FILE_ERASE, .max_size = HASH_FILE_MAX };
         _cleanup_erase_ char *data = NULL;
+        uint8_t mac[EVP_MAX_MD_SIZE];
+        unsigned mac_len = 0;
         size_t size = 0;
         int32_t err;
+        int r;
 
         if (!path)
                 return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
@@ -38,8 +72,15 @@ static int hash_file(EVP_MD_CTX *md, const char *path) {
         err = read_full_file_at(AT_FDCWD, path, &o, &data, &size, NULL);
         if (err == -ENOMEM)
                 return err;
-        if (err == 0 && !EVP_DigestUpdate(md, data, size))
-                return -EIO;
+        if (err == 0) {
+                r = file_key_get();
+                if (r < 0)
+                        return r;
+                if (!HMAC(EVP_sha256(), file_key, (int) sizeof(file_key), (const uint8_t *) (data ?: ""), size, mac,
+                          &mac_len) ||
+                    !EVP_DigestUpdate(md, mac, mac_len))
+                        return -EIO;
+        }
         return EVP_DigestUpdate(md, &err, sizeof(err)) ? 0 : -EIO;
 }
 

@@ -18,10 +18,15 @@ typedef struct TunnelFingerprint {
         uint8_t shield[FINGERPRINT_SIZE]; /* FailClosed, TcpMssClamp, RemotePrefixes */
 } TunnelFingerprint;
 
-/* Computes the fingerprint of t. File contents are hashed, never kept.
- * Returns 0 or -errno (a file that cannot be read counts as its error code
- * mixed into the hash, so it is still a deterministic change). */
+/* Computes the fingerprint of t. File contents are hashed, never kept: as
+ * an HMAC-SHA256 under a random key of this process (a fingerprint is
+ * comparable within the process only, and is no offline test for a guessed
+ * PSK). Returns 0 or -errno (a file that cannot be read counts as its error
+ * code mixed into the hash, so it is still a deterministic change). */
 int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret);
+/* Tests: sets the key of the file HMACs; NULL forgets it (a new random one
+ * is drawn when next needed). */
+void reload_set_fingerprint_key(const uint8_t key[FINGERPRINT_SIZE]);
 
 /* The fingerprints of every tunnel of c, in a new array (one entry per
  * tunnel, at least one allocated). */

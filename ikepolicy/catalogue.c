@@ -45,6 +45,8 @@
         { .field = (f), .azure = (az), .keyword = (kw), .tier = TIER_FORBIDDEN, .reason = (rsn),        \
           .replacement = (repl), __VA_ARGS__ }
 
+/* The tier of each value is also the table of gatewayd.conf(5), ALGORITHM
+ * TIERS (tests/check-man.sh compares it with `gatewayctl check --explain`). */
 static const AlgInfo catalogue[] = {
         /* IKE encryption: GCM is AEAD, so the IKE proposal carries a PRF and
          * no integrity algorithm. Azure has no IKE GCMAES192. */

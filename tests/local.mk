@@ -27,6 +27,8 @@ UNIT_TESTS = \
 	tests/unit/test-xfrm-msg \
 	tests/unit/test-xfrm-kernel \
 	tests/unit/test-watch \
+	tests/unit/test-credwatch \
+	tests/unit/test-bypass \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
 	tests/unit/test-journal \
@@ -125,9 +127,15 @@ tests_unit_test_xfrm_msg_LDADD = $(UNIT_LDADD)
 tests_unit_test_watch_SOURCES = tests/unit/test-watch.c
 tests_unit_test_watch_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS)
 tests_unit_test_watch_LDADD = $(UNIT_LDADD)
+tests_unit_test_bypass_SOURCES = tests/unit/test-bypass.c
+tests_unit_test_bypass_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_bypass_LDADD = $(UNIT_LDADD)
 tests_unit_test_xfrm_kernel_SOURCES = tests/unit/test-xfrm-kernel.c
 tests_unit_test_xfrm_kernel_CFLAGS = $(UNIT_CFLAGS) $(LIBNL_CFLAGS) $(LIBNL_XFRM_CFLAGS)
 tests_unit_test_xfrm_kernel_LDADD = $(UNIT_LDADD)
+tests_unit_test_credwatch_SOURCES = tests/unit/test-credwatch.c
+tests_unit_test_credwatch_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
+tests_unit_test_credwatch_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
@@ -174,13 +182,20 @@ check_PROGRAMS += tests/print-events
 tests_print_events_SOURCES = tests/print-events.c
 tests_print_events_LDADD = $(GW_CORE_LIBS)
 
+# Prints the config keys and the built-in profiles for tests/check-man.sh.
+check_PROGRAMS += tests/print-keys
+tests_print_keys_SOURCES = tests/print-keys.c
+tests_print_keys_LDADD = $(GW_CORE_LIBS)
+
 # Script tests: shell, exit status (77 = skipped, e.g. not root).
 SCRIPT_TESTS = \
 	tests/fuzz/replay-corpus.sh \
 	tests/check-examples.sh \
 	tests/check-readme.sh \
 	tests/check-genpsk.sh \
+	tests/check-cert-trust.sh \
 	tests/check-units.sh \
+	tests/check-man.sh \
 	tests/check-layers.sh \
 	tests/check-catalog.sh \
 	tests/status-schema.sh \
@@ -193,10 +208,17 @@ INTEGRATION_TESTS = \
 	tests/integration/swanctl-load.sh \
 	tests/integration/shield-faults.sh \
 	tests/integration/shield-heal.sh \
+	tests/integration/shield-fail-closed.sh \
+	tests/integration/shield-bypass.sh \
+	tests/integration/shield-dataplane.sh \
 	tests/integration/shield-inbound.sh \
 	tests/integration/shield-control.sh \
 	tests/integration/updown.sh \
 	tests/integration/retry.sh \
+	tests/integration/vici-hang.sh \
+	tests/integration/vici-backlog.sh \
+	tests/integration/sighup-burst.sh \
+	tests/integration/no-core.sh \
 	tests/integration/journal-priority.sh \
 	tests/integration/journal-events.sh \
 	tests/integration/health.sh \
@@ -213,6 +235,7 @@ INTEGRATION_TESTS = \
 	tests/integration/reload.sh \
 	tests/integration/isolation.sh \
 	tests/integration/owned.sh \
+	tests/integration/pacing.sh \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
@@ -227,6 +250,7 @@ AM_TESTS_ENVIRONMENT += \
 	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
 	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
+EXTRA_DIST += tests/integration/fake-vici.py
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
 	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
 	tests/run-all.sh tests/setup.sh tests/demo.sh
@@ -238,14 +262,23 @@ EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh test
 check-vm: gatewayd/gatewayd gatewayd/gatewayctl
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/vm/run.sh
 .PHONY: check-vm
+# The installed .deb under a real systemd (tests/vm/README.md): builds the
+# package when build/deb has none (packaging/build-deb.sh). A few minutes.
+check-vm-package: gatewayd/gatewayd gatewayd/gatewayctl
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' $(SHELL) $(top_srcdir)/tests/vm/run-package.sh
+.PHONY: check-vm-package
 EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/guest/initramfs-init \
-	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh tests/vm/guest/route-bgp.sh
+	tests/vm/guest/stage2.sh tests/vm/guest/kernel-dataplane.sh tests/vm/guest/route-bgp.sh \
+	tests/vm/run-package.sh tests/vm/guest/preinit-systemd.sh tests/vm/guest/systemd-peer.sh \
+	tests/vm/guest/systemd-package.sh
 
-EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh \
-	tests/bench/bench-health.sh
+EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh tests/bench/bench-heal.sh \
+	tests/bench/bench-health.sh tests/bench/bench-pacing.sh
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-shield.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-heal.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-health.sh $(abs_top_builddir)
+	$(top_srcdir)/tests/bench/bench-pacing.sh $(abs_top_builddir)
 .PHONY: bench

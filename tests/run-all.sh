@@ -7,9 +7,12 @@
 #   4. static analysis (cppcheck);
 #   5. `make distcheck`: the tarball builds (-Werror) and passes the unit
 #      tests and script checks with a read-only source tree (Makefile.am);
-#   6. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60);
-#   7. the VM tier: DataPlane=kernel on Debian's stock kernel under QEMU, with
-#      a charon and a Libreswan peer (tests/vm; skipped if QEMU cannot be had).
+#   6. the Debian package: dpkg-buildpackage, lintian (no errors), its
+#      contents and its installed units (systemd-analyze verify, security);
+#   7. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60);
+#   8. the VM tier: DataPlane=kernel on Debian's stock kernel under QEMU, with
+#      a charon and a Libreswan peer, and the installed .deb booted with
+#      systemd as PID 1 (tests/vm; skipped if QEMU cannot be had).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/tests/setup.sh"
@@ -44,6 +47,10 @@ step "make distcheck"
 make -C "$top/build" -j"$(nproc)" distcheck >"$top/build/distcheck.out" 2>&1 ||
         { tail -200 "$top/build/distcheck.out"; cat "$top"/build/gatewayd-*/_build/sub/test-suite.log 2>/dev/null | tail -100; exit 1; }
 
+step "Debian package (dpkg-buildpackage, lintian)"
+"$top/packaging/build-deb.sh" "$top/build/deb" >/dev/null
+"$top/tests/check-deb.sh" "$(ls "$top"/build/deb/gatewayd_*.deb)"
+
 step "libFuzzer (${FUZZ_SECONDS:-60} s per target)"
 mkdir -p "$top/build-fuzz"
 ( cd "$top/build-fuzz" && { [ -f Makefile ] || ../configure CC=clang --enable-fuzzing --disable-tests >/dev/null; } &&
@@ -59,6 +66,17 @@ case $rc in
         0) ;;
         77) echo "VM tier skipped (no root or no QEMU)";;
         *) echo "VM tier FAILED (rc=$rc)"; exit 1;;
+esac
+
+step "VM tier (the .deb installed with apt, booted with systemd as PID 1)"
+set +e
+top_srcdir="$top" top_builddir="$top/build" bash "$top/tests/vm/run-package.sh" "$(ls "$top"/build/deb/gatewayd_*.deb)"
+rc=$?
+set -e
+case $rc in
+        0) ;;
+        77) echo "VM package tier skipped (no root, no QEMU or no packages)";;
+        *) echo "VM package tier FAILED (rc=$rc)"; exit 1;;
 esac
 
 echo

@@ -15,6 +15,8 @@ PACKAGES=(
         iproute2 iputils-ping tcpdump nftables procps time
         # tests: the status document against its JSON Schema
         python3 python3-jsonschema
+        # man pages (scdoc) and the Debian package (packaging/build-deb.sh)
+        scdoc dpkg-dev debhelper lintian man-db
 )
 
 missing=()

@@ -132,9 +132,12 @@ static void write_mss_rules(FILE *f, const Tunnel *const *tunnels, size_t n, con
                 for (size_t fa = 0; fa < ELEMENTSOF(families); fa++) {
                         if (count_prefixes(tunnels, n, wants_mss, mss[i], families[fa].family) == 0)
                                 continue;
+                        /* tcp flags syn first: every other packet stops at
+                         * that cheap test, before any set lookup (it is
+                         * what forwarded non-VNet traffic pays). */
                         for (int dir = 0; dir < 2; dir++)
                                 fprintf(f,
-                                        "\t\t%s %s @mss%s_%u tcp flags syn tcp option maxseg size > %u "
+                                        "\t\ttcp flags syn %s %s @mss%s_%u tcp option maxseg size > %u "
                                         "tcp option maxseg size set %u\n",
                                         families[fa].addr, dir == 0 ? "daddr" : "saddr", families[fa].tag,
                                         mss[i], mss[i], mss[i]);
@@ -168,9 +171,14 @@ static void write_shield_rules(FILE *f, const Tunnel *const *tunnels, size_t n, 
 
 /* The outbound half of the shield for IPv6 with DataPlane=userspace (shield.h
  * says why not XFRM): VNet-bound IPv6 leaving by any device but the TUN
- * device, forwarded or the gateway's own, is dropped. */
-static void write_shield6_out_rule(FILE *f, const char *tun) {
+ * device, forwarded or the gateway's own, is dropped. In postrouting, where
+ * the output device is final: a rule in output or forward judges the route
+ * of that moment, and a later reroute (a mark set by another table's output
+ * chain, a policy route) could carry the packet past it. */
+static void write_shield6_out_chain(FILE *f, const char *tun) {
+        fputs("\tchain postrouting {\n\t\ttype filter hook postrouting priority mangle; policy accept;\n", f);
         fprintf(f, "\t\toifname != \"%s\" ip6 daddr @shield6 counter drop\n", tun);
+        fputs("\t}\n", f);
 }
 
 int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane,
@@ -229,20 +237,18 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 fputs("\tchain forward {\n\t\ttype filter hook forward priority mangle; policy accept;\n", f);
                 if (userspace)
                         write_shield_rules(f, tunnels, n_tunnels, tun_name);
-                if (n_shield6 > 0)
-                        write_shield6_out_rule(f, tun_name);
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
                 write_route_mss_rules(f, tunnels, n_tunnels, true);
                 fputs("\t}\n", f);
         }
-        if (n_mss > 0 || n_shield6 > 0) {
+        if (n_mss > 0) {
                 fputs("\tchain output {\n\t\ttype filter hook output priority mangle; policy accept;\n", f);
-                if (n_shield6 > 0)
-                        write_shield6_out_rule(f, tun_name);
                 write_mss_rules(f, tunnels, n_tunnels, mss, n_mss);
                 write_route_mss_rules(f, tunnels, n_tunnels, false);
                 fputs("\t}\n", f);
         }
+        if (n_shield6 > 0)
+                write_shield6_out_chain(f, tun_name);
         if (userspace && n_shield > 0) {
                 fputs("\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n", f);
                 write_shield_rules(f, tunnels, n_tunnels, tun_name);
@@ -258,7 +264,9 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
                 fputs("\tchain prerouting {\n\t\ttype filter hook prerouting priority filter; policy accept;\n", f);
                 for (size_t fa = 0; fa < ELEMENTSOF(families); fa++)
                         if (count_prefixes(tunnels, n_tunnels, wants_shield, 0, families[fa].family) > 0)
-                                fprintf(f, "\t\t%s saddr @shield%s meta ipsec missing counter drop\n",
+                                /* The secpath test first: what came out of
+                                 * an ESP SA skips the set lookup. */
+                                fprintf(f, "\t\tmeta ipsec missing %s saddr @shield%s counter drop\n",
                                         families[fa].addr, families[fa].tag);
                 fputs("\t}\n", f);
         }

@@ -11,7 +11,8 @@
  *    TUN device is dropped in input and forward (XFRM cannot tell a decrypted
  *    libipsec packet from a plaintext one; the input device can), and the
  *    outbound half for IPv6: VNet-bound IPv6 leaving by any device but the
- *    TUN device is dropped in forward and output (shield.h: XFRM cannot).
+ *    TUN device is dropped in postrouting, where the output device is final
+ *    (shield.h: XFRM cannot).
  * Prefixes live in interval sets (one lookup per packet whatever the number of
  * tunnels). The whole table is built as text (pure, tested) and replaced in
  * one libnftables transaction. */

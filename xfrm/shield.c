@@ -2,7 +2,12 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "conf.h"
 #include "shield.h"
+
+/* conf refuses a tree whose shield needs more per direction than half of our
+ * index space (the other half is for a reconcile's old policies). */
+_Static_assert(2u * CONF_SHIELD_POLICIES_MAX <= SHIELD_INDEX_SLOT_MAX, "shield index space");
 
 static const char *const shield_dir_table[_SHIELD_DIR_MAX] = {
         [SHIELD_DIR_IN] = "in",
@@ -234,7 +239,7 @@ int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_
                          * with no output device (IPv4 sets it), so the allow
                          * via the TUN device never matches them and the block
                          * would shadow the working tunnel. nft.c drops by
-                         * output device instead (forward and output). */
+                         * output device instead (postrouting). */
                         if (data_plane == DATA_PLANE_USERSPACE && family == AF_INET6)
                                 continue;
 

@@ -88,6 +88,7 @@ typedef struct ShieldPolicy {
         uint32_t priority;
         uint32_t index;          /* chosen by us; see shield_index() */
         bool plain;              /* see the header comment; always true when built */
+        bool templated;          /* has an IPsec template (from a dump; never ours) */
 
         /* Informational, never sent: the first tunnel that asked for it (empty
          * when parsed from the kernel), and the kernel's lifetime counters

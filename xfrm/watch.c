@@ -85,6 +85,24 @@ int watch_xfrm_touches_shield(const struct nlmsghdr *nlh) {
         }
 }
 
+int watch_xfrm_may_bypass(const struct nlmsghdr *nlh) {
+        struct nlattr *tb[XFRMA_MAX + 1];
+        struct xfrm_userpolicy_info info;
+
+        if (nlh->nlmsg_type != XFRM_MSG_NEWPOLICY && nlh->nlmsg_type != XFRM_MSG_UPDPOLICY)
+                return 0;
+        if (!nlmsg_valid_hdr(nlh, sizeof(info)))
+                return -EBADMSG;
+        memcpy(&info, nlmsg_data(nlh), sizeof(info));
+        if (info.action != XFRM_POLICY_ALLOW || info.dir >= _SHIELD_DIR_MAX)
+                return 0;
+        if (nlmsg_parse((struct nlmsghdr *) nlh, sizeof(info), tb, XFRMA_MAX, NULL) < 0)
+                return -EBADMSG;
+        /* An IPsec policy (charon's) encrypts: no bypass. Our own allows
+         * (userspace data plane) are checked like any other: cheap. */
+        return !tb[XFRMA_TMPL];
+}
+
 int watch_nft_touches_table(const struct nlmsghdr *nlh) {
         static struct nla_policy policy[NFTA_TABLE_MAX + 1] = {
                 [NFTA_TABLE_NAME] = { .type = NLA_STRING },

@@ -24,6 +24,11 @@ int watch_socket_open(int protocol, unsigned group, int *ret_fd);
  * -EBADMSG if truncated. */
 int watch_xfrm_touches_shield(const struct nlmsghdr *nlh);
 
+/* An XFRM policy notification: 1 if it added or replaced a policy that
+ * allows without an IPsec template (one that may bypass the shield, see
+ * bypass.h), 0 if not, -EBADMSG if truncated. */
+int watch_xfrm_may_bypass(const struct nlmsghdr *nlh);
+
 /* An nftables notification: 1 if it changed anything in table
  * `inet gatewayd` (the table itself, a chain, rule, set, element, object or
  * flowtable of it: what `nft flush ruleset`, `delete table` or an added rule

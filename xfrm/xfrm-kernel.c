@@ -422,30 +422,46 @@ static int slot_map_pick(SlotMap *m, ShieldDir dir, uint32_t preferred, uint32_t
         return -E2BIG;
 }
 
-int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
-                      char **ret_extack) {
-        _cleanup_(shield_policy_set_clear) ShieldPolicySet have = {};
+/* Remembers the first failure (its errno and the kernel's message) and the
+ * policy that failed. */
+static int note_failure(int r, char **extack, int *first, char **ret_extack, ShieldPolicySet *failed,
+                        const ShieldPolicy *p) {
+        if (*first == 0) {
+                *first = r;
+                if (ret_extack)
+                        *ret_extack = TAKE_PTR(*extack);
+        }
+        free(*extack);
+        *extack = NULL;
+        return failed ? shield_policy_set_add(failed, p) : 0;
+}
+
+int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyFlags flags,
+                      XfrmApplyStats *ret_stats, ShieldPolicySet *ret_failed, char **ret_extack) {
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet have = {}, failed = {};
         _cleanup_(shield_diff_clear) ShieldDiff d = {};
         _cleanup_(slot_map_done) SlotMap slots = {};
         XfrmApplyStats st = {};
         Reply rp = {};
-        int r;
+        bool none_in_place = true; /* until the adds are done */
+        int r, first = 0;
 
         if (ret_extack)
                 *ret_extack = NULL;
         if (ret_stats)
                 *ret_stats = st;
+        r = -EPERM;
         for (size_t i = 0; i < want->n; i++)
                 if (!shield_policy_is_ours(&want->items[i]) || shield_policy_validate(&want->items[i]) < 0)
-                        return -EPERM;
+                        goto finish;
 
         r = slot_map_init(&slots);
         if (r < 0)
-                return r;
+                goto finish;
         r = dump(sk, &have, NULL, &rp, ret_extack);
         if (r < 0) {
                 reply_done(&rp);
-                return r;
+                goto finish;
         }
         /* Every index in use by anyone: the kernel silently replaces a
          * user-supplied index that is taken, which would leave a policy we
@@ -456,29 +472,52 @@ int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApply
 
         r = shield_diff(want, &have, &d);
         if (r < 0)
-                return r;
+                goto finish;
         st.kept = want->n - d.add.n - d.update.n;
 
+        /* One refused policy must not cost the others theirs: every add and
+         * update is tried (DESIGN.md, fail closed per tunnel). */
         for (size_t i = 0; i < d.add.n; i++) {
                 ShieldPolicy *p = &d.add.items[i];
+                _cleanup_free_ char *extack = NULL;
 
                 r = slot_map_pick(&slots, p->dir, p->index, &p->index);
-                if (r < 0)
-                        goto finish;
                 if (r > 0)
                         st.reindexed++;
-                r = xfrm_kernel_add_policy(sk, p, ret_extack);
-                if (r < 0)
+                if (r >= 0)
+                        r = xfrm_kernel_add_policy(sk, p, &extack);
+                if (r == -ENOMEM)
                         goto finish;
+                if (r < 0) {
+                        r = note_failure(r, &extack, &first, ret_extack, &failed, p);
+                        if (r < 0)
+                                goto finish;
+                        continue;
+                }
                 st.added++;
         }
         for (size_t i = 0; i < d.update.n; i++) {
-                r = xfrm_kernel_update_policy(sk, &d.update.items[i], ret_extack);
-                if (r < 0)
+                _cleanup_free_ char *extack = NULL;
+
+                r = xfrm_kernel_update_policy(sk, &d.update.items[i], &extack);
+                if (r == -ENOMEM)
                         goto finish;
+                if (r < 0) {
+                        r = note_failure(r, &extack, &first, ret_extack, &failed, &d.update.items[i]);
+                        if (r < 0)
+                                goto finish;
+                        continue;
+                }
                 st.updated++;
         }
-        /* Only now that every wanted policy is in place. */
+        none_in_place = false;
+        /* Only now that every wanted policy is in place; after a failure the
+         * stale ones stay (over-blocking is safe, a gap is not). */
+        if (first < 0 || (flags & XFRM_APPLY_KEEP_STALE)) {
+                st.stale = d.del.n;
+                r = first;
+                goto finish;
+        }
         for (size_t i = 0; i < d.del.n; i++) {
                 r = xfrm_kernel_delete_policy(sk, &d.del.items[i], ret_extack);
                 if (r == -ENOENT)
@@ -489,8 +528,22 @@ int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApply
         }
         r = 0;
 finish:
+        if (r < 0 && none_in_place) {
+                /* Nothing was tried (a refused set, a failed dump), or
+                 * memory ran out half-way: none of want can be called in
+                 * place. */
+                shield_policy_set_clear(&failed);
+                for (size_t i = 0; i < want->n; i++)
+                        if (shield_policy_set_add(&failed, &want->items[i]) < 0)
+                                break;
+        }
         if (ret_stats)
                 *ret_stats = st;
+        if (ret_failed) {
+                shield_policy_set_clear(ret_failed);
+                *ret_failed = failed;
+                failed = (ShieldPolicySet) {};
+        }
         return r;
 }
 

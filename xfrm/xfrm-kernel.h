@@ -47,17 +47,30 @@ typedef struct XfrmApplyStats {
         size_t deleted;
         size_t kept;
         size_t reindexed;        /* adds whose preferred index was taken */
+        size_t stale;            /* stale policies left in place (XFRM_APPLY_KEEP_STALE, or a failure) */
 } XfrmApplyStats;
+
+typedef enum XfrmApplyFlags {
+        /* Add and update only; leave the stale policies for a later call
+         * (the guard removes them once the nftables half of a new shield
+         * is in too). */
+        XFRM_APPLY_KEEP_STALE = 1 << 0,
+} XfrmApplyFlags;
 
 /* Makes our policies in the kernel equal to want (as made by shield_build):
  * dumps, diffs, adds the missing ones, updates changed ones in place, and only
  * then deletes the stale ones, so that nothing is unshielded in between. A
- * failure while adding or updating stops before any delete (over-blocking is
- * safe, a gap is not) and returns the error; stats (optional) say what was
- * done so far. Every policy in want must be ours in shape (-EPERM). An add
- * whose index is already used by any policy gets the next free one. */
-int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyStats *ret_stats,
-                      char **ret_extack) _warn_unused_result_;
+ * refused add or update does not stop the others: every one is tried, and
+ * then the deletes are skipped (over-blocking is safe, a gap is not); the
+ * first error is returned, with its extended ACK. With XFRM_APPLY_KEEP_STALE
+ * nothing is deleted either (stats->stale says how many were left). ret_failed (optional) gets
+ * the policies of want that are not in place: the refused ones, or all of
+ * want when the dump failed or memory ran out; empty on success. stats
+ * (optional) say what was done. Every policy in want must be ours in shape
+ * (-EPERM, nothing sent). An add whose index is already used by any policy
+ * gets the next free one. */
+int xfrm_shield_apply(struct nl_sock *sk, const ShieldPolicySet *want, XfrmApplyFlags flags,
+                      XfrmApplyStats *ret_stats, ShieldPolicySet *ret_failed, char **ret_extack) _warn_unused_result_;
 
 /* Deletes all of our policies and nothing else. ret_removed optional. */
 int xfrm_shield_remove_all(struct nl_sock *sk, size_t *ret_removed, char **ret_extack) _warn_unused_result_;

@@ -195,6 +195,7 @@ int xfrm_msg_parse_policy(const struct nlmsghdr *nlh, ShieldPolicy *ret) {
         if (tb[XFRMA_IF_ID] && nla_get_u32(tb[XFRMA_IF_ID]) != 0)
                 plain = false;
         p.plain = plain;
+        p.templated = tb[XFRMA_TMPL] != NULL;
 
         *ret = p;
         return 0;

@@ -40,7 +40,8 @@ int xfrm_msg_dump_policies(struct nl_msg **ret);
 /* Parses an XFRM_MSG_NEWPOLICY/UPDPOLICY message (what a dump returns) into
  * *ret; plain is false when the policy has anything a shield policy never has
  * (template, mark, if_id, security context, sub policy type, protocol or port
- * in the selector, policy flags). Errors: -EBADMSG (truncated or malformed),
+ * in the selector, policy flags), templated is true when it has an IPsec
+ * template (XFRMA_TMPL). Errors: -EBADMSG (truncated or malformed),
  * -EOPNOTSUPP (not a policy message, a socket policy, or a family other than
  * IPv4/IPv6: never ours). */
 int xfrm_msg_parse_policy(const struct nlmsghdr *nlh, ShieldPolicy *ret);

@@ -31,15 +31,14 @@ sh_setup_common yes
 sh_gw "$GATEWAYD" --config-dir "$SH_ETC" --shield-only 2>>"$IT_DIR/gatewayd.log" ||
         it_fail "gatewayd --shield-only failed: $(cat "$IT_DIR/gatewayd.log")"
 # IPv4: an XFRM block (no ipsec0 yet, so no allow); IPv6: nftables drops
-# by output device (XFRM cannot see the device of the gateway's own IPv6).
+# by output device (XFRM cannot see the device of the gateway's own IPv6),
+# in postrouting, where that device is final (forwarded and own traffic).
 [ "$(sh_n_policies)" -eq 1 ] || { sh_policies; cat "$IT_DIR/gatewayd.log"; it_fail "--shield-only: expected 1 XFRM block policy"; }
 grep -q "dst $VNET4" <<<"$(sh_policies)" || it_fail "--shield-only: no block policy for $VNET4"
 nft_out=$(sh_nft)
-for chain in forward output; do
-        chain_out=$(grep -A8 "chain $chain" <<<"$nft_out") || true
-        grep -q 'oifname != "ipsec0" ip6 daddr @shield6 counter drop' <<<"$chain_out" ||
-                { echo "$nft_out" >&2; it_fail "--shield-only: no IPv6 outbound drop in nftables chain $chain"; }
-done
+chain_out=$(grep -A3 "chain postrouting" <<<"$nft_out") || true
+grep -q 'type filter hook postrouting' <<<"$chain_out" && grep -q 'oifname != "ipsec0" ip6 daddr @shield6 counter drop' <<<"$chain_out" ||
+        { echo "$nft_out" >&2; it_fail "--shield-only: no IPv6 outbound drop in nftables chain postrouting"; }
 
 sh_wan_capture all
 sh_pingers_start

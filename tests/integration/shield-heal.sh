@@ -7,10 +7,20 @@
 #      killed (SIGKILL): the shield policies must be back before the tunnel
 #      goes, so not one plaintext packet leaves; charon restarts and the
 #      tunnel carries traffic again;
+#   p  `ip xfrm policy flush`, then the peer deletes the IKE SA: the tunnel
+#      goes and charon brings it up again (close_action) behind a shield
+#      that is back;
+#   d  `ip xfrm policy deleteall` (one notification per policy), then charon
+#      is killed;
 #   n  `nft flush ruleset` (what nftables.service does): table inet gatewayd
 #      must be back, then the tunnel is brought down (charon killed): with
 #      DataPlane=userspace that table is the whole IPv6 shield, so IPv6 must
-#      be dropped there and nothing leave in plaintext.
+#      be dropped there and nothing leave in plaintext;
+#   s  Debian's stock /etc/nftables.conf loaded as nftables.service does
+#      (`nft -f`: flush ruleset, then table inet filter): the same, and the
+#      stock table stays as it was loaded.
+# Every phase captures the WAN and must show no plaintext toward the VNet,
+# IPv4 or IPv6, and the tunnel carrying both again afterwards.
 # The repair times (from the foreign command to the shield being back, as
 # seen by polling from outside) are printed.
 set -euo pipefail
@@ -89,6 +99,35 @@ sh_phase_end x-xfrm-flush-charon-kill 1
 [ "$(restored_count)" -eq $((r0 + 1)) ] ||
         { grep 'shield-restored' "$IT_DIR/gatewayd.log" >&2; it_fail "x: shield-restored logged for gatewayd's own changes"; }
 
+# --- p: XFRM policy flush, then the peer deletes the SA ---------------------
+r0=$(restored_count)
+sh_phase_begin p-xfrm-flush-peer-delete
+ike0=$(it_ike_id gw azure)
+[ -n "$ike0" ] || it_fail "p: no IKE SA"
+t0=$(it_ms)
+sh_gw ip xfrm policy flush
+p_ms=$(heal_wait "$t0" shield_back) || { sh_dump_state; it_fail "p: the shield was not back ${p_ms} ms after ip xfrm policy flush"; }
+it_log "p: shield policies back ${p_ms} ms after ip xfrm policy flush"
+it_gw_log_wait 5 'event=shield-restored' $((r0 + 1))
+it_swanctl az --terminate --ike onprem >/dev/null 2>&1 || it_fail "p: the peer could not delete the IKE SA"
+# charon brings it up again (close_action=start), a new IKE SA.
+it_wait_for 20 eval '[ -n "$(it_ike_id gw azure)" ] && [ "$(it_ike_id gw azure)" != "$ike0" ]' ||
+        { sh_dump_state; it_fail "p: no new IKE SA after the peer deleted the old one"; }
+sh_phase_end p-xfrm-flush-peer-delete
+[ "$(restored_count)" -eq $((r0 + 1)) ] ||
+        { grep 'shield-restored' "$IT_DIR/gatewayd.log" >&2; it_fail "p: shield-restored logged for gatewayd's own changes"; }
+
+# --- d: XFRM policy deleteall, then the tunnel drops ------------------------
+r0=$(restored_count)
+sh_phase_begin d-xfrm-deleteall-charon-kill
+t0=$(it_ms)
+sh_gw ip xfrm policy deleteall
+d_ms=$(heal_wait "$t0" shield_back) || { sh_dump_state; it_fail "d: the shield was not back ${d_ms} ms after ip xfrm policy deleteall"; }
+it_log "d: shield policies back ${d_ms} ms after ip xfrm policy deleteall"
+it_gw_log_wait 5 'event=shield-restored' $((r0 + 1))
+charon_kill_restart d
+sh_phase_end d-xfrm-deleteall-charon-kill 1
+
 # --- n: nft flush ruleset, then the tunnel drops ---------------------------
 NFT0=$(sh_nft)
 grep -q 'ip6 daddr @shield6' <<<"$NFT0" || it_fail "n: no IPv6 shield rule in table inet gatewayd"
@@ -115,6 +154,47 @@ n6_plain=$(it_pcap_count "$IT_DIR/phase-n-nft-flush-charon-kill.pcap" "dst net $
 [ "$(restored_count)" -eq $((r0 + 1)) ] ||
         { grep 'shield-restored' "$IT_DIR/gatewayd.log" >&2; it_fail "n: shield-restored logged for gatewayd's own changes"; }
 
+# --- s: Debian's stock nftables.conf, as nftables.service loads it ---------
+# (Debian 12's /etc/nftables.conf, verbatim.)
+cat > "$IT_DIR/nftables.conf" <<'EON'
+#!/usr/sbin/nft -f
+
+flush ruleset
+
+table inet filter {
+	chain input {
+		type filter hook input priority filter;
+	}
+	chain forward {
+		type filter hook forward priority filter;
+	}
+	chain output {
+		type filter hook output priority filter;
+	}
+}
+EON
+r0=$(restored_count)
+sh_phase_begin s-stock-nftables-conf
+t0=$(it_ms)
+sh_gw nft -f "$IT_DIR/nftables.conf"
+s_ms=$(heal_wait "$t0" table_back) || {
+        sh_dump_state
+        it_fail "s: table inet gatewayd was not back ${s_ms} ms after nft -f /etc/nftables.conf"
+}
+it_log "s: table inet gatewayd back ${s_ms} ms after Debian's nftables.conf was loaded"
+it_gw_log_wait 5 'event=shield-restored' $((r0 + 1))
+stock=$(sh_gw nft list table inet filter | tr -d '\t ')
+n6=$(sh_nft6_out)
+charon_kill_restart s
+n6=$(( $(sh_nft6_out) - n6 ))
+it_log "s: IPv6 dropped by the reinstalled table while charon was gone: $n6"
+[ "$n6" -gt 0 ] || it_fail "s: no IPv6 drop by table inet gatewayd while the tunnel was down"
+# (the phase's own IPv6 count spans the table's replacement: not compared)
+sh_phase_end s-stock-nftables-conf 1 0
+[ "$(sh_gw nft list table inet filter | tr -d '\t ')" = "$stock" ] || it_fail "s: gatewayd changed the stock table inet filter"
+[ "$(it_pcap_count "$IT_DIR/phase-s-stock-nftables-conf.pcap" "dst net $VNET6")" -eq 0 ] || it_fail "s: IPv6 plaintext"
+
 sh_summary
-it_log "repair times: XFRM policies ${x_ms} ms after ip xfrm policy flush, table inet gatewayd ${n_ms} ms after nft flush ruleset (limit ${HEAL_LIMIT_MS} ms)"
-echo "PASS: the shield came back (XFRM ${x_ms} ms, nftables ${n_ms} ms) and nothing left in plaintext"
+it_log "repair times: XFRM policies ${x_ms} ms after ip xfrm policy flush (${p_ms} ms in p), ${d_ms} ms after deleteall;" \
+        "table inet gatewayd ${n_ms} ms after nft flush ruleset, ${s_ms} ms after the stock nftables.conf (limit ${HEAL_LIMIT_MS} ms)"
+echo "PASS: the shield came back (XFRM ${x_ms}/${p_ms}/${d_ms} ms, nftables ${n_ms}/${s_ms} ms) and nothing left in plaintext"

@@ -104,7 +104,7 @@ sh_own_plain() {
         it_pcap_count "$1" "($SH_PLAIN) and (src host 192.0.2.1 or src host 2001:db8:ffff::1 or src host 198.51.100.1 or src host 2001:db8:a::1)"
 }
 
-# sh_nft6_out: packets the IPv6 outbound rules (forward + output) of
+# sh_nft6_out: packets the IPv6 outbound rule (postrouting) of
 # gatewayd's table dropped since the table was last replaced.
 sh_nft6_out() {
         local out
@@ -314,4 +314,62 @@ sh_spoof_round() {
         SH_SPOOF_WAN=$(it_pcap_count "$IT_DIR/$name-wan.pcap" "$f and (src host 198.51.100.140 or src host 2001:db8:b::140)")
         SH_SPOOF_HOST=$(it_pcap_count "$IT_DIR/$name-host.pcap" "$f and (src host 198.51.100.140 or src host 2001:db8:b::140)")
         it_log "spoof $name: sent $count+$count, arrived on the WAN: $SH_SPOOF_WAN, reached the host: $SH_SPOOF_HOST"
+}
+
+# sh_xfrm_obstacle DIR SRC DST PRIORITY: another program's XFRM policy (a
+# block) in the on-prem gateway's namespace with the very identity of one of
+# gatewayd's shield policies: the same direction and selector, the selector's
+# `user` field included (gatewayd's marker, shield.h), which `ip xfrm` cannot
+# set, so it goes in over raw netlink. The kernel then refuses gatewayd's
+# exclusive add of that policy with EEXIST. Echoes the index the kernel gave
+# it (for `ip xfrm policy delete dir DIR index N`).
+sh_xfrm_obstacle() {
+        sh_gw "$SH_PY" - "$@" <<'EOP'
+import ctypes, ipaddress, socket, struct, sys
+d, src, dst, prio = sys.argv[1], ipaddress.ip_network(sys.argv[2]), ipaddress.ip_network(sys.argv[3]), int(sys.argv[4])
+SEL_USER = 0x6a7e5d00   # SHIELD_SEL_USER in xfrm/shield.h
+class Sel(ctypes.Structure):
+    _fields_ = [("daddr", ctypes.c_ubyte * 16), ("saddr", ctypes.c_ubyte * 16), ("dport", ctypes.c_uint16),
+                ("dport_mask", ctypes.c_uint16), ("sport", ctypes.c_uint16), ("sport_mask", ctypes.c_uint16),
+                ("family", ctypes.c_uint16), ("prefixlen_d", ctypes.c_uint8), ("prefixlen_s", ctypes.c_uint8),
+                ("proto", ctypes.c_uint8), ("ifindex", ctypes.c_int), ("user", ctypes.c_uint32)]
+class Info(ctypes.Structure):
+    _fields_ = [("sel", Sel), ("lft", ctypes.c_uint64 * 8), ("curlft", ctypes.c_uint64 * 4),
+                ("priority", ctypes.c_uint32), ("index", ctypes.c_uint32), ("dir", ctypes.c_uint8),
+                ("action", ctypes.c_uint8), ("flags", ctypes.c_uint8), ("share", ctypes.c_uint8)]
+i = Info()
+fam = socket.AF_INET if dst.version == 4 else socket.AF_INET6
+i.sel.family = fam
+ctypes.memmove(i.sel.daddr, dst.network_address.packed, len(dst.network_address.packed))
+ctypes.memmove(i.sel.saddr, src.network_address.packed, len(src.network_address.packed))
+i.sel.prefixlen_d, i.sel.prefixlen_s, i.sel.user = dst.prefixlen, src.prefixlen, SEL_USER
+for k in range(4):
+    i.lft[k] = 2**64 - 1          # byte and packet limits XFRM_INF, as ip xfrm sets them; no expiry
+i.priority, i.dir, i.action = prio, {"in": 0, "out": 1, "fwd": 2}[d], 1   # block
+payload = bytes(i)
+NEWPOLICY, REQ_ACK_CREATE_EXCL = 0x13, 0x1 | 0x4 | 0x400 | 0x200
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 6)   # NETLINK_XFRM
+s.bind((0, 0))
+s.send(struct.pack("=IHHII", 16 + len(payload), NEWPOLICY, REQ_ACK_CREATE_EXCL, 1, 0) + payload)
+ack = s.recv(65536)
+err = struct.unpack_from("=i", ack, 16)[0]
+if err:
+    sys.exit("obstacle refused: %s" % (-err))
+# Its index: dump and find it by priority.
+s.send(struct.pack("=IHHII", 16 + 64, 0x15, 0x1 | 0x300, 2, 0) + bytes(64))   # GETPOLICY dump
+while True:
+    buf = s.recv(1 << 20)
+    off, done = 0, False
+    while off < len(buf):
+        ln, ty = struct.unpack_from("=IH", buf, off)
+        if ty == 3:               # NLMSG_DONE
+            done = True
+        elif ty == NEWPOLICY:
+            p = Info.from_buffer_copy(buf[off + 16: off + 16 + ctypes.sizeof(Info)])
+            if p.priority == prio and p.sel.user == SEL_USER and p.dir == i.dir:
+                print(p.index)
+        off += (ln + 3) & ~3
+    if done:
+        break
+EOP
 }

@@ -126,6 +126,21 @@ static const Row rows[] = {
                 },
                 -EINVAL, 1, "b", "10.1.0.0/16",
         },
+        {
+                /* A RemotePrefix that would lock the device out (it covers
+                 * another tunnel's peer: IKE would be blocked) is refused
+                 * and leaves the model: the broken tunnel is shielded for
+                 * the rest of its prefixes only. */
+                "lock-out prefix dropped",
+                {
+                        { "tunnels.d/a.conf", TUNNEL(1, ""), 0644 },
+                        { "tunnels.d/b.conf",
+                          "[Tunnel]\nRemoteAddress=198.51.100.2\nPreSharedKeyFile=psk/t2\n"
+                          "LocalPrefixes=192.168.2.0/24\nRemotePrefixes=203.0.113.0/24, 10.2.0.0/16\nFailClosed=yes\n",
+                          0644 },
+                },
+                -EINVAL, 1, "b", "10.1.0.0/16 10.2.0.0/16",
+        },
 };
 
 /* Whether space-separated list has word. */

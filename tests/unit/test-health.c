@@ -240,6 +240,55 @@ static void test_reload_keeps_state(void **state) {
         event(h, "child-updown", updown("a", true, "5", true), NULL);
 }
 
+/* A tunnel the manager holds back (its shield could not be installed): down
+ * with shield-failed and the kernel's reason, kept so across charon coming
+ * back; once released it is connecting, and its being up is what
+ * health_tunnel_up reports. */
+static void test_held(void **state) {
+        _cleanup_(config_freep) Config *c = two_tunnels(false);
+        _cleanup_(health_freep) Health *h = health_new();
+        size_t up, enabled;
+
+        assert_non_null(h);
+        assert_int_equal(health_set_config(h, c, NOW), 0);
+        health_set_failed(h, "a", TUNNEL_ERROR_SHIELD_FAILED, "XFRM policy refused: File exists", NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
+        assert_int_equal(tunnel(h, "a")->last_error, TUNNEL_ERROR_SHIELD_FAILED);
+        assert_string_equal(tunnel(h, "a")->last_error_detail, "XFRM policy refused: File exists");
+        /* Disabled and unknown tunnels are left alone. */
+        health_set_failed(h, "b", TUNNEL_ERROR_SHIELD_FAILED, NULL, NOW);
+        assert_int_equal(tunnel(h, "b")->state, TUNNEL_STATE_DISABLED);
+        health_set_failed(h, "nope", TUNNEL_ERROR_SHIELD_FAILED, NULL, NOW);
+
+        /* charon connecting does not make a held tunnel "connecting". */
+        health_set_charon(h, true, NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
+        assert_int_equal(tunnel(h, "a")->last_error, TUNNEL_ERROR_SHIELD_FAILED);
+        health_counts(h, &up, &enabled);
+        assert_int_equal(up, 0);
+        assert_int_equal(enabled, 1);
+
+        /* Another reason is not released by this one. */
+        health_clear_failed(h, "a", TUNNEL_ERROR_CONFIG, NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
+        health_clear_failed(h, "a", TUNNEL_ERROR_SHIELD_FAILED, NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_CONNECTING);
+        assert_false(health_tunnel_up(h, "a"));
+        event(h, "ike-updown", updown("a", true, "7", false), NULL);
+        event(h, "child-updown", updown("a", true, "7", true), "a");
+        assert_true(health_tunnel_up(h, "a"));
+        assert_false(health_tunnel_up(h, "b"));
+        assert_false(health_tunnel_up(h, "nope"));
+
+        /* Released while charon is away: down with charon-gone. */
+        health_set_failed(h, "a", TUNNEL_ERROR_SHIELD_FAILED, NULL, NOW);
+        health_set_charon(h, false, NOW);
+        health_set_failed(h, "a", TUNNEL_ERROR_SHIELD_FAILED, NULL, NOW);
+        health_clear_failed(h, "a", TUNNEL_ERROR_SHIELD_FAILED, NOW);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
+        assert_int_equal(tunnel(h, "a")->last_error, TUNNEL_ERROR_CHARON_GONE);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_lifecycle),
@@ -247,6 +296,7 @@ int main(void) {
                 cmocka_unit_test(test_rekey_failed),
                 cmocka_unit_test(test_list_sas),
                 cmocka_unit_test(test_reload_keeps_state),
+                cmocka_unit_test(test_held),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

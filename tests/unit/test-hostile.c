@@ -30,11 +30,18 @@
 #define FIX_R "not a tunnel endpoint; give the peer gateway's public IP address"
 #define FIX_L "not a tunnel endpoint; give this device's WAN address, or remove the line to let charon choose"
 #define NO_FILE ((const char *) 1) /* psk: no key file at all */
+/* A second tunnel, tunnels.d/u.conf, to another peer: lines 1-4; line 5 is
+ * the case's RemotePrefixes. */
+#define U1 "[Tunnel]\n"
+#define U2 "RemoteAddress=198.51.100.250\nPreSharedKeyFile=psk/t\n"
+#define U3 "LocalPrefixes=198.51.100.192/27\n"
+#define PU "tunnels.d/u.conf"
 #define OTHER_UID 4242
 
 typedef struct Hostile {
         const char *gateway;    /* gatewayd.conf, NULL = none */
         const char *tunnel;     /* tunnels.d/t.conf, NULL = none */
+        const char *tunnel2;    /* tunnels.d/u.conf (same key file), NULL = none */
         const char *psk;        /* psk/t, NULL = KEY "\n", NO_FILE = none */
         mode_t psk_mode;        /* 0 = 0600 */
         const char *chmod_rel;  /* then chmod this ("" = the config dir) */
@@ -347,6 +354,52 @@ static const Hostile rows[] = {
           .diag = "profiles.d/mine.conf: error: file profiles.d/mine.conf is owned by uid 4242, which could change it; "
                   "chown root profiles.d/mine.conf" },
         { .tunnel = L1 L2 "Profile=mine\n" L3 L4 L5 },
+
+        /* ---- no lock-out: the shield never covers this device, a peer or
+         * an on-premises range, whichever tunnel names it ---- */
+        /* Two halves of 0/0 pass the 0/0 check; they cover everything. */
+        { .tunnel = L1 L2 L3 "LocalPrefixes=0.0.0.0/0\nRemotePrefixes=0.0.0.0/1, 128.0.0.0/1\nLocalAddress=192.0.2.1\n",
+          .exit = 1, .n_errors = 2,
+          .diag = P ":5: error: RemotePrefixes: '128.0.0.0/1' covers LocalAddress '192.0.2.1' (line 6), an address of "
+                  "this device: the shield would cut the device off; remove that range from RemotePrefixes or "
+                  "correct LocalAddress" },
+        { .tunnel = LOCAL("192.0.2.1"), .tunnel2 = U1 U2 U3 "RemotePrefixes=192.0.2.0/25\n", .exit = 1,
+          .n_errors = 1,
+          .diag = PU ":5: error: RemotePrefixes: '192.0.2.0/25' covers LocalAddress '192.0.2.1' of tunnel 't' "
+                  "(tunnels.d/t.conf:6), an address of this device: the shield would cut the device off; remove "
+                  "that range from RemotePrefixes or correct LocalAddress" },
+        { .tunnel = TUN, .tunnel2 = U1 U2 U3 "RemotePrefixes=203.0.113.0/28\n", .exit = 1, .n_errors = 1,
+          .diag = PU ":5: error: RemotePrefixes: '203.0.113.0/28' covers RemoteAddress '203.0.113.10' of tunnel 't' "
+                  "(tunnels.d/t.conf:2): the shield would block IKE with that peer; remove that range from "
+                  "RemotePrefixes" },
+        /* An on-premises range of another tunnel: inside the VNet range, or
+         * holding it. */
+        { .tunnel = TUN, .tunnel2 = U1 U2 U3 "RemotePrefixes=198.51.100.32/27\n", .exit = 1, .n_errors = 1,
+          .diag = PU ":5: error: RemotePrefixes: '198.51.100.32/27' overlaps LocalPrefixes '198.51.100.0/26' of "
+                  "tunnel 't' (tunnels.d/t.conf:4): the shield would drop that on-premises traffic; on-premises and "
+                  "VNet ranges must be disjoint" },
+        { .tunnel = TUN, .tunnel2 = U1 U2 U3 "RemotePrefixes=198.51.100.0/25\n", .exit = 1, .n_errors = 1,
+          .diag = PU ":5: error: RemotePrefixes: '198.51.100.0/25' overlaps LocalPrefixes '198.51.100.0/26' of "
+                  "tunnel 't' (tunnels.d/t.conf:4): the shield would drop that on-premises traffic; on-premises and "
+                  "VNet ranges must be disjoint" },
+        /* One diagnostic for a range that every tunnel names, not one per
+         * tunnel. */
+        { .tunnel = LOCAL("192.0.2.1"), .tunnel2 = U1 U2 U3 "RemotePrefixes=192.0.2.0/24\nLocalAddress=192.0.2.1\n",
+          .exit = 1, .n_errors = 1,
+          .diag = PU ":5: error: RemotePrefixes: '192.0.2.0/24' covers LocalAddress '192.0.2.1' (line 6), an address "
+                  "of this device: the shield would cut the device off; remove that range from RemotePrefixes or "
+                  "correct LocalAddress" },
+        /* No shield, nothing to lock out; forced tunnelling is no overlap. */
+        { .tunnel = TUN, .tunnel2 = U1 U2 U3 "RemotePrefixes=203.0.113.0/28\nFailClosed=no\n" },
+        { .tunnel = L1 L2 L3 "LocalPrefixes=0.0.0.0/0\n" L5, .tunnel2 = U1 U2 U3 "RemotePrefixes=198.51.100.0/27\n" },
+        { .tunnel = L1 "RemoteAddress=2001:db8:ffff::2\n" L3 "LocalPrefixes=2001:db8:a::/48\n"
+                    "RemotePrefixes=2001:db8:b::/48\n",
+          .tunnel2 = U1 "RemoteAddress=2001:db8:fe::2\nPreSharedKeyFile=psk/t\nLocalPrefixes=2001:db8:c::/48\n"
+                     "RemotePrefixes=2001:db8:ff00::/40\n",
+          .exit = 1, .n_errors = 1,
+          .diag = PU ":5: error: RemotePrefixes: '2001:db8:ff00::/40' covers RemoteAddress '2001:db8:ffff::2' of "
+                  "tunnel 't' (tunnels.d/t.conf:2): the shield would block IKE with that peer; remove that range "
+                  "from RemotePrefixes" },
 };
 
 /* The profile the Profile=mine rows use, written in every tree. */
@@ -388,6 +441,8 @@ static void test_hostile(void **state) {
                         free(th_write_file(dir, "gatewayd.conf", h->gateway, 0644));
                 if (h->tunnel)
                         free(th_write_file(dir, P, h->tunnel, 0644));
+                if (h->tunnel2)
+                        free(th_write_file(dir, PU, h->tunnel2, 0644));
                 free(th_write_file(dir, "profiles.d/mine.conf", MINE, 0644));
                 if (h->psk != NO_FILE)
                         free(th_write_file(dir, "psk/t", h->psk ? h->psk : KEY "\n", h->psk_mode ? h->psk_mode : 0600));
@@ -436,9 +491,68 @@ static void test_hostile(void **state) {
         assert_int_equal(failed, 0);
 }
 
+/* A shield too big for the kernel is a diagnostic, not a silently empty
+ * shield: 180 IPv6 VNet prefixes per tunnel (kernel data plane: one XFRM
+ * policy per prefix in each direction). 364 tunnels need 65,520 per
+ * direction and pass; the 365th crosses CONF_SHIELD_POLICIES_MAX (65,535)
+ * and is named. */
+#define BIG_PER_TUNNEL 180
+
+static void write_big_tunnel(const char *dir, unsigned t) {
+        _cleanup_free_ char *text = NULL, *rel = NULL;
+        size_t n = 0;
+        FILE *f = open_memstream(&text, &n);
+
+        assert_non_null(f);
+        fprintf(f, "[Tunnel]\nRemoteAddress=2001:db8:ffff::%x\nPreSharedKeyFile=psk/t\nLocalPrefixes=2001:db8:a::/48\n"
+                "RemotePrefixes=", t + 1);
+        for (unsigned i = 0; i < BIG_PER_TUNNEL; i++) {
+                unsigned k = t * BIG_PER_TUNNEL + i;
+
+                fprintf(f, "%s2001:db8:%x:%x::/64", i ? ", " : "", 1 + k / 65536, k % 65536);
+        }
+        fputc('\n', f);
+        assert_int_equal(fclose(f), 0);
+        assert_true(asprintf(&rel, "tunnels.d/t%03u.conf", t) > 0);
+        free(th_write_file(dir, rel, text, 0644));
+}
+
+static void test_shield_too_big(void **state) {
+        _cleanup_free_ char *dir = th_mkdtemp();
+        const ConfOptions o = { .secret_owner = 0, .check_files = true };
+
+        free(th_write_file(dir, "psk/t", KEY "\n", 0600));
+        for (unsigned t = 0; t < 364; t++)
+                write_big_tunnel(dir, t);
+        {
+                _cleanup_(diag_list_clear) DiagList d = {};
+                _cleanup_(config_freep) Config *c = NULL;
+
+                assert_int_equal(gw_check(dir, &o, time(NULL), &d, &c), 0);
+                assert_int_equal(c->n_tunnels, 364);
+        }
+        write_big_tunnel(dir, 364);
+        {
+                _cleanup_(diag_list_clear) DiagList d = {};
+                _cleanup_(config_freep) Config *c = NULL;
+                _cleanup_free_ char *s = NULL;
+
+                assert_int_equal(gw_check(dir, &o, time(NULL), &d, &c), -EINVAL);
+                assert_int_equal(d.n_errors, 1);
+                s = diag_format(&d.items[0]);
+                assert_string_equal(s, "tunnels.d/t364.conf:5: error: RemotePrefixes: with this tunnel the shield "
+                                       "needs more than 65535 XFRM policies per direction, more than gatewayd keeps "
+                                       "in the kernel; merge adjacent VNet ranges into fewer prefixes, set "
+                                       "FailClosed=no on tunnels that do not need the shield, or spread the tunnels "
+                                       "over more devices");
+        }
+        th_rmtree(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_hostile),
+                cmocka_unit_test(test_shield_too_big),
         };
 
         /* Owners other than root are made with chown: root only. */

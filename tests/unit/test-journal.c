@@ -110,7 +110,7 @@ static void test_table(void **state) {
                 { EVENT_SHIELD_ENGAGED, "shield-engaged", LOG_WARNING, true },
                 { EVENT_SHIELD_RELEASED, "shield-released", LOG_INFO, true },
                 { EVENT_SHIELD_RESTORED, "shield-restored", LOG_WARNING, true },
-                { EVENT_SHIELD_BYPASSED, "shield-bypassed", LOG_ERR, false },
+                { EVENT_SHIELD_BYPASSED, "shield-bypassed", LOG_ERR, true },
                 { EVENT_IKE_DAEMON_LOST, "ike-daemon-lost", LOG_ERR, false },
                 { EVENT_IKE_DAEMON_CONNECTED, "ike-daemon-connected", LOG_INFO, false },
                 { EVENT_CERTIFICATE_EXPIRING, "certificate-expiring", LOG_WARNING, false },

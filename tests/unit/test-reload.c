@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -104,6 +105,58 @@ static void test_from_nothing_and_renewed_file(void **state) {
         free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
 }
 
+/* The fingerprint of a credential file is an HMAC under a key of the
+ * process: the same key gives the same fingerprint, another key (another
+ * process) another one; the shield fingerprint holds no secret and is plain. */
+static void test_keyed_fingerprint(void **state) {
+        _cleanup_(config_freep) Config *c = make("", false);
+        static const uint8_t k1[FINGERPRINT_SIZE] = { 1 }, k2[FINGERPRINT_SIZE] = { 2 };
+        TunnelFingerprint a, b, a2;
+        uint8_t child[2][FINGERPRINT_SIZE];
+        int p[2];
+
+        reload_set_fingerprint_key(k1);
+        assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[0], &a), 0);
+        assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[0], &a2), 0);
+        assert_memory_equal(a.charon, a2.charon, FINGERPRINT_SIZE);
+        reload_set_fingerprint_key(k2);
+        assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[0], &b), 0);
+        assert_memory_not_equal(a.charon, b.charon, FINGERPRINT_SIZE);
+        assert_memory_equal(a.shield, b.shield, FINGERPRINT_SIZE);
+        reload_set_fingerprint_key(k1);
+        assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[0], &a2), 0);
+        assert_memory_equal(a.charon, a2.charon, FINGERPRINT_SIZE);
+
+        /* Two processes, each with the key it draws itself (none set): each
+         * is stable within itself, and they differ. */
+        reload_set_fingerprint_key(NULL);
+        assert_int_equal(pipe(p), 0);
+        for (int i = 0; i < 2; i++) {
+                pid_t pid = fork();
+                int status;
+
+                assert_true(pid >= 0);
+                if (pid == 0) {
+                        TunnelFingerprint x, y;
+
+                        close(p[0]);
+                        if (tunnel_fingerprint(&c->gateway, c->tunnels[0], &x) < 0 ||
+                            tunnel_fingerprint(&c->gateway, c->tunnels[0], &y) < 0 ||
+                            memcmp(x.charon, y.charon, FINGERPRINT_SIZE) != 0 ||
+                            write(p[1], x.charon, FINGERPRINT_SIZE) != FINGERPRINT_SIZE)
+                                _exit(1);
+                        _exit(0);
+                }
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                assert_int_equal(read(p[0], child[i], FINGERPRINT_SIZE), FINGERPRINT_SIZE);
+        }
+        close(p[0]);
+        close(p[1]);
+        assert_memory_not_equal(child[0], child[1], FINGERPRINT_SIZE);
+        assert_memory_not_equal(child[0], a.charon, FINGERPRINT_SIZE);
+}
+
 static int setup(void **state) {
         dir = th_mkdtemp();
         free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
@@ -120,6 +173,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_diff_rows),
                 cmocka_unit_test(test_from_nothing_and_renewed_file),
+                cmocka_unit_test(test_keyed_fingerprint),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -109,6 +109,46 @@ static void test_xfrm(void **state) {
         }
 }
 
+/* Policy notifications that call for a look for bypasses: a pass policy
+ * (allow, no template) added or replaced. */
+static void test_xfrm_bypass(void **state) {
+        static const struct {
+                int type;
+                uint8_t action;
+                bool tmpl;
+                uint8_t dir;
+                bool short_body;
+                int expect;
+        } rows[] = {
+                { XFRM_MSG_NEWPOLICY, XFRM_POLICY_ALLOW, false, XFRM_POLICY_OUT, false, 1 },
+                { XFRM_MSG_UPDPOLICY, XFRM_POLICY_ALLOW, false, XFRM_POLICY_FWD, false, 1 },
+                /* charon's IPsec policies carry a template */
+                { XFRM_MSG_NEWPOLICY, XFRM_POLICY_ALLOW, true, XFRM_POLICY_OUT, false, 0 },
+                { XFRM_MSG_NEWPOLICY, XFRM_POLICY_BLOCK, false, XFRM_POLICY_OUT, false, 0 },
+                /* socket policies (dir >= XFRM_POLICY_MAX) are per socket */
+                { XFRM_MSG_NEWPOLICY, XFRM_POLICY_ALLOW, false, XFRM_POLICY_MAX, false, 0 },
+                { XFRM_MSG_DELPOLICY, XFRM_POLICY_ALLOW, false, XFRM_POLICY_OUT, false, 0 },
+                { XFRM_MSG_NEWPOLICY, XFRM_POLICY_ALLOW, false, XFRM_POLICY_OUT, true, -EBADMSG },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = nlmsg_alloc_simple(rows[i].type, 0);
+                struct xfrm_userpolicy_info p = info(false);
+                struct xfrm_user_tmpl t = { .id.proto = IPPROTO_ESP };
+                int r;
+
+                assert_non_null(m);
+                p.action = rows[i].action;
+                p.dir = rows[i].dir;
+                assert_int_equal(nlmsg_append(m, &p, rows[i].short_body ? 8 : sizeof(p), NLMSG_ALIGNTO), 0);
+                if (rows[i].tmpl)
+                        assert_int_equal(nla_put(m, XFRMA_TMPL, sizeof(t), &t), 0);
+                r = watch_xfrm_may_bypass(nlmsg_hdr(m));
+                if (r != rows[i].expect)
+                        fail_msg("row %zu: got %d, want %d", i, r, rows[i].expect);
+        }
+}
+
 /* subsys: NFNL_SUBSYS_*; table NULL: no name attribute; short_body: only
  * two bytes of nfgenmsg. */
 static int classify_nft(unsigned subsys, unsigned type, uint8_t family, const char *table, bool short_body) {
@@ -193,6 +233,7 @@ static void test_normalize(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_xfrm),
+                cmocka_unit_test(test_xfrm_bypass),
                 cmocka_unit_test(test_nft),
                 cmocka_unit_test(test_normalize),
         };

@@ -124,7 +124,7 @@ static void test_apply_and_dump(void **state) {
         build2(&want, &a, &b, DATA_PLANE_KERNEL, 0);
         assert_int_equal(want.n, 9);
 
-        r = xfrm_shield_apply(sk, &want, &st, &extack);
+        r = xfrm_shield_apply(sk, &want, 0, &st, NULL, &extack);
         print_extack("apply", r, extack);
         assert_int_equal(r, 0);
         assert_int_equal(st.added, 9);
@@ -132,7 +132,7 @@ static void test_apply_and_dump(void **state) {
         assert_kernel_has(sk, &want, true, 0);
 
         /* Idempotent. */
-        assert_int_equal(xfrm_shield_apply(sk, &want, &st, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &want, 0, &st, NULL, NULL), 0);
         assert_int_equal(st.kept, 9);
         assert_int_equal(st.added + st.deleted + st.updated, 0);
 
@@ -144,7 +144,7 @@ static void test_apply_and_dump(void **state) {
                 assert_int_equal(xfrm_kernel_delete_policy(sk, &stale, NULL), 0);
                 stale.priority += 2;
                 assert_int_equal(xfrm_kernel_add_policy(sk, &stale, NULL), 0);
-                assert_int_equal(xfrm_shield_apply(sk, &want, &st, NULL), 0);
+                assert_int_equal(xfrm_shield_apply(sk, &want, 0, &st, NULL, NULL), 0);
                 assert_int_equal(st.updated, 1);
                 assert_int_equal(st.kept, 8);
                 assert_int_equal(st.added + st.deleted, 0);
@@ -185,7 +185,7 @@ static void test_foreign_untouched(void **state) {
         RUN("ip", "xfrm", "policy", "add", "dir", "out", "src", "0.0.0.0/0", "dst", "192.0.2.0/24",
             "action", "block", "priority", "1000017", "index", idx);
 
-        r = xfrm_shield_apply(sk, &want, &st, &extack);
+        r = xfrm_shield_apply(sk, &want, 0, &st, NULL, &extack);
         print_extack("apply", r, extack);
         assert_int_equal(r, 0);
         assert_int_equal(st.added, want.n);
@@ -211,11 +211,11 @@ static void test_foreign_untouched(void **state) {
         }
 
         /* Reconcile to nothing: ours go, theirs stay. */
-        assert_int_equal(xfrm_shield_apply(sk, &(ShieldPolicySet) {}, &st, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &(ShieldPolicySet) {}, 0, &st, NULL, NULL), 0);
         assert_int_equal(st.deleted, want.n);
         assert_kernel_has(sk, &(ShieldPolicySet) {}, true, 2);
 
-        assert_int_equal(xfrm_shield_apply(sk, &want, &st, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &want, 0, &st, NULL, NULL), 0);
         assert_int_equal(xfrm_shield_remove_all(sk, &removed, NULL), 0);
         assert_int_equal(removed, want.n);
         assert_kernel_has(sk, &(ShieldPolicySet) {}, true, 2);
@@ -245,11 +245,11 @@ static void test_reconcile(void **state) {
         build2(&first, &a, &b, DATA_PLANE_KERNEL, 0);
         build2(&second, &b, &c, DATA_PLANE_KERNEL, 0);
 
-        assert_int_equal(xfrm_shield_apply(sk, &first, &st, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &first, 0, &st, NULL, NULL), 0);
         assert_int_equal(xfrm_shield_dump(sk, &before, NULL, NULL, NULL), 0);
 
         /* a removed, c added, b unchanged */
-        assert_int_equal(xfrm_shield_apply(sk, &second, &st, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &second, 0, &st, NULL, NULL), 0);
         assert_int_equal(st.added, 6);
         assert_int_equal(st.deleted, 6);
         assert_int_equal(st.kept, 3);
@@ -277,10 +277,26 @@ static void test_reconcile(void **state) {
                 _cleanup_(shield_policy_set_clear) ShieldPolicySet us = {};
 
                 build2(&us, &b, &c, DATA_PLANE_USERSPACE, 1);
-                assert_int_equal(xfrm_shield_apply(sk, &us, &st, NULL), 0);
+                /* The guard's first pass: the new ones go in, the old stay
+                 * (until the nftables half is in too). */
+                assert_int_equal(xfrm_shield_apply(sk, &us, XFRM_APPLY_KEEP_STALE, &st, NULL, NULL), 0);
                 assert_int_equal(st.kept, 2);
                 assert_int_equal(st.added, 2);
+                assert_int_equal(st.deleted, 0);
+                assert_int_equal(st.stale, 7);
+                {
+                        _cleanup_(shield_policy_set_clear) ShieldPolicySet now = {};
+
+                        assert_int_equal(xfrm_shield_dump(sk, &now, NULL, NULL, NULL), 0);
+                        assert_int_equal(now.n, second.n + 2);
+                        for (size_t i = 0; i < second.n; i++)
+                                assert_non_null(shield_policy_set_find(&now, &second.items[i]));
+                }
+                assert_int_equal(xfrm_shield_apply(sk, &us, 0, &st, NULL, NULL), 0);
+                assert_int_equal(st.kept, 4);
+                assert_int_equal(st.added, 0);
                 assert_int_equal(st.deleted, 7);
+                assert_int_equal(st.stale, 0);
                 assert_kernel_has(sk, &us, false, 0);
         }
         cleanup(state);
@@ -353,6 +369,82 @@ static void test_refused(void **state) {
         p.priority = 500000;
         assert_int_equal(xfrm_kernel_add_policy(sk, &p, NULL), -EPERM);
         assert_kernel_has(sk, &(ShieldPolicySet) {}, true, 0);
+        cleanup(state);
+}
+
+/* Someone else's policy with the very identity of one of ours (selector
+ * marker included): the kernel refuses our exclusive add with EEXIST. The
+ * other adds still go in, the stale policy of ours stays (no delete after a
+ * failure), and the refused policy is reported; once the obstacle is gone
+ * the next apply completes. */
+static void test_failed_add_continues(void **state) {
+        _cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+        _cleanup_(shield_policy_set_clear) ShieldPolicySet want = {}, old = {}, failed = {}, ours = {}, all = {};
+        _cleanup_free_ char *extack = NULL;
+        XfrmApplyStats st;
+        TestTunnel a, b, c;
+        ShieldPolicy obstacle;
+        const ShieldPolicy *victim = NULL;
+        uint32_t obstacle_index = 0;
+        int r;
+
+        check_root(state);
+        sk = open_sock();
+        tt_init(&a, "a", "198.51.100.0/25", NULL);
+        tt_init(&b, "b", "203.0.113.0/24", NULL);
+        tt_init(&c, "c", "192.0.2.0/24", NULL);
+        /* Yesterday's shield (a and c) is in; today's is a and b. */
+        build2(&old, &a, &c, DATA_PLANE_KERNEL, 0);
+        assert_int_equal(xfrm_shield_apply(sk, &old, 0, &st, NULL, NULL), 0);
+        build2(&want, &a, &b, DATA_PLANE_KERNEL, 0);
+        for (size_t i = 0; i < want.n; i++)
+                if (streq(want.items[i].tunnel, "b") && want.items[i].dir == SHIELD_DIR_FWD)
+                        victim = &want.items[i];
+        assert_non_null(victim);
+        obstacle = *victim;
+        obstacle.priority = 1000;
+        obstacle.index = 0; /* the kernel's choice: not ours */
+        {
+                _cleanup_(nlmsg_freep) struct nl_msg *m = NULL;
+
+                assert_int_equal(xfrm_msg_new_policy(&obstacle, &m), 0);
+                assert_int_equal(xfrm_kernel_transact(sk, m, NULL), 0);
+        }
+
+        r = xfrm_shield_apply(sk, &want, 0, &st, &failed, &extack);
+        print_extack("apply with an obstacle", r, extack);
+        assert_int_equal(r, -EEXIST);
+        /* b's out and in blocks went in after the refused fwd one. */
+        assert_int_equal(st.added, 2);
+        assert_int_equal(st.deleted, 0);
+        assert_int_equal(failed.n, 1);
+        assert_true(shield_policy_equivalent(&failed.items[0], victim));
+        assert_string_equal(failed.items[0].tunnel, "b");
+        assert_int_equal(xfrm_shield_dump(sk, &ours, &all, NULL, NULL), 0);
+        /* a (3) and c (3, stale but kept) and b's two. */
+        assert_int_equal(ours.n, 8);
+        for (size_t i = 0; i < all.n; i++)
+                if (!shield_policy_is_ours(&all.items[i]))
+                        obstacle_index = all.items[i].index;
+        assert_int_not_equal(obstacle_index, 0);
+
+        /* The obstacle goes: the shield completes, the stale part goes. */
+        {
+                _cleanup_free_ char *idx = NULL;
+
+                assert_true(asprintf(&idx, "%u", obstacle_index) > 0);
+                RUN("ip", "xfrm", "policy", "delete", "dir", "fwd", "index", idx);
+        }
+        assert_int_equal(xfrm_shield_apply(sk, &want, 0, &st, &failed, NULL), 0);
+        assert_int_equal(failed.n, 0);
+        assert_int_equal(st.added, 1);
+        assert_int_equal(st.deleted, 3);
+        assert_kernel_has(sk, &want, false, 0);
+
+        /* A set that is not ours is refused whole: all of it reported. */
+        want.items[0].priority = 5;
+        assert_int_equal(xfrm_shield_apply(sk, &want, 0, &st, &failed, NULL), -EPERM);
+        assert_int_equal(failed.n, want.n);
         cleanup(state);
 }
 
@@ -470,7 +562,7 @@ static void test_real_drop(void **state) {
         assert_int_equal(send_udp("2001:db8:a::1"), 0);
 
         assert_int_equal(xfrm_shield_read_counters(&c0), 0);
-        assert_int_equal(xfrm_shield_apply(sk, &want, NULL, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &want, 0, NULL, NULL, NULL), 0);
         assert_int_equal(send_udp("198.51.100.140"), -EPERM);
         assert_int_equal(send_udp("2001:db8:a::1"), -EPERM);
         /* Outside the VNet prefixes nothing changes (no 0/0). */
@@ -538,14 +630,14 @@ static void test_userspace_allow_via_tun(void **state) {
         build2(&down, &a, &b, DATA_PLANE_USERSPACE, 0);
 
         /* charon up: routed into the tunnel passes, any other way is blocked. */
-        assert_int_equal(xfrm_shield_apply(sk, &up, NULL, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &up, 0, NULL, NULL, NULL), 0);
         assert_int_equal(send_udp("198.51.100.140"), 0);
         RUN("ip", "route", "replace", "198.51.100.0/24", "via", "192.0.2.2");
         assert_int_equal(send_udp("198.51.100.140"), -EPERM);
 
         /* charon down (no TUN): blocked even if a route into ipsec0 is left. */
         RUN("ip", "route", "replace", "198.51.100.0/24", "dev", "ipsec0");
-        assert_int_equal(xfrm_shield_apply(sk, &down, NULL, NULL), 0);
+        assert_int_equal(xfrm_shield_apply(sk, &down, 0, NULL, NULL, NULL), 0);
         assert_int_equal(send_udp("198.51.100.140"), -EPERM);
 
         assert_int_equal(xfrm_shield_remove_all(sk, NULL, NULL), 0);
@@ -573,6 +665,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_foreign_untouched, cleanup),
                 cmocka_unit_test_teardown(test_reconcile, cleanup),
                 cmocka_unit_test_teardown(test_refused, cleanup),
+                cmocka_unit_test_teardown(test_failed_add_continues, cleanup),
                 cmocka_unit_test_teardown(test_nft, cleanup),
                 cmocka_unit_test_teardown(test_real_drop, cleanup),
                 cmocka_unit_test_teardown(test_userspace_allow_via_tun, cleanup),

@@ -7,7 +7,10 @@
 # Usage: run.sh [PHASE...]   (default: every phase; see guest/kernel-dataplane.sh)
 # Environment: VM_WORK (work dir, default $top_builddir/vm-work), ACCEL
 # (tcg|kvm, default tcg), SMP (2), MEM (MiB, 1024), TIMEOUT (whole run, s,
-# 900), BOOT_DEADLINE (s until the guest's first line, 60).
+# 900), BOOT_DEADLINE (s until the guest's first line, 60); and, for other
+# guests than the kernel data plane's (run-package.sh): VM_INIT (the guest's
+# stage 2), VM_TEST (its scenario), VM_OUT (results, default $VM_WORK/out),
+# VM_APPEND (more of the kernel command line).
 set -uo pipefail
 VT=$(cd "$(dirname "$0")" && pwd)
 : "${top_srcdir:=$(cd "$VT/../.." && pwd)}"
@@ -40,7 +43,9 @@ command -v qemu-system-x86_64 >/dev/null || { say "SKIP: qemu-system-x86_64 not 
 . "$VM_WORK/vm.env"
 [ -f "$KERNEL" ] || { say "no kernel at $KERNEL: rerun $VT/setup.sh"; exit 1; }
 
-OUT=$VM_WORK/out
+OUT=${VM_OUT:-$VM_WORK/out}
+VM_INIT=${VM_INIT:-$VT/guest/stage2.sh}
+VM_TEST=${VM_TEST:-$VT/guest/kernel-dataplane.sh}
 # shellcheck disable=SC2054 # the commas belong to -accel's value
 case $ACCEL in
         kvm) ACC=(-accel kvm -cpu host) ;;
@@ -51,8 +56,8 @@ esac
 ARGS=$(IFS=,; echo "$*")
 APPEND="console=ttyS0,115200 panic=-1 quiet loglevel=4 mitigations=off tsc=reliable no_timer_check"
 APPEND+=" 8250.nr_uarts=1 i8042.noaux i8042.nokbd i8042.nopnp random.trust_cpu=on cryptomgr.notests"
-APPEND+=" vmtier.init=$VT/guest/stage2.sh vmtier.test=$VT/guest/kernel-dataplane.sh vmtier.args=$ARGS"
-APPEND+=" vmtier.work=$VM_WORK vmtier.srcdir=$top_srcdir vmtier.builddir=$top_builddir"
+APPEND+=" vmtier.init=$VM_INIT vmtier.test=$VM_TEST vmtier.args=$ARGS vmtier.out=$OUT"
+APPEND+=" vmtier.work=$VM_WORK vmtier.srcdir=$top_srcdir vmtier.builddir=$top_builddir ${VM_APPEND:-}"
 
 QEMU_PID=
 stop_qemu() {

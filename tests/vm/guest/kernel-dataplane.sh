@@ -488,6 +488,53 @@ EON
         fault_end 90
 }
 
+# Other programs on the box (DESIGN.md, "The shield heals and tells"): with
+# the kernel data plane `ip xfrm policy flush` removes charon's policies with
+# the shield, so traffic would leave in plaintext from the next packet and,
+# with the shield back, the tunnel would carry nothing: gatewayd puts the
+# shield back at once and has charon install its policies again (a child
+# rekey), with nobody's help. The 2 s below are DESIGN.md's 1 s with room
+# for the emulator (TCG runs about ten times slower than the hardware).
+REPOLICY='rekeying its child SA so that charon installs them again'
+fault_xfrm_gone() { # fault_xfrm_gone NAME CMD...: CMD removes XFRM policies
+        local name=$1 n
+        shift
+        fault_begin "$name"
+        n=$(log_count "$REPOLICY")
+        gw "$@"
+        check "$name: the shield is back (within 2 s)" it_wait_for 2 shield_complete
+        check "$name: gatewayd has charon install its policies again" wait_log_more 10 "$REPOLICY" "$n"
+        check "$name: charon's policies are back (within 15 s)" it_wait_for 15 charon_complete
+        fault_end 30
+}
+# nftables.service loading Debian's stock /etc/nftables.conf (flush ruleset,
+# then table inet filter): table inet gatewayd (prerouting spoof drop, MSS
+# clamp) must be back, the stock table untouched.
+fault_nft_stock() {
+        fault_begin nft-stock
+        cat > "$IT_DIR/nftables.conf" <<'EON'
+#!/usr/sbin/nft -f
+
+flush ruleset
+
+table inet filter {
+	chain input {
+		type filter hook input priority filter;
+	}
+	chain forward {
+		type filter hook forward priority filter;
+	}
+	chain output {
+		type filter hook output priority filter;
+	}
+}
+EON
+        gw nft -f "$IT_DIR/nftables.conf"
+        check "nft-stock: table inet gatewayd is back (within 2 s)" it_wait_for 2 gw nft list chain inet gatewayd prerouting
+        check "nft-stock: the stock table inet filter stays" eval "gw nft list table inet filter >/dev/null"
+        fault_end 30
+}
+
 # --- a phase: one profile against one peer implementation ---
 
 phase() {
@@ -554,6 +601,9 @@ phase() {
                 fault_gatewayd_sigkill
                 fault_bad_reload
                 fault_peer_gone
+                fault_xfrm_gone xfrm-flush ip xfrm policy flush
+                fault_xfrm_gone xfrm-deleteall ip xfrm policy deleteall
+                fault_nft_stock
         fi
 
         pingers_stop
