@@ -155,12 +155,12 @@ static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, con
  * certificate per message, so each goes on its own, the first as the
  * end-entity, the others as CA certificates; charon then sends the
  * intermediates it needs for the chain in IKE_AUTH. */
-static int queue_certs(ApplyContext *a, const Tunnel *t) {
+static int queue_cert_file(ApplyContext *a, const Tunnel *t, const char *path, bool ca) {
         char **pems = NULL;
         size_t n = 0;
         int r;
 
-        r = creds_cert_texts(t->certificate, true, &pems, &n);
+        r = creds_cert_texts(path, true, &pems, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
@@ -169,7 +169,7 @@ static int queue_certs(ApplyContext *a, const Tunnel *t) {
                 if (r >= 0 && !msg)
                         r = -ENOMEM;
                 if (r >= 0 && ((r = settings_set(msg, "type", "X509", 0)) >= 0) &&
-                    ((r = settings_set(msg, "flag", i == 0 ? "NONE" : "CA", 0)) >= 0) &&
+                    ((r = settings_set(msg, "flag", i == 0 && !ca ? "NONE" : "CA", 0)) >= 0) &&
                     ((r = settings_set(msg, "data", pems[i], 0)) >= 0))
                         r = queue(a, t->name, "load-cert", msg);
                 free(pems[i]);
@@ -187,7 +187,14 @@ static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *roo
                                    SETTINGS_PRIVATE_KEY);
                 if (r < 0)
                         return r;
-                return queue_certs(a, t);
+                r = queue_cert_file(a, t, t->certificate, false);
+                if (r < 0)
+                        return r;
+                /* The peer's CA as a credential too: clear-creds (a renewal
+                 * in any tunnel) drops the copy load-conn brought, and the
+                 * connection itself is not sent again when it did not
+                 * change. */
+                return t->ca_certificate ? queue_cert_file(a, t, t->ca_certificate, true) : 0;
         }
         return queue_psk(a, t, root);
 }

@@ -424,6 +424,21 @@ static void apply_done(void *userdata, const char *tunnel, const char *cmd, int 
                 load_failed(m, tunnel, cmd, error, errmsg);
 }
 
+/* Queues the closing of tunnel name's child SAs (not waited for). */
+static int terminate_child(Manager *m, const char *name) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        int r;
+
+        if (!msg)
+                return -ENOMEM;
+        r = settings_set(msg, "child", name, 0);
+        if (r >= 0)
+                r = settings_set(msg, "timeout", "-1", 0);
+        if (r >= 0)
+                r = apply_call(&m->apply, "terminate", msg, NULL, NULL);
+        return r;
+}
+
 /* Queues t's load; with pace, an initiating tunnel is loaded without
  * start_action and initiated by the pacer once charon took it. */
 static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace) {
@@ -1042,12 +1057,30 @@ int manager_reload(Manager *m) {
                                         r = apply_tunnel_unload(&m->apply, e->new);
                                 else if (!guard_tunnel_shielded(m->guard, e->new->name))
                                         r = 0; /* held; a changed one runs its previous config */
-                                else {
+                                else if (e->change == TUNNEL_CHANGED && !e->conn_changed) {
+                                        /* Only credentials changed: charon's
+                                         * connection is what it would get
+                                         * again, so it is left alone (its
+                                         * SAs too). Certificates went with
+                                         * apply_reload_all_creds above. */
+                                        if (e->new->auth == AUTH_PSK)
+                                                r = apply_tunnel_creds(&m->apply, &c->gateway, e->new);
+                                        if (r < 0 && r != -ENOMEM) {
+                                                load_failed(m, e->name, "load-shared", r, NULL);
+                                                r = 0;
+                                        }
+                                } else {
                                         /* An added tunnel is paced; a
-                                         * changed one keeps start_action
-                                         * (pacer.h). */
-                                        r = load_tunnel(m, &c->gateway, e->new, e->new->auth == AUTH_PSK,
-                                                        e->change == TUNNEL_ADDED);
+                                         * changed one is loaded with
+                                         * start_action=start after its
+                                         * child SAs are closed (it may have
+                                         * been loaded without: pacer.h), so
+                                         * that charon brings it up anew. */
+                                        if (e->change == TUNNEL_CHANGED && apply_tunnel_initiates(e->new))
+                                                r = terminate_child(m, e->name);
+                                        if (r >= 0)
+                                                r = load_tunnel(m, &c->gateway, e->new, e->new->auth == AUTH_PSK,
+                                                                e->change == TUNNEL_ADDED);
                                         /* One tunnel that cannot be queued
                                          * never holds back the others. */
                                         if (r < 0 && r != -ENOMEM) {

@@ -132,8 +132,21 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
                 return r;
         if (t->broken && !EVP_DigestUpdate(md, "broken", 7))
                 return -EIO;
+        /* The CA travels inside load-conn: with the settings it makes the
+         * connection's own fingerprint. */
         if (t->enabled && !t->broken) {
-                const char *files[] = { t->psk_file, t->certificate, t->private_key, t->ca_certificate };
+                r = hash_file(md, t->ca_certificate);
+                if (r < 0)
+                        return r;
+        }
+        {
+                _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *conn = EVP_MD_CTX_new();
+
+                if (!conn || !EVP_MD_CTX_copy_ex(conn, md) || !EVP_DigestFinal_ex(conn, fp.conn, NULL))
+                        return -EIO;
+        }
+        if (t->enabled && !t->broken) {
+                const char *files[] = { t->psk_file, t->certificate, t->private_key };
                 for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                         r = hash_file(md, files[i]);
                         if (r < 0)
@@ -223,12 +236,17 @@ int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config
                         j++;
                 } else {
                         TunnelChange c = TUNNEL_UNCHANGED;
+                        bool conn_changed = false;
 
-                        if (memcmp(old_fp[i].charon, new_fp[j].charon, FINGERPRINT_SIZE) != 0)
+                        if (memcmp(old_fp[i].charon, new_fp[j].charon, FINGERPRINT_SIZE) != 0) {
                                 c = TUNNEL_CHANGED;
+                                conn_changed = memcmp(old_fp[i].conn, new_fp[j].conn, FINGERPRINT_SIZE) != 0;
+                        }
                         else if (memcmp(old_fp[i].shield, new_fp[j].shield, FINGERPRINT_SIZE) != 0)
                                 c = TUNNEL_SHIELD_ONLY;
                         r = diff_append(&d, b->name, c, a, b);
+                        if (r >= 0)
+                                d.entries[d.n - 1].conn_changed = conn_changed;
                         i++, j++;
                 }
                 if (r < 0) {

@@ -15,6 +15,7 @@
 
 typedef struct TunnelFingerprint {
         uint8_t charon[FINGERPRINT_SIZE]; /* settings + credential files */
+        uint8_t conn[FINGERPRINT_SIZE];   /* what load-conn carries: settings + CA file */
         uint8_t shield[FINGERPRINT_SIZE]; /* FailClosed, TcpMssClamp, RemotePrefixes */
 } TunnelFingerprint;
 
@@ -48,6 +49,7 @@ TunnelChange tunnel_change_from_string(const char *s);
 typedef struct TunnelDiffEntry {
         const char *name;      /* borrowed from old or new config */
         TunnelChange change;
+        bool conn_changed;     /* TUNNEL_CHANGED: load-conn differs (not only credentials) */
         const Tunnel *old;     /* NULL if added */
         const Tunnel *new;     /* NULL if removed */
 } TunnelDiffEntry;
