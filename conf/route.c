@@ -187,7 +187,11 @@ static bool route_key(const Tunnel *t, RouteKeyKind kind, RouteKey *k) {
                 return false;
         switch (kind) {
         case ROUTE_KEY_IFNAME:
-                memcpy(k->key, tunnel_ifname(t->name, buf), strlen(buf));
+                /* Named first, measured after: in one call the order of
+                 * the arguments' evaluation is unspecified (strlen of an
+                 * unwritten buffer made "a" and "aa0" clash in CI). */
+                (void) tunnel_ifname(t->name, buf);
+                memcpy(k->key, buf, strlen(buf));
                 return true;
         case ROUTE_KEY_IF_ID:
                 id = tunnel_if_id(t->name);
