@@ -159,11 +159,17 @@ const Profile *config_find_profile(const Config *c, const char *name) {
         return NULL;
 }
 
-const Tunnel *config_find_tunnel(const Config *c, const char *name) {
+ssize_t config_tunnel_index(const Config *c, const char *name) {
         for (size_t i = 0; i < c->n_tunnels; i++)
                 if (streq(c->tunnels[i]->name, name))
-                        return c->tunnels[i];
-        return NULL;
+                        return (ssize_t) i;
+        return -1;
+}
+
+const Tunnel *config_find_tunnel(const Config *c, const char *name) {
+        ssize_t i = config_tunnel_index(c, name);
+
+        return i >= 0 ? c->tunnels[i] : NULL;
 }
 
 unsigned tunnel_line(const Tunnel *t, TunnelKey k) {

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "diag.h"
 #include "macro.h"
@@ -230,6 +231,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 
 const Profile *config_find_profile(const Config *c, const char *name);
 const Tunnel *config_find_tunnel(const Config *c, const char *name);
+/* The index of tunnel name in c->tunnels, or -1. */
+ssize_t config_tunnel_index(const Config *c, const char *name);
 
 /* The line to blame for a tunnel key: its own line, else the section line. */
 unsigned tunnel_line(const Tunnel *t, TunnelKey k);

@@ -718,13 +718,10 @@ void health_counts(const Health *h, size_t *ret_up, size_t *ret_enabled) {
 void health_set_error(Health *h, const char *name, TunnelError e, const char *detail, usec_t now) {
         ssize_t i = find(h, name);
 
-        if (i < 0 || h->s->tunnels[i]->state == TUNNEL_STATE_DISABLED)
-                return;
         /* Up stays up (a refused credential reload leaves charon's copy); the
-         * reason is kept for when it goes down. */
-        if (h->s->tunnels[i]->state == TUNNEL_STATE_UP) {
+         * reason is kept for when it goes down. Otherwise as held. */
+        if (i >= 0 && h->s->tunnels[i]->state == TUNNEL_STATE_UP)
                 (void) tunnel_status_set_error(h->s->tunnels[i], e, detail);
-                return;
-        }
-        set_state(h, (size_t) i, TUNNEL_STATE_DOWN, e, detail, now);
+        else
+                health_set_failed(h, name, e, detail, now);
 }

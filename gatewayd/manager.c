@@ -317,10 +317,12 @@ static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_
 /* The fingerprints of tunnels charon does not hold as configured are
  * forgotten: the next reload compares them as changed and loads them. */
 static void forget_failed_fingerprints(Manager *m) {
-        for (size_t k = 0; k < m->n_load_failed; k++)
-                for (size_t i = 0; i < m->config->n_tunnels; i++)
-                        if (streq(m->config->tunnels[i]->name, m->load_failed[k]))
-                                memset(&m->fp[i], 0, sizeof(m->fp[i]));
+        for (size_t k = 0; k < m->n_load_failed; k++) {
+                ssize_t i = config_tunnel_index(m->config, m->load_failed[k]);
+
+                if (i >= 0)
+                        memset(&m->fp[i], 0, sizeof(m->fp[i]));
+        }
 }
 
 static void load_failed(Manager *m, const char *tunnel, const char *cmd, int error, const char *errmsg) {
@@ -370,11 +372,8 @@ static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         if (m->vici_up)
                 batch_begin(m, "retry");
         for (size_t k = 0; k < n; k++) {
-                ssize_t i = -1;
+                ssize_t i = config_tunnel_index(m->config, names[k]);
 
-                for (size_t j = 0; j < m->config->n_tunnels && i < 0; j++)
-                        if (streq(m->config->tunnels[j]->name, names[k]))
-                                i = (ssize_t) j;
                 if (i >= 0 && m->vici_up) {
                         const Tunnel *t = m->config->tunnels[i];
 
@@ -909,13 +908,6 @@ static int check_tree(Manager *m, Config **ret, int64_t *ret_time) {
         return 0;
 }
 
-static ssize_t tunnel_index(const Config *c, const char *name) {
-        for (size_t i = 0; i < c->n_tunnels; i++)
-                if (streq(c->tunnels[i]->name, name))
-                        return (ssize_t) i;
-        return -1;
-}
-
 /* Whether t's credentials are outside their validity window at now. */
 static bool creds_out_of_window(const Tunnel *t, int64_t now) {
         return (t->cred_not_before > 0 && now < t->cred_not_before) ||
@@ -937,7 +929,7 @@ static int keep_running_tunnels(Manager *m, Config *c, TunnelFingerprint *fp) {
 
                 if (!t->broken)
                         continue;
-                j = tunnel_index(m->config, t->name);
+                j = config_tunnel_index(m->config, t->name);
                 if (j < 0 || m->config->tunnels[j]->broken || !m->config->tunnels[j]->enabled)
                         continue;
                 if (creds_out_of_window(m->config->tunnels[j], now) || creds_out_of_window(t, now)) {
@@ -958,7 +950,7 @@ static int swap_kept_tunnels(Manager *m, Config *c) {
 
                 if (!t->keep)
                         continue;
-                j = tunnel_index(m->config, t->name);
+                j = config_tunnel_index(m->config, t->name);
                 if (j < 0)
                         continue;
                 log_warning("tunnel '%s': %s; it keeps running its previous configuration", t->name, t->broken);

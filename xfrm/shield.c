@@ -207,10 +207,29 @@ static int add_policy(ShieldPolicySet *s, const Tunnel *t, ShieldDir dir, const 
         return shield_policy_set_add(s, &p);
 }
 
+/* The end of every builder: duplicates merged, each policy given its index
+ * (slots numbered per direction), and the set handed to ret (whose old
+ * contents are freed). -E2BIG when a direction runs out of slots. */
+static int shield_set_finish(ShieldPolicySet *s, ShieldPolicySet *ret) {
+        uint32_t slots[_SHIELD_DIR_MAX] = {};
+
+        shield_policy_set_normalize(s);
+        for (size_t i = 0; i < s->n; i++) {
+                ShieldPolicy *p = &s->items[i];
+
+                if (slots[p->dir] >= SHIELD_INDEX_SLOT_MAX)
+                        return -E2BIG;
+                p->index = shield_index(p->dir, ++slots[p->dir]);
+        }
+        shield_policy_set_clear(ret);
+        *ret = *s;
+        *s = (ShieldPolicySet) {};
+        return 0;
+}
+
 int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane,
                  int tun_ifindex, ShieldPolicySet *ret) {
         _cleanup_(shield_policy_set_clear) ShieldPolicySet s = {};
-        uint32_t slots[_SHIELD_DIR_MAX] = {};
         int r;
 
         if (data_plane < 0 || data_plane >= _DATA_PLANE_MAX)
@@ -263,19 +282,7 @@ int shield_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_
                 }
         }
 
-        shield_policy_set_normalize(&s);
-        for (size_t i = 0; i < s.n; i++) {
-                ShieldPolicy *p = &s.items[i];
-
-                if (slots[p->dir] >= SHIELD_INDEX_SLOT_MAX)
-                        return -E2BIG;
-                p->index = shield_index(p->dir, ++slots[p->dir]);
-        }
-
-        shield_policy_set_clear(ret);
-        *ret = s;
-        s = (ShieldPolicySet) {};
-        return 0;
+        return shield_set_finish(&s, ret);
 }
 
 int shield_build_config(const Config *c, int tun_ifindex, ShieldPolicySet *ret) {
@@ -372,7 +379,6 @@ const char *shield_policy_to_string(const ShieldPolicy *p, char *buf, size_t siz
 int shield_build_routes(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane data_plane, int tun_ifindex,
                         const int *route_ifindex, ShieldPolicySet *ret) {
         _cleanup_(shield_policy_set_clear) ShieldPolicySet s = {};
-        uint32_t slots[_SHIELD_DIR_MAX] = {};
         int r;
 
         r = shield_build(tunnels, n_tunnels, data_plane, tun_ifindex, &s);
@@ -402,16 +408,5 @@ int shield_build_routes(const Tunnel *const *tunnels, size_t n_tunnels, DataPlan
                                 return r;
                 }
         }
-        shield_policy_set_normalize(&s);
-        for (size_t i = 0; i < s.n; i++) {
-                ShieldPolicy *p = &s.items[i];
-
-                if (slots[p->dir] >= SHIELD_INDEX_SLOT_MAX)
-                        return -E2BIG;
-                p->index = shield_index(p->dir, ++slots[p->dir]);
-        }
-        shield_policy_set_clear(ret);
-        *ret = s;
-        s = (ShieldPolicySet) {};
-        return 0;
+        return shield_set_finish(&s, ret);
 }
