@@ -299,6 +299,23 @@ r_flows() { # every VNet address answers from the on-prem host
 }
 r_tx() { ip -n "${R_NS[gw]}" -s link show "$1" 2>/dev/null | awk '/TX:/ { getline; print $2; exit }'; }
 
+# r_spray: 64 UDP flows from the on-prem host, each from its own ephemeral
+# port, spread over the VNet addresses. The gateway hashes on L4
+# (fib_multipath_hash_policy=1), so both next hops get some unless 64 coin
+# tosses all fall one way. Pings alone are six flows: one boot in 32 hashes
+# all six onto one tunnel (ICMP has no ports), and CI met that boot.
+r_spray() {
+        ip netns exec "${R_NS[host]}" bash -c '
+                i=0
+                for _ in $(seq 11); do
+                        for a in "$@"; do
+                                [ $i -ge 64 ] && exit 0
+                                echo spray > "/dev/udp/$a/9" || exit 1
+                                i=$((i + 1))
+                        done
+                done' spray "${R_DSTS[@]}"
+}
+
 R_PINGERS=()
 r_pingers_start() {
         local a
@@ -405,6 +422,7 @@ route_bgp_phase() {
         local tx0a tx0b
         tx0a=$(r_tx gw-aa0) tx0b=$(r_tx gw-aa1)
         check "route-bgp: traffic flows (steady)" r_flows
+        r_spray
         check "route-bgp: both tunnels carry traffic (ECMP)" \
                 eval '[ "$(r_tx gw-aa0)" -gt "$tx0a" ] && [ "$(r_tx gw-aa1)" -gt "$tx0b" ]'
         say "  packets sent through gw-aa0: $(( $(r_tx gw-aa0) - tx0a )), gw-aa1: $(( $(r_tx gw-aa1) - tx0b ))"
@@ -489,6 +507,7 @@ route_bgp_phase() {
         r_both_up
         tx0a=$(r_tx gw-aa0) tx0b=$(r_tx gw-aa1)
         check "route-bgp: traffic through both tunnels again" r_flows
+        r_spray
         check "route-bgp: both tunnels carry traffic again" eval '[ "$(r_tx gw-aa0)" -gt "$tx0a" ] && [ "$(r_tx gw-aa1)" -gt "$tx0b" ]'
         r_pingers_stop
 
