@@ -1,6 +1,7 @@
 noinst_LIBRARIES += conf/libconf.a
 conf_libconf_a_SOURCES = \
 	conf/model.c conf/model.h \
+	conf/equal.c \
 	conf/ini.c conf/ini.h \
 	conf/conf.c conf/conf.h conf/conf-internal.h \
 	conf/parse.c \

@@ -160,9 +160,19 @@ const Profile *config_find_profile(const Config *c, const char *name) {
 }
 
 ssize_t config_tunnel_index(const Config *c, const char *name) {
-        for (size_t i = 0; i < c->n_tunnels; i++)
-                if (streq(c->tunnels[i]->name, name))
-                        return (ssize_t) i;
+        size_t lo = 0, hi = c->n_tunnels;
+
+        while (lo < hi) {
+                size_t m = lo + (hi - lo) / 2;
+                int r = strcmp(c->tunnels[m]->name, name);
+
+                if (r == 0)
+                        return (ssize_t) m;
+                if (r < 0)
+                        lo = m + 1;
+                else
+                        hi = m;
+        }
         return -1;
 }
 

@@ -231,8 +231,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Config *, config_free);
 
 const Profile *config_find_profile(const Config *c, const char *name);
 const Tunnel *config_find_tunnel(const Config *c, const char *name);
-/* The index of tunnel name in c->tunnels, or -1. */
+/* The index of tunnel name in c->tunnels, or -1. c is sorted by name
+ * (conf_finish sorts it): a binary search. */
 ssize_t config_tunnel_index(const Config *c, const char *name);
+
+/* Deep equality, every field compared (conf/equal.c): objects of two loads
+ * of the same files are equal. */
+bool gateway_equal(const Gateway *a, const Gateway *b);
+bool profile_equal(const Profile *a, const Profile *b);
+bool tunnel_equal(const Tunnel *a, const Tunnel *b);
 
 /* The line to blame for a tunnel key: its own line, else the section line. */
 unsigned tunnel_line(const Tunnel *t, TunnelKey k);

@@ -965,6 +965,7 @@ int manager_reload(Manager *m) {
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_free_ TunnelFingerprint *fp = NULL;
         TunnelDiff diff = {};
+        FingerprintStats fps = {};
         int64_t checked_at;
         bool creds_changed = false;
         uint64_t t0 = now_usec(), t_check, t_diff;
@@ -983,7 +984,7 @@ int manager_reload(Manager *m) {
         m->reload_ready_pending = true;
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
-        r = config_fingerprints(c, &fp);
+        r = config_fingerprints(m->config, m->fp, c, &fp, &fps);
         if (r >= 0)
                 r = keep_running_tunnels(m, c, fp);
         if (r >= 0)
@@ -1091,10 +1092,11 @@ int manager_reload(Manager *m) {
         }
         (void) log_config_applied(m->dir, diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged,
                                   "Configuration applied: %zu tunnels added, %zu changed, %zu removed, %zu unchanged "
-                                  "(check %.1f ms, diff %.1f ms, shield and queueing %.1f ms)",
+                                  "(check %.1f ms, diff %.1f ms, shield and queueing %.1f ms; %zu rendered, "
+                                  "%zu credential files read)",
                                   diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged,
                                   (double) (t_check - t0) / 1000.0, (double) (t_diff - t_check) / 1000.0,
-                                  (double) (now_usec() - t_diff) / 1000.0);
+                                  (double) (now_usec() - t_diff) / 1000.0, fps.n_rendered, fps.n_files_read);
         log_weak_algorithms(c, &diff);
         tunnel_diff_clear(&diff);
 
@@ -1186,7 +1188,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 log_error("Configuration in %s has errors that affect every tunnel (gatewayd.conf or a directory); not starting", dir);
                 return r;
         }
-        r = config_fingerprints(m->config, &m->fp);
+        r = config_fingerprints(NULL, NULL, m->config, &m->fp, NULL);
         if (r < 0)
                 return r;
         r = owned_load(&m->owned, m->config->gateway.status_file);

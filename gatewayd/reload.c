@@ -53,35 +53,105 @@ static int file_key_get(void) {
         return 0;
 }
 
-/* Hashes "path\0", the HMAC of the file's contents under file_key (or its
- * error code), read with the common reader (so a FIFO cannot hang a reload).
- * The buffer is erased: it may hold a PSK or a private key. */
-static int hash_file(EVP_MD_CTX *md, const char *path) {
+/* What one config_fingerprints run has read of credential files: 1,000
+ * tunnels that share a PSK file read it once. Keyed by path; lives for one
+ * run only, so nothing read in it can be stale. Open addressing. */
+typedef struct FileHash {
+        const char *path;     /* borrowed from the config; NULL = free slot */
+        int32_t err;
+        unsigned mac_len;
+        uint8_t mac[EVP_MAX_MD_SIZE];
+} FileHash;
+
+typedef struct FileMemo {
+        FileHash *slots;
+        size_t mask;          /* slots - 1, a power of two minus one */
+        size_t n_read;        /* files read */
+} FileMemo;
+
+static void file_memo_clear(FileMemo *m) {
+        if (m->slots)
+                explicit_bzero(m->slots, (m->mask + 1) * sizeof(FileHash));
+        free(m->slots);
+        *m = (FileMemo) {};
+}
+
+static int file_memo_init(FileMemo *m, size_t n_paths) {
+        size_t n = 16;
+
+        while (n < 2 * n_paths)
+                n *= 2;
+        m->slots = calloc(n, sizeof(FileHash));
+        if (!m->slots)
+                return -ENOMEM;
+        m->mask = n - 1;
+        return 0;
+}
+
+static size_t path_hash(const char *s) {
+        size_t h = 1469598103934665603ull;
+
+        for (; *s; s++)
+                h = (h ^ (uint8_t) *s) * 1099511628211ull;
+        return h;
+}
+
+/* The HMAC of the file's contents under file_key (or its error code), read
+ * with the common reader (so a FIFO cannot hang a reload). The buffer is
+ * erased: it may hold a PSK or a private key. */
+static int file_mac(const char *path, FileHash *ret) {
         ReadFileOptions o = { .flags = READ_FILE_ERASE, .max_size = HASH_FILE_MAX };
         _cleanup_erase_ char *data = NULL;
-        uint8_t mac[EVP_MAX_MD_SIZE];
-        unsigned mac_len = 0;
         size_t size = 0;
-        int32_t err;
+        int r;
+
+        ret->mac_len = 0;
+        ret->err = read_full_file_at(AT_FDCWD, path, &o, &data, &size, NULL);
+        if (ret->err == -ENOMEM)
+                return -ENOMEM;
+        if (ret->err == 0) {
+                r = file_key_get();
+                if (r < 0)
+                        return r;
+                if (!HMAC(EVP_sha256(), file_key, (int) sizeof(file_key), (const uint8_t *) (data ?: ""), size,
+                          ret->mac, &ret->mac_len))
+                        return -EIO;
+        }
+        return 0;
+}
+
+/* Hashes "path\0", then the file's MAC (when it could be read) and its
+ * error code; through memo when given. */
+static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
+        FileHash local = {}, *h = &local;
         int r;
 
         if (!path)
                 return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
         if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
                 return -EIO;
-        err = read_full_file_at(AT_FDCWD, path, &o, &data, &size, NULL);
-        if (err == -ENOMEM)
-                return err;
-        if (err == 0) {
-                r = file_key_get();
+        if (memo) {
+                size_t i = path_hash(path) & memo->mask;
+
+                while (memo->slots[i].path && !streq(memo->slots[i].path, path))
+                        i = (i + 1) & memo->mask;
+                h = &memo->slots[i];
+        }
+        if (!h->path) {
+                r = file_mac(path, h);
                 if (r < 0)
                         return r;
-                if (!HMAC(EVP_sha256(), file_key, (int) sizeof(file_key), (const uint8_t *) (data ?: ""), size, mac,
-                          &mac_len) ||
-                    !EVP_DigestUpdate(md, mac, mac_len))
-                        return -EIO;
+                h->path = path;
+                if (memo)
+                        memo->n_read++;
         }
-        return EVP_DigestUpdate(md, &err, sizeof(err)) ? 0 : -EIO;
+        if (h->err == 0 && !EVP_DigestUpdate(md, h->mac, h->mac_len))
+                r = -EIO;
+        else
+                r = EVP_DigestUpdate(md, &h->err, sizeof(h->err)) ? 0 : -EIO;
+        if (h == &local)
+                explicit_bzero(&local, sizeof(local));
+        return r;
 }
 
 /* Feeds the tree to the digest: kind, name, flags, value or items, children,
@@ -107,12 +177,11 @@ static int hash_tree(EVP_MD_CTX *md, const SettingsNode *n) {
         return EVP_DigestUpdate(md, "\x01", 1) ? 0 : -EIO;
 }
 
-int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret) {
+/* The digest of t's rendered strongSwan settings: the costly part of a
+ * fingerprint (a settings tree built, hashed and freed). */
+static int settings_digest(const Gateway *g, const Tunnel *t, uint8_t ret[FINGERPRINT_SIZE]) {
         _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL);
-        TunnelFingerprint fp = {};
-        char buf[PREFIX_STRLEN];
-        uint8_t flags[2];
         int r;
 
         if (!md || !root)
@@ -132,10 +201,34 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
                 return r;
         if (t->broken && !EVP_DigestUpdate(md, "broken", 7))
                 return -EIO;
+        return EVP_DigestFinal_ex(md, ret, NULL) ? 0 : -EIO;
+}
+
+/* The fingerprint of t, its settings digest taken from settings when given
+ * (computed otherwise), credential files through memo when given. */
+static int fingerprint(const Gateway *g, const Tunnel *t, const uint8_t *settings, FileMemo *memo,
+                       TunnelFingerprint *ret) {
+        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
+        TunnelFingerprint fp = { .settings_set = true };
+        char buf[PREFIX_STRLEN];
+        uint8_t flags[2];
+        int r;
+
+        if (!md)
+                return -ENOMEM;
+        if (settings)
+                memcpy(fp.settings, settings, FINGERPRINT_SIZE);
+        else {
+                r = settings_digest(g, t, fp.settings);
+                if (r < 0)
+                        return r;
+        }
         /* The CA travels inside load-conn: with the settings it makes the
          * connection's own fingerprint. */
+        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, fp.settings, FINGERPRINT_SIZE))
+                return -EIO;
         if (t->enabled && !t->broken) {
-                r = hash_file(md, t->ca_certificate);
+                r = hash_file(md, t->ca_certificate, memo);
                 if (r < 0)
                         return r;
         }
@@ -148,7 +241,7 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
         if (t->enabled && !t->broken) {
                 const char *files[] = { t->psk_file, t->certificate, t->private_key };
                 for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                        r = hash_file(md, files[i]);
+                        r = hash_file(md, files[i], memo);
                         if (r < 0)
                                 return r;
                 }
@@ -176,6 +269,10 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
         return 0;
 }
 
+int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret) {
+        return fingerprint(g, t, NULL, NULL, ret);
+}
+
 static int diff_append(TunnelDiff *d, const char *name, TunnelChange c, const Tunnel *old, const Tunnel *new) {
         TunnelDiffEntry *n = reallocarray(d->entries, d->n + 1, sizeof(TunnelDiffEntry));
 
@@ -201,17 +298,42 @@ static int diff_append(TunnelDiff *d, const char *name, TunnelChange c, const Tu
         return 0;
 }
 
-int config_fingerprints(const Config *c, TunnelFingerprint **ret) {
+int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c,
+                        TunnelFingerprint **ret, FingerprintStats *ret_stats) {
         _cleanup_free_ TunnelFingerprint *fp = calloc(c->n_tunnels ?: 1, sizeof(TunnelFingerprint));
+        _cleanup_(file_memo_clear) FileMemo memo = {};
+        FingerprintStats st = {};
+        bool same_gateway = old && old_fp && gateway_equal(&old->gateway, &c->gateway);
+        size_t j = 0;
         int r;
 
         if (!fp)
                 return -ENOMEM;
+        r = file_memo_init(&memo, 4 * c->n_tunnels);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < c->n_tunnels; i++) {
-                r = tunnel_fingerprint(&c->gateway, c->tunnels[i], &fp[i]);
+                const Tunnel *t = c->tunnels[i];
+                const uint8_t *settings = NULL;
+
+                /* Both sorted by name: walk old alongside. A tunnel whose
+                 * every input is what it was (its fields, its profile's,
+                 * the gateway's) renders to what it rendered. */
+                if (same_gateway) {
+                        while (j < old->n_tunnels && strcmp(old->tunnels[j]->name, t->name) < 0)
+                                j++;
+                        if (j < old->n_tunnels && old_fp[j].settings_set && tunnel_equal(old->tunnels[j], t))
+                                settings = old_fp[j].settings;
+                }
+                if (!settings)
+                        st.n_rendered++;
+                r = fingerprint(&c->gateway, t, settings, &memo, &fp[i]);
                 if (r < 0)
                         return r;
         }
+        st.n_files_read = memo.n_read;
+        if (ret_stats)
+                *ret_stats = st;
         *ret = TAKE_PTR(fp);
         return 0;
 }

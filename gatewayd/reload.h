@@ -17,6 +17,8 @@ typedef struct TunnelFingerprint {
         uint8_t charon[FINGERPRINT_SIZE]; /* settings + credential files */
         uint8_t conn[FINGERPRINT_SIZE];   /* what load-conn carries: settings + CA file */
         uint8_t shield[FINGERPRINT_SIZE]; /* FailClosed, TcpMssClamp, RemotePrefixes */
+        uint8_t settings[FINGERPRINT_SIZE]; /* the rendered settings alone (conn and charon build on it) */
+        bool settings_set;                /* false: forgotten (all zero), never reused */
 } TunnelFingerprint;
 
 /* Computes the fingerprint of t. File contents are hashed, never kept: as
@@ -29,9 +31,19 @@ int tunnel_fingerprint(const Gateway *g, const Tunnel *t, TunnelFingerprint *ret
  * is drawn when next needed). */
 void reload_set_fingerprint_key(const uint8_t key[FINGERPRINT_SIZE]);
 
+typedef struct FingerprintStats {
+        size_t n_rendered;    /* tunnels whose settings were rendered */
+        size_t n_files_read;  /* credential files read */
+} FingerprintStats;
+
 /* The fingerprints of every tunnel of c, in a new array (one entry per
- * tunnel, at least one allocated). */
-int config_fingerprints(const Config *c, TunnelFingerprint **ret);
+ * tunnel, at least one allocated). Each credential file is read once however
+ * many tunnels name it. With old and old_fp (the running config and its
+ * fingerprints), a tunnel equal in every field to old's of its name, under
+ * an equal gateway, takes its settings digest from there instead of being
+ * rendered again: a reload costs what changed. ret_stats may be NULL. */
+int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c,
+                        TunnelFingerprint **ret, FingerprintStats *ret_stats);
 
 typedef enum TunnelChange {
         TUNNEL_UNCHANGED,

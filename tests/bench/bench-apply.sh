@@ -57,7 +57,7 @@ reload_ms=$(sed -n 's/.*charon reload complete in \([0-9.]*\) ms.*/\1/p' "$IT_DI
 applied=$(grep 'Configuration applied' "$IT_DIR/gatewayd.log" | tail -n1)
 echo "$applied"
 # gatewayd's own share, from its log: check + diff + shield and queueing.
-own_ms=$(echo "$applied" | sed -n 's/.*(check \([0-9.]*\) ms, diff \([0-9.]*\) ms, shield and queueing \([0-9.]*\) ms).*/\1 \2 \3/p' |
+own_ms=$(echo "$applied" | sed -n 's/.*(check \([0-9.]*\) ms, diff \([0-9.]*\) ms, shield and queueing \([0-9.]*\) ms[;)].*/\1 \2 \3/p' |
         awk '{print $1 + $2 + $3}')
 rss2_kb=$(awk '/VmRSS/ {print $2}' /proc/$gpid/status)
 

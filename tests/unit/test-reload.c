@@ -157,6 +157,103 @@ static void test_keyed_fingerprint(void **state) {
         assert_memory_not_equal(child[0], a.charon, FINGERPRINT_SIZE);
 }
 
+/* config_fingerprints against the running config reuses the rendered
+ * settings of tunnels equal in every input, and gives exactly what a full
+ * computation gives; a shared credential file is read once; a credential
+ * rewritten with the same size is still a change. */
+static void fingerprints_since(const Config *old, const TunnelFingerprint *old_fp, const Config *c, size_t rendered,
+                               TunnelFingerprint *ret) {
+        _cleanup_free_ TunnelFingerprint *memo = NULL, *full = NULL;
+        FingerprintStats st = {};
+
+        assert_int_equal(config_fingerprints(old, old_fp, c, &memo, &st), 0);
+        assert_int_equal(st.n_rendered, rendered);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, &full, NULL), 0);
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                assert_memory_equal(memo[i].charon, full[i].charon, FINGERPRINT_SIZE);
+                assert_memory_equal(memo[i].conn, full[i].conn, FINGERPRINT_SIZE);
+                assert_memory_equal(memo[i].shield, full[i].shield, FINGERPRINT_SIZE);
+                assert_memory_equal(memo[i].settings, full[i].settings, FINGERPRINT_SIZE);
+        }
+        if (ret)
+                memcpy(ret, memo, c->n_tunnels * sizeof(TunnelFingerprint));
+}
+
+static void test_fingerprints_since(void **state) {
+        static const struct {
+                const char *a_extra;
+                bool with_b;
+                size_t rendered;
+        } rows[] = {
+                { "", true, 0 },
+                { "DpdTimeoutSeconds=30\n", true, 1 },
+                { "Profile=fips-cbc\n", true, 1 },
+                { "FailClosed=no\n", true, 1 },
+                { "Enabled=no\n", true, 1 },
+                { "", false, 0 },
+        };
+        _cleanup_(config_freep) Config *base = make("", true);
+        _cleanup_free_ TunnelFingerprint *base_fp = NULL;
+        FingerprintStats st = {};
+
+        assert_int_equal(config_fingerprints(NULL, NULL, base, &base_fp, &st), 0);
+        assert_int_equal(st.n_rendered, 2);
+        assert_int_equal(st.n_files_read, 1); /* a and b share the PSK file */
+        assert_true(base_fp[0].settings_set);
+        assert_int_equal(config_tunnel_index(base, "a"), 0);
+        assert_int_equal(config_tunnel_index(base, "b"), 1);
+        assert_int_equal(config_tunnel_index(base, "c"), -1);
+        assert_int_equal(config_tunnel_index(base, ""), -1);
+        for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
+                _cleanup_(config_freep) Config *c = make(rows[i].a_extra, rows[i].with_b);
+
+                print_message("row %zu\n", i);
+                fingerprints_since(base, base_fp, c, rows[i].rendered, NULL);
+        }
+
+        /* Another gateway: everything is rendered again. */
+        {
+                _cleanup_(config_freep) Config *c = make("", true);
+
+                c->gateway.health_interval_sec++;
+                fingerprints_since(base, base_fp, c, 2, NULL);
+        }
+        /* A profile that changed (both use the default one): both. */
+        {
+                _cleanup_(config_freep) Config *c = make("", true);
+                TunnelFingerprint fp[2];
+
+                ((Profile *) c->tunnels[0]->profile)->sa_lifetime_sec += 60;
+                fingerprints_since(base, base_fp, c, 2, fp);
+                assert_memory_not_equal(fp[0].settings, base_fp[0].settings, FINGERPRINT_SIZE);
+        }
+        /* A forgotten fingerprint (a load charon refused) is never reused. */
+        {
+                _cleanup_(config_freep) Config *c = make("", true);
+                TunnelFingerprint old[2];
+
+                memcpy(old, base_fp, sizeof(old));
+                memset(&old[1], 0, sizeof(old[1]));
+                fingerprints_since(base, old, c, 1, NULL);
+        }
+        /* The PSK rewritten with a key of the same length: the settings are
+         * reused, and yet both tunnels changed (credentials only). */
+        {
+                _cleanup_(config_freep) Config *c = make("", true);
+                TunnelFingerprint fp[2];
+                TunnelDiff d = {};
+
+                free(th_write_file(dir, "psk", "Yq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
+                fingerprints_since(base, base_fp, c, 0, fp);
+                assert_int_equal(tunnel_diff(base, base_fp, c, fp, &d), 0);
+                assert_int_equal(change_of(&d, "a"), TUNNEL_CHANGED);
+                assert_int_equal(change_of(&d, "b"), TUNNEL_CHANGED);
+                assert_false(d.entries[0].conn_changed);
+                tunnel_diff_clear(&d);
+                free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
+        }
+}
+
 static int setup(void **state) {
         dir = th_mkdtemp();
         free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
@@ -174,6 +271,7 @@ int main(void) {
                 cmocka_unit_test(test_diff_rows),
                 cmocka_unit_test(test_from_nothing_and_renewed_file),
                 cmocka_unit_test(test_keyed_fingerprint),
+                cmocka_unit_test(test_fingerprints_since),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
