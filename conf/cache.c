@@ -94,6 +94,10 @@ void conf_cache_counts(const ConfCache *cache, size_t *ret_hits, size_t *ret_par
                 *ret_parsed = cache ? cache->parsed : 0;
 }
 
+size_t conf_cache_n_entries_for_test(const ConfCache *cache) {
+        return cache->n_entries;
+}
+
 static FileKey key_of(const struct stat *st) {
         FileKey k = {
                 .dev = st->st_dev,
