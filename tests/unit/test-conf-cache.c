@@ -403,7 +403,7 @@ static void test_replaced_by_rename(void **state) {
 /* What is cached is the tunnel file's parse only: its credential files are
  * judged, and read, on every load. */
 static void test_credentials_never_cached(void **state) {
-        _cleanup_free_ char *dir = th_mkdtemp(), *from = NULL, *to = NULL, *psk = NULL, *link = NULL;
+        _cleanup_free_ char *dir = th_mkdtemp(), *from = NULL, *psk = NULL, *link = NULL;
         _cleanup_(conf_cache_freep) ConfCache *cache = conf_cache_new();
 
         assert_non_null(cache);
