@@ -114,7 +114,8 @@ void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir));
 typedef struct ConfCacheEntry ConfCacheEntry;
 /* Starts a load under config dir dir: notes the time (the settle rule's
  * reference), empties the cache when dir (made absolute) is not the last
- * one, resets the counters. Returns 0 or -errno. */
+ * one, resets the counters. Without a clock or a working directory (under a
+ * relative dir) the load goes without the cache. Returns 0 or -ENOMEM. */
 int conf_cache_begin(ConfCache *cache, const char *dir);
 /* The entry of file (in the directory dfd) that may be used for the file
  * there now, with *ret_st its stat (of the name, following symlinks as the
