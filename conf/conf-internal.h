@@ -14,7 +14,10 @@
 
 #include <dirent.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
 
+#include "cache.h"
 #include "conf.h"
 
 typedef struct ConfParser ConfParser;
@@ -103,3 +106,38 @@ int conf_add_profile(Config *c, const char *name, const char *path, const char *
 /* Tests only: replaces readdir() for conf_load (NULL puts it back), so that a
  * unit test can make a directory fail half-way through being read. */
 void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir));
+
+/* The tunnels.d cache (cache.c), as conf_load drives it. One load is
+ * conf_cache_begin, then per file conf_cache_find and, on a hit,
+ * conf_cache_use, else the read and parse and conf_cache_parsed, then
+ * conf_cache_end. */
+typedef struct ConfCacheEntry ConfCacheEntry;
+/* Starts a load under config dir dir: notes the time (the settle rule's
+ * reference), empties the cache when dir (made absolute) is not the last
+ * one, resets the counters. Without a clock or a working directory (under a
+ * relative dir) the load goes without the cache. Returns 0 or -ENOMEM. */
+int conf_cache_begin(ConfCache *cache, const char *dir);
+/* The entry of file (in the directory dfd) that may be used for the file
+ * there now, with *ret_st its stat (of the name, following symlinks as the
+ * read does); or NULL: none, or in doubt. */
+ConfCacheEntry *conf_cache_find(ConfCache *cache, int dfd, const char *file, struct stat *ret_st);
+/* A hit: appends a copy of e's tunnel to c and adds e's diagnostics to d,
+ * as the parse did. Returns 0 or -ENOMEM. */
+int conf_cache_use(ConfCache *cache, ConfCacheEntry *e, Config *c, DiagList *d);
+/* A miss: tunnels.d/file was read (st: the fstat of the fd read) and
+ * parsed into t (NULL if the parse added no tunnel), adding
+ * d->items[first_diag..]; n_dropped is d->n_dropped before the parse. Keeps
+ * a copy when the settle rule allows. Returns 0 or -ENOMEM. */
+int conf_cache_parsed(ConfCache *cache, const char *file, const struct stat *st, const Tunnel *t, const DiagList *d,
+                      size_t first_diag, size_t n_dropped);
+/* Ends a load: forgets the entries it did not use. NULL-safe. */
+void conf_cache_end(ConfCache *cache);
+
+/* Tests only: a key of whole seconds, as on a file system that keeps no
+ * more (so that a same-second rewrite keeps every field of the key). */
+void conf_cache_set_coarse_for_test(bool coarse);
+/* Tests only: replaces clock_gettime(CLOCK_REALTIME) for the moment a load
+ * begins (NULL puts it back). */
+void conf_cache_set_clock_for_test(void (*fn)(struct timespec *ret));
+/* Tests only: how many files the cache holds after a load. */
+size_t conf_cache_n_entries_for_test(const ConfCache *cache);

@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include "cache.h"
 #include "diag.h"
 #include "model.h"
 
@@ -23,6 +24,9 @@ typedef struct ConfOptions {
         /* Stat and read secret files. Off for the fuzzer, which parses from
          * memory and must not touch the file system. */
         bool check_files;
+        /* The tunnels.d parse cache of a daemon that loads again and again
+         * (cache.h); NULL reads and parses every file. */
+        ConfCache *cache;
 } ConfOptions;
 
 #define CONF_DEFAULT_DIR "/etc/gatewayd"

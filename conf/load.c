@@ -25,11 +25,11 @@ static int report_untrusted(const struct stat *st, const char *display, uid_t ow
 }
 
 /* Reads a whole config file relative to dfd into a malloc'd buffer. Files
- * over the cap are refused. Returns 0 with *ret set; 0 without after
- * reporting why the file cannot be read (d->n_errors grew); -ENOENT (not
- * reported) or -ENOMEM. */
+ * over the cap are refused. Returns 0 with *ret set (and *ret_st, if given,
+ * the fstat of the fd that was read); 0 without after reporting why the file
+ * cannot be read (d->n_errors grew); -ENOENT (not reported) or -ENOMEM. */
 static int read_config_file(int dfd, const char *rel, const char *display, uid_t owner, DiagList *d, char **ret,
-                            size_t *ret_len) {
+                            size_t *ret_len, struct stat *ret_st) {
         const ReadFileOptions o = { .max_size = CONF_MAX_FILE_SIZE };
         struct stat st = {};
         int r;
@@ -37,6 +37,8 @@ static int read_config_file(int dfd, const char *rel, const char *display, uid_t
         r = read_full_file_at(dfd, rel, &o, ret, ret_len, &st);
         switch (r) {
         case 0:
+                if (ret_st)
+                        *ret_st = st;
                 /* Judged on the fstat of the fd that was read. The file is
                  * still parsed (its errors are worth seeing, and the boot
                  * shield covers its prefixes), but the error rejects it. */
@@ -73,10 +75,34 @@ void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir)) {
         readdir_fn = fn ? fn : readdir;
 }
 
-/* Loads every NAME.conf of subdir in sorted order with parse. A missing
- * subdir is an empty one. */
-static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, uid_t owner,
+/* tunnels.d/file from the cache, when the cache holds it for the file that
+ * is there now. Returns 1 (a hit: its tunnel and diagnostics are in c and
+ * d), 0 (read the file) or -ENOMEM. */
+static int load_cached(ConfCache *cache, Config *c, int sfd, const char *file, const char *display, uid_t owner,
                        DiagList *d) {
+        ConfCacheEntry *e;
+        struct stat st;
+        int r;
+
+        if (!cache || c->n_tunnels >= CONF_MAX_TUNNELS)
+                return 0;
+        e = conf_cache_find(cache, sfd, file, &st);
+        if (!e)
+                return 0;
+        /* The trust judgement is the file's, on every load, as a read
+         * makes it (before the parse's diagnostics). */
+        r = report_untrusted(&st, display, owner, d);
+        if (r < 0)
+                return r;
+        r = conf_cache_use(cache, e, c, d);
+        return r < 0 ? r : 1;
+}
+
+/* Loads every NAME.conf of subdir in sorted order with parse. A missing
+ * subdir is an empty one. With cache (tunnels.d only), a file whose parse
+ * the cache holds is not read again. */
+static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, uid_t owner,
+                       ConfCache *cache, DiagList *d) {
         _cleanup_strv_free_ char **names = NULL; /* NULL-terminated */
         _cleanup_(closedirp) DIR *dir = NULL;
         _cleanup_close_ int sfd = -EBADF;
@@ -150,7 +176,8 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *name = NULL, *display = NULL, *text = NULL, *safe = NULL;
-                size_t len = 0;
+                struct stat st = {};
+                size_t len = 0, first_diag, n_dropped, n_tunnels;
 
                 name = strndup(names[i], strlen(names[i]) - 5);
                 safe = strdup_printable(names[i], 128);
@@ -168,7 +195,10 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                                        safe, NAME_MAX_LEN);
                         continue;
                 }
-                r = read_config_file(sfd, names[i], display, owner, d, &text, &len);
+                r = load_cached(cache, c, sfd, names[i], display, owner, d);
+                if (r != 0)
+                        continue; /* a hit, or r < 0: the loop ends */
+                r = read_config_file(sfd, names[i], display, owner, d, &text, &len, &st);
                 if (r == -ENOENT) {
                         /* Gone since readdir (or a dangling symlink). */
                         r = diag_error(d, display, 0, "cannot open: %s; remove the file or fix its target",
@@ -179,15 +209,28 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                         break;
                 if (!text)
                         continue; /* unreadable: said so */
-                if (kind == SECTION_PROFILE)
+                if (kind == SECTION_PROFILE) {
                         r = conf_parse_profile(c, name, display, text, len, d);
-                else
-                        r = conf_parse_tunnel(c, name, display, text, len, d);
+                        continue;
+                }
+                first_diag = d->n;
+                n_dropped = d->n_dropped;
+                n_tunnels = c->n_tunnels;
+                r = conf_parse_tunnel(c, name, display, text, len, d);
+                if (r >= 0 && cache)
+                        r = conf_cache_parsed(cache, names[i], &st,
+                                              c->n_tunnels > n_tunnels ? c->tunnels[n_tunnels] : NULL, d,
+                                              first_diag, n_dropped);
         }
         return r < 0 ? r : 0;
 }
 
+static void conf_cache_endp(ConfCache **cache) {
+        conf_cache_end(*cache);
+}
+
 int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) {
+        _cleanup_(conf_cache_endp) ConfCache *cache = NULL;
         _cleanup_(config_freep) Config *c = NULL;
         _cleanup_close_ int dfd = -EBADF;
         _cleanup_free_ char *text = NULL, *reason = NULL;
@@ -198,6 +241,12 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
         c = config_new(dir);
         if (!c)
                 return -ENOMEM;
+        if (o && o->cache) {
+                r = conf_cache_begin(o->cache, c->dir);
+                if (r < 0)
+                        return r;
+                cache = o->cache;
+        }
 
         dfd = open(c->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0) {
@@ -217,7 +266,7 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
                 return -ENOMEM;
 
         /* gatewayd.conf is optional: every key has a default. */
-        r = read_config_file(dfd, "gatewayd.conf", "gatewayd.conf", owner, d, &text, &len);
+        r = read_config_file(dfd, "gatewayd.conf", "gatewayd.conf", owner, d, &text, &len, NULL);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r == 0 && text) {
@@ -226,10 +275,10 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
                         return r;
         }
 
-        r = load_subdir(c, dfd, SECTION_PROFILE, "profiles.d", CONF_MAX_TUNNELS, owner, d);
+        r = load_subdir(c, dfd, SECTION_PROFILE, "profiles.d", CONF_MAX_TUNNELS, owner, NULL, d);
         if (r < 0)
                 return r;
-        r = load_subdir(c, dfd, SECTION_TUNNEL, "tunnels.d", CONF_MAX_TUNNELS, owner, d);
+        r = load_subdir(c, dfd, SECTION_TUNNEL, "tunnels.d", CONF_MAX_TUNNELS, owner, cache, d);
         if (r < 0)
                 return r;
         r = conf_finish(c, o, d);

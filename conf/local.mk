@@ -10,6 +10,7 @@ conf_libconf_a_SOURCES = \
 	conf/route.c \
 	conf/lockout.c \
 	conf/load.c \
+	conf/cache.c conf/cache.h \
 	conf/isolate.c \
 	conf/builtin.c \
 	conf/secret.c conf/secret.h \

@@ -131,6 +131,60 @@ Tunnel *tunnel_free(Tunnel *t) {
         return NULL;
 }
 
+/* Whoever adds a field to Tunnel must revisit tunnel_dup (and tunnel_free):
+ * a pointer copied as is would be freed twice, and the tunnels.d cache
+ * (cache.c) serves these copies. The size is that of x86-64 and other LP64
+ * targets. */
+#if defined(__LP64__)
+_Static_assert(sizeof(Tunnel) == 360, "Tunnel changed: update tunnel_dup() and tunnel_free(), then this size");
+#endif
+
+static int prefix_list_copy(PrefixList *dst, const PrefixList *src) {
+        *dst = (PrefixList) {};
+        if (src->n == 0)
+                return 0;
+        dst->items = reallocarray(NULL, src->n, sizeof(Prefix));
+        if (!dst->items)
+                return -ENOMEM;
+        memcpy(dst->items, src->items, src->n * sizeof(Prefix));
+        dst->n = src->n;
+        return 0;
+}
+
+/* strdup of a string that may be NULL; false when out of memory. */
+static bool dup_opt(char **dst, const char *src) {
+        *dst = NULL;
+        if (!src)
+                return true;
+        *dst = strdup(src);
+        return *dst != NULL;
+}
+
+Tunnel *tunnel_dup(const Tunnel *t) {
+        _cleanup_(tunnel_freep) Tunnel *n = malloc(sizeof(Tunnel));
+
+        if (!n)
+                return NULL;
+        /* Scalars and the Address structs as they are; every owned pointer
+         * is cleared before it is copied, so that tunnel_free of a half-made
+         * copy frees only what the copy owns. */
+        *n = *t;
+        n->name = n->path = n->local_id = n->remote_id = n->profile_name = NULL;
+        n->psk_file = n->certificate = n->private_key = n->ca_certificate = n->broken = NULL;
+        n->local_prefixes = n->remote_prefixes = (PrefixList) {};
+        n->profile = NULL;
+        if (!dup_opt(&n->name, t->name) || !dup_opt(&n->path, t->path) || !dup_opt(&n->local_id, t->local_id) ||
+            !dup_opt(&n->remote_id, t->remote_id) || !dup_opt(&n->profile_name, t->profile_name) ||
+            !dup_opt(&n->psk_file, t->psk_file) || !dup_opt(&n->certificate, t->certificate) ||
+            !dup_opt(&n->private_key, t->private_key) || !dup_opt(&n->ca_certificate, t->ca_certificate) ||
+            !dup_opt(&n->broken, t->broken))
+                return NULL;
+        if (prefix_list_copy(&n->local_prefixes, &t->local_prefixes) < 0 ||
+            prefix_list_copy(&n->remote_prefixes, &t->remote_prefixes) < 0)
+                return NULL;
+        return TAKE_PTR(n);
+}
+
 Config *config_free(Config *c) {
         if (!c)
                 return NULL;

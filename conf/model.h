@@ -224,6 +224,10 @@ Profile *profile_free(Profile *p);
 /* A deep copy of p, or NULL (out of memory). */
 Profile *profile_dup(const Profile *p);
 Tunnel *tunnel_free(Tunnel *t);
+/* A deep copy of t (strings, prefix lists), or NULL (out of memory). The
+ * copy's profile is NULL: it belongs to no Config yet (conf_finish resolves
+ * it). */
+Tunnel *tunnel_dup(const Tunnel *t);
 Config *config_free(Config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Profile *, profile_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Tunnel *, tunnel_free);

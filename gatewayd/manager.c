@@ -991,6 +991,7 @@ int manager_reload(Manager *m) {
         int64_t checked_at;
         bool creds_changed = false;
         uint64_t t0 = now_usec(), t_check, t_diff;
+        size_t n_cached, n_parsed;
         int r, q;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
@@ -1112,13 +1113,15 @@ int manager_reload(Manager *m) {
                         log_error_errno(r, "Failed to queue changes: %m");
                 batch_check_done(m);
         }
+        conf_cache_counts(m->opts.cache, &n_cached, &n_parsed);
         (void) log_config_applied(m->dir, diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged,
                                   "Configuration applied: %zu tunnels added, %zu changed, %zu removed, %zu unchanged "
-                                  "(check %.1f ms, diff %.1f ms, shield and queueing %.1f ms; %zu rendered, "
-                                  "%zu credential files read)",
+                                  "(check %.1f ms, diff %.1f ms, shield and queueing %.1f ms; %zu of %zu tunnel "
+                                  "files parsed, %zu rendered, %zu credential files read)",
                                   diff.n_added, diff.n_changed, diff.n_removed, diff.n_unchanged,
                                   (double) (t_check - t0) / 1000.0, (double) (t_diff - t_check) / 1000.0,
-                                  (double) (now_usec() - t_diff) / 1000.0, fps.n_rendered, fps.n_files_read);
+                                  (double) (now_usec() - t_diff) / 1000.0, n_parsed, n_cached + n_parsed,
+                                  fps.n_rendered, fps.n_files_read);
         log_weak_algorithms(c, &diff);
         tunnel_diff_clear(&diff);
 
@@ -1197,6 +1200,11 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 return -ENOMEM;
         m->event = sd_event_ref(e);
         m->opts = *o;
+        /* One tunnels.d parse cache for the daemon's life: a reload reads
+         * only the files that changed (conf/cache.h). */
+        m->opts.cache = conf_cache_new();
+        if (!m->opts.cache)
+                return -ENOMEM;
         m->lock_fd = lock_bind();
         if (m->lock_fd == -EADDRINUSE)
                 return log_error_errno(-EBUSY, "Another gatewayd runs in this network namespace; not starting");
@@ -1346,6 +1354,7 @@ Manager *manager_free(Manager *m) {
         free(m->fp);
         owned_clear(&m->owned);
         free(m->dir);
+        conf_cache_free(m->opts.cache);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
         sd_event_unref(m->event);

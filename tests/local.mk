@@ -7,6 +7,7 @@ UNIT_TESTS = \
 	tests/unit/test-settings \
 	tests/unit/test-ini \
 	tests/unit/test-conf \
+	tests/unit/test-conf-cache \
 	tests/unit/test-route-conf \
 	tests/unit/test-route \
 	tests/unit/test-hostile \
@@ -76,6 +77,9 @@ tests_unit_test_route_conf_LDADD = $(UNIT_LDADD)
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
 tests_unit_test_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_conf_LDADD = $(UNIT_LDADD)
+tests_unit_test_conf_cache_SOURCES = tests/unit/test-conf-cache.c
+tests_unit_test_conf_cache_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_conf_cache_LDADD = $(UNIT_LDADD)
 tests_unit_test_secret_SOURCES = tests/unit/test-secret.c
 tests_unit_test_secret_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_secret_LDADD = $(UNIT_LDADD)

@@ -13,7 +13,8 @@
 # Then a reload with an invalid file (plus valid edits beside it): gatewayd
 # logs the file:line diagnostic, applies the valid edits, and the broken
 # tunnel keeps its connection and SAs (failure isolation); fixing the file
-# changes nothing more.
+# changes nothing more. Last, the parse cache: a reload parses only what
+# changed, and a same-size rewrite right after a reload is not missed.
 set -euo pipefail
 . "$top_srcdir/tests/integration/lib.sh"
 it_init reload
@@ -142,5 +143,26 @@ sed -i '/^Bogus=1$/d' "$etc/tunnels.d/vnet2.conf"
 kill -HUP "$GATEWAYD_PID"
 it_gw_log_wait 5 "Configuration applied: 0 tunnels added, 0 changed, 0 removed, 4 unchanged"
 [ "$(state vnet2 new)" = "$sas_before" ] || it_fail "the fixed reload touched vnet2's SAs"
+
+# --- 3. the tunnels.d parse cache never serves a stale tunnel: once every
+# file is 2 s old a reload parses none; a same-size rewrite made at once
+# after that reload (same inode, the same second) is parsed and applied ---
+sleep 2.1
+n=$(it_gw_log_count "4 unchanged .*[;,] [0-9]+ of 4 tunnel files parsed")
+kill -HUP "$GATEWAYD_PID"     # keeps the files that changed less than 2 s before the last reload
+it_gw_log_wait 5 "4 unchanged .*[;,] [0-9]+ of 4 tunnel files parsed" $((n + 1))
+n=$(it_gw_log_count "4 unchanged .*[;,] 0 of 4 tunnel files parsed")
+kill -HUP "$GATEWAYD_PID"
+it_gw_log_wait 5 "4 unchanged .*[;,] 0 of 4 tunnel files parsed" $((n + 1))
+f="$etc/tunnels.d/extra.conf"
+size=$(stat -c %s "$f"); ino=$(stat -c %i "$f")
+text=$(sed 's|^RemotePrefixes=203.0.113.192/27$|RemotePrefixes=203.0.113.192/28|' "$f")
+printf '%s\n' "$text" > "$f"   # in place: the same inode
+[ "$(stat -c %s "$f")" = "$size" ] && [ "$(stat -c %i "$f")" = "$ino" ] || it_fail "extra.conf: not a same-size rewrite in place"
+kill -HUP "$GATEWAYD_PID"
+it_gw_log_wait 5 "Configuration applied: 0 tunnels added, 1 changed, 0 removed, 3 unchanged .*[;,] 1 of 4 tunnel files parsed"
+conns=$(it_swanctl gw --list-conns | sed -n '/^extra:/,/^[a-z0-9]*:/p')
+grep -q 'remote: *203.0.113.192/28' <<<"$conns" || { echo "$conns"; it_fail "charon holds a stale 'extra' after a same-size rewrite"; }
+
 grep -E "failed:" "$IT_DIR/gatewayd.log" && it_fail "gatewayd reported a failure"
 echo "PASS: reload added, changed and removed tunnels, left the unchanged one's SAs alone; a broken file kept its tunnel running while the rest applied"
