@@ -86,28 +86,6 @@ struct Manager {
         int refusal_reported;            /* the error whose reason was logged last, or 0 */
 };
 
-/* Commands written to charon ahead of their answers (vici-client.h): charon
- * works through a connection's requests without waiting for gatewayd to
- * read each answer and write the next (bench-apply measures it). */
-#define VICI_WINDOW 32
-
-/* VICI_WINDOW, or $GATEWAYD_VICI_WINDOW (1-64): the benchmark compares. */
-static size_t vici_window(void) {
-        const char *e = getenv("GATEWAYD_VICI_WINDOW");
-        char *end = NULL;
-        unsigned long v;
-
-        if (!e)
-                return VICI_WINDOW;
-        errno = 0;
-        v = strtoul(e, &end, 10);
-        if (errno != 0 || end == e || *end || v < 1 || v > 64) {
-                log_warning("GATEWAYD_VICI_WINDOW=%s is not a number of 1-64; using %d", e, VICI_WINDOW);
-                return VICI_WINDOW;
-        }
-        return v;
-}
-
 /* Reloads are at least this far apart: a burst of SIGHUPs (a script that
  * reloads once per file it writes) is one reload, or two. */
 #define RELOAD_MIN_INTERVAL_USEC (1000 * 1000ULL)
@@ -1247,7 +1225,6 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
         vici_client_set_handlers(m->vici, on_vici_state, on_vici_event, m);
-        vici_client_set_window(m->vici, vici_window());
         m->apply = (ApplyContext) { .vici = m->vici, .opts = &m->opts, .done = apply_done, .userdata = m };
         r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
         if (r < 0)

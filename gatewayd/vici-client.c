@@ -14,9 +14,8 @@ struct VICIRequest {
         char *name;              /* the command or event, for the deadline's message */
         SettingsNode *msg;       /* not encoded yet (it names files); NULL once encoded */
         VICIBuffer out;          /* the whole segment; wiped when freed */
-        bool started;            /* writing began */
+        bool started;            /* writing began: the deadline runs */
         bool sent;               /* out was written completely (and dropped) */
-        int encode_error;        /* encoding failed: fails when it reaches the head */
         VICIResponseHandler cb;
         void *userdata;
 };
@@ -36,12 +35,9 @@ struct VICIClient {
         int defer_error;
         char *reason;            /* vici_client_error_reason() */
 
-        /* head..wcur (exclusive) are written and wait for their answers,
-         * which come in order; wcur..tail are not written yet. At most
-         * window commands are written ahead of their answers. */
-        VICIRequest *head, *tail, *wcur;
-        size_t n_queued, n_sent, window;
-        size_t written;           /* bytes of wcur->out already sent */
+        VICIRequest *head, *tail; /* head is in flight once written */
+        size_t n_queued;
+        size_t written;           /* bytes of head->out already sent */
 
         uint8_t hdr[VICI_HEADER_SIZE];
         size_t hdr_got;
@@ -85,7 +81,6 @@ int vici_client_new(sd_event *e, const char *uri, VICILoadFile load_file, void *
         c->load_file = load_file;
         c->load_userdata = load_userdata;
         c->timeout_usec = VICI_CLIENT_TIMEOUT_USEC;
-        c->window = 1;
         c->malformed_log = (RateLimit) { .interval_usec = 30 * 1000000ULL, .burst = 5 };
         *ret = TAKE_PTR(c);
         return 0;
@@ -111,14 +106,7 @@ void vici_client_set_timeout(VICIClient *c, uint64_t usec) {
         c->timeout_usec = usec;
 }
 
-void vici_client_set_window(VICIClient *c, size_t n) {
-        c->window = n > 0 ? n : 1;
-}
-
-static int arm_deadline(VICIClient *c);
-
-/* Unlinks the head (its answer came, or it could not be encoded). The next
- * one's deadline runs from now if it is written already. */
+/* Unlinks the head (its answer came, or it could not be encoded). */
 static VICIRequest *pop_head(VICIClient *c) {
         VICIRequest *r = c->head;
 
@@ -126,16 +114,9 @@ static VICIRequest *pop_head(VICIClient *c) {
         if (!c->head)
                 c->tail = NULL;
         c->n_queued--;
-        if (r == c->wcur) {
-                c->wcur = r->next;
-                c->written = 0;
-        }
-        if (r->sent)
-                c->n_sent--;
+        c->written = 0;
         if (c->deadline)
                 (void) sd_event_source_set_enabled(c->deadline, SD_EVENT_OFF);
-        if (c->head && c->head->started && arm_deadline(c) < 0)
-                log_warning("Failed to arm the deadline of %s", c->head->name ?: "a VICI command");
         return r;
 }
 
@@ -146,8 +127,8 @@ static void fail_all(VICIClient *c, int head_error) {
         VICIRequest *r = c->head;
         int error = head_error;
 
-        c->head = c->tail = c->wcur = NULL;
-        c->n_queued = c->n_sent = 0;
+        c->head = c->tail = NULL;
+        c->n_queued = 0;
         c->written = 0;
         while (r) {
                 VICIRequest *next = r->next;
@@ -220,16 +201,10 @@ size_t vici_client_pending(const VICIClient *c) {
         return c->n_queued;
 }
 
-/* Whether do_write has something to do: a command to write within the
- * window, unless it waits to fail in order (encode_error, not the head). */
-static bool want_write(const VICIClient *c) {
-        return c->wcur && c->n_sent < c->window && (!c->wcur->encode_error || c->wcur == c->head);
-}
-
 static int update_events(VICIClient *c) {
         uint32_t ev = EPOLLIN;
 
-        if (c->connecting || want_write(c))
+        if (c->connecting || (c->head && !c->head->sent))
                 ev |= EPOLLOUT;
         return sd_event_source_set_io_events(c->io, ev);
 }
@@ -254,11 +229,11 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* The head started to go out, or became the head written already: its
- * answer is due within the deadline. */
+/* The head starts to go out: its answer is due within the deadline. */
 static int arm_deadline(VICIClient *c) {
         int r;
 
+        c->head->started = true;
         if (c->timeout_usec == 0)
                 return 0;
         if (!c->deadline)
@@ -386,9 +361,9 @@ static int do_read(VICIClient *c) {
         }
 }
 
-/* A command that names files is encoded when it is about to be written:
- * one secret in memory at a time, and only until it is written. */
-static int encode_request(VICIClient *c, VICIRequest *r) {
+/* A command that names files is encoded as it reaches the head: one secret
+ * in memory at a time, and only until it is written. */
+static int encode_head(VICIClient *c, VICIRequest *r) {
         int k;
 
         k = vici_encode_packet(&r->out, r->type, r->name, r->msg, c->load_file, c->load_userdata);
@@ -397,36 +372,28 @@ static int encode_request(VICIClient *c, VICIRequest *r) {
 }
 
 static int do_write(VICIClient *c) {
-        while (want_write(c)) {
-                VICIRequest *r = c->wcur;
+        while (c->head && !c->head->sent) {
+                VICIRequest *r = c->head;
                 int k;
 
                 if (r->msg) {
-                        k = encode_request(c, r);
-                        if (k < 0)
-                                r->encode_error = k;
-                }
-                if (r->encode_error) {
-                        /* This command alone fails (a key file that became
-                         * unreadable), in its turn: once the ones before it
-                         * are answered. The next one goes on. */
-                        if (r != c->head)
-                                break;
-                        r = pop_head(c);
-                        if (r->cb)
-                                r->cb(c, r->encode_error, NULL, r->userdata);
-                        request_free(r);
-                        if (c->fd < 0) /* the handler disconnected */
-                                return 0;
-                        continue;
+                        k = encode_head(c, r);
+                        if (k < 0) {
+                                /* This command alone fails (a key file that
+                                 * became unreadable): the next one goes on. */
+                                r = pop_head(c);
+                                if (r->cb)
+                                        r->cb(c, k, NULL, r->userdata);
+                                request_free(r);
+                                if (c->fd < 0) /* the handler disconnected */
+                                        return 0;
+                                continue;
+                        }
                 }
                 if (!r->started) {
-                        r->started = true;
-                        if (r == c->head) {
-                                k = arm_deadline(c);
-                                if (k < 0)
-                                        return k;
-                        }
+                        k = arm_deadline(c);
+                        if (k < 0)
+                                return k;
                 }
                 while (c->written < r->out.size) {
                         ssize_t n = send(c->fd, r->out.data + c->written, r->out.size - c->written,
@@ -438,9 +405,6 @@ static int do_write(VICIClient *c) {
                 /* The segment may hold a secret: drop it as soon as it is sent. */
                 vici_buffer_done(&r->out);
                 r->sent = true;
-                c->n_sent++;
-                c->wcur = r->next;
-                c->written = 0;
         }
         return 0;
 }
@@ -562,8 +526,6 @@ static int enqueue(VICIClient *c, VICIRequest *req) {
         else
                 c->head = req;
         c->tail = req;
-        if (!c->wcur)
-                c->wcur = req;
         c->n_queued++;
         if (!c->connected)
                 return 0;
@@ -573,8 +535,6 @@ static int enqueue(VICIClient *c, VICIRequest *req) {
                         old_tail->next = NULL;
                 else
                         c->head = NULL;
-                if (c->wcur == req)
-                        c->wcur = NULL;
                 c->tail = old_tail;
                 c->n_queued--;
                 return r;
@@ -615,8 +575,7 @@ static int probe_load_file(void *userdata, const char *path, unsigned flags, cha
 /* Encodes one named packet (a command or an event registration) into a new
  * request and queues it. On failure nothing is queued: cb is never called.
  * A message that names files is encoded here without them (every error the
- * message itself can cause shows now) and kept as a copy for
- * encode_request(). */
+ * message itself can cause shows now) and kept as a copy for encode_head(). */
 static int queue(VICIClient *c, VICIPacketType type, const char *name, const SettingsNode *msg,
                  VICIResponseHandler cb, void *userdata) {
         _cleanup_(request_freep) VICIRequest *req = NULL;
