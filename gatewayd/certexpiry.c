@@ -18,7 +18,7 @@ usec_t cert_expiry_check(const Config *c, GatewayStatus *s, usec_t now) {
 
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 const Tunnel *t = c->tunnels[i];
-                TunnelStatus *ts = gateway_status_find_tunnel(s, t->name);
+                TunnelStatus *ts;
                 char date[32];
                 CertFacts f;
                 usec_t not_after;
@@ -26,7 +26,11 @@ usec_t cert_expiry_check(const Config *c, GatewayStatus *s, usec_t now) {
                 struct tm tm;
                 time_t na;
 
-                if (!ts || !t->enabled || t->auth != AUTH_CERTIFICATE || !t->certificate)
+                /* The cheap tests first: the lookup is a linear one. */
+                if (!t->enabled || t->auth != AUTH_CERTIFICATE || !t->certificate)
+                        continue;
+                ts = gateway_status_find_tunnel(s, t->name);
+                if (!ts)
                         continue;
                 /* A certificate that cannot be read is the check's to
                  * report (config-rejected); nothing is known of it here. */

@@ -1308,6 +1308,13 @@ int manager_start(Manager *m) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* The VICI client first: freeing it fails the commands still
+         * pending, and their callbacks (health, pacer, retries, status)
+         * run against a manager that is still whole. With the health
+         * freed first, SIGTERM while charon owed answers was a
+         * use-after-free (a segfault at exit). */
+        m->vici_up = false;
+        m->vici = vici_client_free(m->vici);
         for (size_t i = 0; i < ELEMENTSOF(m->sig); i++)
                 sd_event_source_disable_unref(m->sig[i]);
         cred_watch_free(m->creds);
@@ -1323,7 +1330,6 @@ Manager *manager_free(Manager *m) {
                 free(m->load_failed[k]);
         free(m->load_failed);
         health_free(m->health);
-        vici_client_free(m->vici);
         guard_free(m->guard);
         routes_free(m->routes);
         frr_free(m->frr);

@@ -15,9 +15,18 @@ typedef struct JsonOut {
 } JsonOut;
 
 static void json_indent(JsonOut *o) {
-        fputc('\n', o->f);
-        for (unsigned i = 0; i < o->depth; i++)
-                fputs("  ", o->f);
+        static const char spaces[] = "\n                                ";
+        size_t n = 1 + 2 * (size_t) o->depth;
+
+        /* One write for the line break and the indent (the document is
+         * written whole on every change: 1,000 tunnels are 300 kB). */
+        if (n < sizeof(spaces))
+                fwrite(spaces, 1, n, o->f);
+        else {
+                fputc('\n', o->f);
+                for (unsigned i = 0; i < o->depth; i++)
+                        fputs("  ", o->f);
+        }
 }
 
 /* Before a member or element: the comma, the line break, the indent. */
@@ -61,8 +70,14 @@ static void json_escape(FILE *f, const char *s, size_t n) {
                         continue;
                 }
                 if (ch >= 0x20 && ch < 0x7f) {
-                        fputc(ch, f);
-                        i++;
+                        /* A run of characters that need no escape: one write. */
+                        size_t j = i + 1;
+
+                        while (j < n && (unsigned char) s[j] >= 0x20 && (unsigned char) s[j] < 0x7f && s[j] != '"' &&
+                               s[j] != '\\')
+                                j++;
+                        fwrite(s + i, 1, j - i, f);
+                        i = j;
                         continue;
                 }
                 switch (ch) {

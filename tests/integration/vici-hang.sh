@@ -113,4 +113,28 @@ it_wait_for 20 it_sa_installed gw azure || { j_dump; it_fail "the tunnel did not
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "no ping across"
 kill -0 "$pid" || it_fail "gatewayd exited"
 journalctl -D "$J" -o export --no-pager | grep -qF -- "$psk" && it_fail "the pre-shared key is in the journal"
-echo "PASS: a socket of another user is refused before anything is sent; a silent charon is lost after 10 s ($lost_ms ms) with the reason, gatewayctl up gives up within its deadline; a real charon is then used"
+
+# --- 4. SIGTERM while charon owes answers: a clean exit ---
+# The pending commands fail as the VICI client is freed, and their
+# callbacks must find the rest of the daemon whole (health was freed first:
+# a use-after-free, a segfault at exit). MALLOC_PERTURB_ poisons freed
+# memory so that such a use crashes here rather than by chance.
+mkdir -p "$IT_DIR/etc4/tunnels.d"
+cp -a "$etc/." "$IT_DIR/etc4/"
+sock="$IT_DIR/gw/hang4.vici"
+sed -i "s|^Vici=.*|Vici=unix://$sock|" "$IT_DIR/etc4/gatewayd.conf"
+sed -i "s|^StatusFile=.*|StatusFile=$IT_DIR/status4.json|" "$IT_DIR/etc4/gatewayd.conf"
+grep -q "^Vici=unix://$sock" "$IT_DIR/etc4/gatewayd.conf" || it_fail "etc4: no Vici= line to point at the silent socket"
+fake hang
+ns4=$(it_netns hang4)
+MALLOC_PERTURB_=85 ip netns exec "$ns4" "$GATEWAYD" --config-dir "$IT_DIR/etc4" > "$IT_DIR/gatewayd4.log" 2>&1 &
+pid4=$!
+IT_PIDS+=("$pid4")
+it_wait_for 10 grep -q "Connected to charon" "$IT_DIR/gatewayd4.log" || { cat "$IT_DIR/gatewayd4.log"; it_fail "no connection to the silent socket"; }
+sleep 0.5
+kill -TERM "$pid4"
+rc=0
+wait "$pid4" || rc=$?
+it_forget_pid "$pid4"
+[ "$rc" -eq 0 ] || { tail -5 "$IT_DIR/gatewayd4.log"; it_fail "gatewayd exited $rc on SIGTERM with commands pending"; }
+echo "PASS: a socket of another user is refused before anything is sent; a silent charon is lost after 10 s ($lost_ms ms) with the reason, gatewayctl up gives up within its deadline; a real charon is then used; SIGTERM with commands pending exits 0"
