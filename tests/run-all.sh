@@ -9,7 +9,7 @@
 #      tests and script checks with a read-only source tree (Makefile.am);
 #   6. the Debian package: dpkg-buildpackage, lintian (no errors), its
 #      contents and its installed units (systemd-analyze verify, security);
-#   7. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 60);
+#   7. libFuzzer for a bounded time on each target (FUZZ_SECONDS, default 30);
 #   8. the VM tier: DataPlane=kernel on Debian's stock kernel under QEMU, with
 #      a charon and a Libreswan peer, and the installed .deb booted with
 #      systemd as PID 1 (tests/vm; skipped if QEMU cannot be had).
@@ -51,11 +51,11 @@ step "Debian package (dpkg-buildpackage, lintian)"
 "$top/packaging/build-deb.sh" "$top/build/deb" >/dev/null
 "$top/tests/check-deb.sh" "$(ls "$top"/build/deb/gatewayd_*.deb)"
 
-step "libFuzzer (${FUZZ_SECONDS:-60} s per target)"
+step "libFuzzer (${FUZZ_SECONDS:-30} s per target)"
 mkdir -p "$top/build-fuzz"
 ( cd "$top/build-fuzz" && { [ -f Makefile ] || ../configure CC=clang --enable-fuzzing --disable-tests >/dev/null; } &&
   make -j"$(nproc)" tests/fuzz/fuzz-conf tests/fuzz/fuzz-vici >/dev/null )
-"$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" "${FUZZ_SECONDS:-60}"
+"$top/tests/fuzz/run-fuzzers.sh" "$top/build-fuzz" "${FUZZ_SECONDS:-30}"
 
 step "VM tier (real kernel XFRM, DataPlane=kernel)"
 set +e
