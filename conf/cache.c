@@ -234,7 +234,6 @@ static int next_append(ConfCache *cache, ConfCacheEntry *e) {
 
 int conf_cache_use(ConfCache *cache, ConfCacheEntry *e, Config *c, DiagList *d) {
         _cleanup_(tunnel_freep) Tunnel *t = NULL;
-        Tunnel **n;
         int r;
 
         t = tunnel_dup(e->tunnel);
@@ -248,15 +247,13 @@ int conf_cache_use(ConfCache *cache, ConfCacheEntry *e, Config *c, DiagList *d) 
                 if (r < 0)
                         return r;
         }
-        n = reallocarray(c->tunnels, c->n_tunnels + 1, sizeof(Tunnel *));
-        if (!n)
-                return -ENOMEM;
-        c->tunnels = n;
+        r = conf_append_tunnel(c, &t);
+        if (r < 0)
+                return r;
         r = next_append(cache, e);
         if (r < 0)
                 return r;
         e->moved = true;
-        c->tunnels[c->n_tunnels++] = TAKE_PTR(t);
         cache->hits++;
         return 0;
 }

@@ -85,6 +85,9 @@ int conf_parse_object(ConfParser *p, const ConfSection *sec, const char *text, s
 /* The [Tunnel] rules between keys of one file (verify.c), after parsing.
  * Returns 0 or -ENOMEM. */
 int conf_verify_tunnel(ConfParser *p, Tunnel *t);
+/* Appends *t to c->tunnels and takes it (*t = NULL). Returns 0 or -ENOMEM
+ * (*t stays the caller's). */
+int conf_append_tunnel(Config *c, Tunnel **t);
 /* The rules of Mode= and the Bgp* keys in one [Tunnel] file (route.c).
  * Returns 0 or -ENOMEM. */
 int conf_verify_route(ConfParser *p, Tunnel *t);

@@ -115,7 +115,6 @@ int conf_parse_profile(Config *c, const char *name, const char *path, const char
 int conf_parse_tunnel(Config *c, const char *name, const char *path, const char *text, size_t len, DiagList *d) {
         _cleanup_(tunnel_freep) Tunnel *t = NULL;
         ConfParser p = { .c = c, .d = d, .path = path };
-        Tunnel **n;
         int r;
 
         if (c->n_tunnels >= CONF_MAX_TUNNELS)
@@ -153,11 +152,16 @@ int conf_parse_tunnel(Config *c, const char *name, const char *path, const char 
                         return r;
         }
 
-        n = reallocarray(c->tunnels, c->n_tunnels + 1, sizeof(Tunnel *));
+        return conf_append_tunnel(c, &t);
+}
+
+int conf_append_tunnel(Config *c, Tunnel **t) {
+        Tunnel **n = reallocarray(c->tunnels, c->n_tunnels + 1, sizeof(Tunnel *));
+
         if (!n)
                 return -ENOMEM;
         c->tunnels = n;
-        c->tunnels[c->n_tunnels++] = TAKE_PTR(t);
+        c->tunnels[c->n_tunnels++] = TAKE_PTR(*t);
         return 0;
 }
 

@@ -164,6 +164,22 @@ static const char *remote_prefix(const Config *c, const char *name, char buf[sta
         return prefix_to_string(&t->remote_prefixes.items[0], buf);
 }
 
+/* Loads dir: a.conf is parsed again (no hit) and its new value is served. */
+static void assert_parsed_anew(const char *dir, ConfCache *cache, Config **c) {
+        _cleanup_(diag_list_clear) DiagList d = {};
+        char buf[PREFIX_STRLEN];
+        size_t hits, parsed;
+
+        config_free(*c);
+        *c = NULL;
+        assert_int_equal(load(dir, cache, &d, c), 0);
+        assert_string_equal(remote_prefix(*c, "a", buf), "198.51.100.192/26");
+        conf_cache_counts(cache, &hits, &parsed);
+        assert_int_equal(parsed, 1);
+        assert_int_equal(hits, 0);
+}
+
+
 /* A tree of five tunnels: plain, every optional key, a profile of its own,
  * route mode with BGP, and one with an error. */
 static void write_tree(const char *dir) {
@@ -294,16 +310,7 @@ static void test_same_size_same_second(void **state) {
                 assert_int_equal(s1.st_size, s2.st_size);
 
                 /* The new value first: a stale hit shows as the old one. */
-                {
-                        _cleanup_(diag_list_clear) DiagList d = {};
-                        size_t hits, parsed;
-
-                        assert_int_equal(load(dir, cache, &d, &c2), 0);
-                        assert_string_equal(remote_prefix(c2, "a", buf), "198.51.100.192/26");
-                        conf_cache_counts(cache, &hits, &parsed);
-                        assert_int_equal(parsed, 1);
-                        assert_int_equal(hits, 0);
-                }
+                assert_parsed_anew(dir, cache, &c2);
                 th_rmtree(dir);
                 break;
         }
@@ -384,20 +391,24 @@ static void test_replaced_by_rename(void **state) {
                 assert_int_equal(s1.st_gid, s2.st_gid);
                 assert_int_equal(s1.st_mtim.tv_sec, s2.st_mtim.tv_sec);
 
-                {
-                        _cleanup_(diag_list_clear) DiagList d = {};
-                        size_t hits, parsed;
-
-                        assert_int_equal(load(dir, cache, &d, &c2), 0);
-                        assert_string_equal(remote_prefix(c2, "a", buf), "198.51.100.192/26");
-                        conf_cache_counts(cache, &hits, &parsed);
-                        assert_int_equal(parsed, 1);
-                        assert_int_equal(hits, 0);
-                }
+                assert_parsed_anew(dir, cache, &c2);
                 th_rmtree(dir);
                 break;
         }
         assert_true(attempts < 20);
+}
+
+/* Loads dir: a.conf comes from the cache (one hit), and the credential it
+ * names is refused at its PreSharedKeyFile line with what. */
+static void assert_hit_refused(const char *dir, ConfCache *cache, const char *what) {
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(config_freep) Config *c = NULL;
+        size_t hits;
+
+        assert_int_equal(load(dir, cache, &d, &c), 0);
+        conf_cache_counts(cache, &hits, NULL);
+        assert_int_equal(hits, 1);
+        assert_diag(&d, DIAG_ERROR, "tunnels.d/a.conf", 3, what);
 }
 
 /* What is cached is the tunnel file's parse only: its credential files are
@@ -440,31 +451,13 @@ static void test_credentials_never_cached(void **state) {
         free(th_write_file(dir, "psk/.new", "short\n", 0600));
         assert_true(asprintf(&from, "%s/psk/.new", dir) > 0);
         assert_int_equal(rename(from, psk), 0);
-        {
-                _cleanup_(diag_list_clear) DiagList d = {};
-                _cleanup_(config_freep) Config *c = NULL;
-                size_t hits;
-
-                assert_int_equal(load(dir, cache, &d, &c), 0);
-                conf_cache_counts(cache, &hits, NULL);
-                assert_int_equal(hits, 1);
-                assert_diag(&d, DIAG_ERROR, "tunnels.d/a.conf", 3, "characters");
-        }
+        assert_hit_refused(dir, cache, "characters");
         /* Replaced by a symbolic link to a good key: refused too. */
         free(th_write_file(dir, "psk/real", OTHER_PSK "\n", 0600));
         assert_true(asprintf(&link, "%s/psk/real", dir) > 0);
         assert_int_equal(unlink(psk), 0);
         assert_int_equal(symlink(link, psk), 0);
-        {
-                _cleanup_(diag_list_clear) DiagList d = {};
-                _cleanup_(config_freep) Config *c = NULL;
-                size_t hits;
-
-                assert_int_equal(load(dir, cache, &d, &c), 0);
-                conf_cache_counts(cache, &hits, NULL);
-                assert_int_equal(hits, 1);
-                assert_diag(&d, DIAG_ERROR, "tunnels.d/a.conf", 3, "symbolic link");
-        }
+        assert_hit_refused(dir, cache, "symbolic link");
         /* Back to a good file: no error, still from the cache. */
         assert_int_equal(unlink(psk), 0);
         free(th_write_file(dir, "psk/a", OTHER_PSK "\n", 0600));
