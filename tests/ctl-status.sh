@@ -86,7 +86,12 @@ expect 3 '^branch-b' '^$' -- --config-dir "$work/etc" status
 printf '[Gateway]\nNoSuchKey=1\nStatusFile=%s/all-up.json\n' "$work" >"$work/etc/gatewayd.conf"
 expect 0 '^azure-weu' 'gatewayd.conf has errors' -- --config-dir "$work/etc" status
 rm "$work/etc/gatewayd.conf"
-expect 1 '' '/run/gatewayd/status.json: ' -- --config-dir "$work/etc" status --status-file /run/gatewayd/status.json
+# (Only where no gatewayd runs with the default StatusFile: the file is absent.)
+if [ -e /run/gatewayd/status.json ]; then
+        echo "note: /run/gatewayd/status.json exists on this machine; the missing-file case is not checked"
+else
+        expect 1 '' '/run/gatewayd/status.json: ' -- --config-dir "$work/etc" status --status-file /run/gatewayd/status.json
+fi
 
 # Hostile text in the file never reaches the terminal as control characters.
 "$sample" escaping >"$work/escaping.json"
