@@ -3,7 +3,9 @@
 #   1. build with -Werror and run `make check` (unit tests, fuzz corpus replay,
 #      integration tests with real charon in network namespaces);
 #   2. the same tree built with clang and -Werror, test programs included;
-#   3. unit tests again under AddressSanitizer + UBSan;
+#   3. unit tests again under AddressSanitizer + UBSan, and the daemon built
+#      so through two integration tests (reload; a silent charon and SIGTERM
+#      with commands pending): any sanitizer report fails them (lib.sh);
 #   4. static analysis (cppcheck);
 #   5. `make distcheck`: the tarball builds (-Werror) and passes the unit
 #      tests and script checks with a read-only source tree (Makefile.am);
@@ -32,6 +34,8 @@ mkdir -p "$top/build-asan"
 ( cd "$top/build-asan" && { [ -f Makefile ] || ../configure --enable-werror --enable-sanitizers >/dev/null; } &&
   make -j"$(nproc)" check SCRIPT_TESTS=tests/fuzz/replay-corpus.sh TESTS='$(UNIT_TESTS) tests/fuzz/replay-corpus.sh' ) ||
         { cat "$top"/build-asan/tests/unit/*.log | tail -200; exit 1; }
+make -C "$top/build-asan" check TESTS='tests/integration/reload.sh tests/integration/vici-hang.sh' ||
+        { cat "$top"/build-asan/tests/integration/*.log | tail -200; exit 1; }
 
 step "cppcheck"
 # cppcheck does not model __attribute__((cleanup)) (_cleanup_), so every owned

@@ -28,6 +28,20 @@ it_cleanup() {
                 for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
                 kill -9 "$pid" 2>/dev/null || true
         done
+        # A gatewayd built with sanitizers (run-all.sh runs some tests so)
+        # reports to its stderr: a log file or the test's journal. Any
+        # report fails the test, also one made as gatewayd exited.
+        if [ -n "$IT_DIR" ] && [ -d "$IT_DIR" ]; then
+                local reports
+                reports=$( { grep -rhaE -A12 'ERROR: AddressSanitizer|: runtime error: ' "$IT_DIR" --include='*.log' --include='*.out' 2>/dev/null
+                             [ -n "${J:-}" ] && [ -d "$J" ] && journalctl -D "$J" --no-pager -o cat 2>/dev/null |
+                                     grep -aE -A12 'ERROR: AddressSanitizer|: runtime error: '; } || true)
+                if [ -n "$reports" ]; then
+                        printf '%s\n' "$reports" | head -60 >&2
+                        echo "FAIL: a sanitizer report from a process of this test" >&2
+                        rc=1
+                fi
+        fi
         # Namespaces are listed in a file: it_netns usually runs in a $(...)
         # subshell, whose variables the trap would never see.
         if [ -n "$IT_DIR" ] && [ -f "$IT_DIR/.netns" ]; then
