@@ -96,3 +96,14 @@ char **strv_free(char **l) {
         free(l);
         return NULL;
 }
+
+int memstream_finish(FILE **f, char **text, char **ret) {
+        bool failed = fflush(*f) != 0 || ferror(*f);
+
+        failed |= fclose(*f) != 0;
+        *f = NULL;
+        if (failed || !*text)
+                return -ENOMEM;
+        *ret = TAKE_PTR(*text);
+        return 0;
+}

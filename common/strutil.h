@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdio.h>
+
 /* String helpers for diagnostics, one of each: quoting a value, "did you
- * mean", making a hostile name printable; and NULL-terminated string arrays. */
+ * mean", making a hostile name printable; NULL-terminated string arrays;
+ * and the end of a text built in a memory stream. */
 
 #include "macro.h"
 
@@ -40,3 +43,8 @@ bool key_name_showable(const char *s);
 char **strv_free(char **l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
 #define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+/* Ends a memory stream opened as open_memstream(text, ...): closes *f (set to
+ * NULL) and hands *text over to *ret. -ENOMEM when a write failed or nothing
+ * was allocated; *text then stays the caller's to free. */
+int memstream_finish(FILE **f, char **text, char **ret);

@@ -25,8 +25,7 @@ struct ConfCacheEntry {
         char *file;          /* "NAME.conf" in tunnels.d */
         FileKey key;         /* of the file that was read */
         Tunnel *tunnel;      /* as conf_parse_tunnel left it; profile NULL */
-        Diag *diags;         /* what that parse reported */
-        size_t n_diags;
+        DiagList diags;      /* what that parse reported */
         bool moved;          /* taken into the next generation */
 };
 
@@ -57,11 +56,7 @@ static ConfCacheEntry *entry_free(ConfCacheEntry *e) {
                 return NULL;
         free(e->file);
         tunnel_free(e->tunnel);
-        for (size_t i = 0; i < e->n_diags; i++) {
-                free(e->diags[i].path);
-                free(e->diags[i].message);
-        }
-        free(e->diags);
+        diag_list_clear(&e->diags);
         free(e);
         return NULL;
 }
@@ -242,8 +237,10 @@ int conf_cache_use(ConfCache *cache, ConfCacheEntry *e, Config *c, DiagList *d) 
         /* What the parse reported, in its order: a broken file stays
          * broken (conf_isolate matches errors to tunnels by path), a
          * warning is seen on every load. */
-        for (size_t i = 0; i < e->n_diags; i++) {
-                r = diag_add(d, e->diags[i].level, e->diags[i].path, e->diags[i].line, "%s", e->diags[i].message);
+        for (size_t i = 0; i < e->diags.n; i++) {
+                const Diag *x = &e->diags.items[i];
+
+                r = diag_add(d, x->level, x->path, x->line, "%s", x->message);
                 if (r < 0)
                         return r;
         }
@@ -280,20 +277,12 @@ int conf_cache_parsed(ConfCache *cache, const char *file, const struct stat *st,
         e->tunnel = tunnel_dup(t);
         if (!e->file || !e->tunnel)
                 return -ENOMEM;
-        if (d->n > first_diag) {
-                e->diags = calloc(d->n - first_diag, sizeof(Diag));
-                if (!e->diags)
-                        return -ENOMEM;
-                for (size_t i = first_diag; i < d->n; i++) {
-                        Diag *x = &e->diags[e->n_diags++];
+        for (size_t i = first_diag; i < d->n; i++) {
+                const Diag *x = &d->items[i];
 
-                        *x = (Diag) { .line = d->items[i].line, .level = d->items[i].level };
-                        x->message = strdup(d->items[i].message);
-                        if (!x->message)
-                                return -ENOMEM;
-                        if (d->items[i].path && !(x->path = strdup(d->items[i].path)))
-                                return -ENOMEM;
-                }
+                r = diag_add(&e->diags, x->level, x->path, x->line, "%s", x->message);
+                if (r < 0)
+                        return r;
         }
         r = next_append(cache, e);
         if (r < 0)

@@ -176,13 +176,7 @@ int frr_render(const Config *c, char **ret) {
         fputs(body, f);
         fputs("exit\n", f);
 done:
-        if (fflush(f) != 0 || ferror(f))
-                return -ENOMEM;
-        f = (fclose(f), NULL);
-        if (!text)
-                return -ENOMEM;
-        *ret = TAKE_PTR(text);
-        return 0;
+        return memstream_finish(&f, &text, ret);
 }
 
 /* ---- the difference ---------------------------------------------------- */
@@ -331,13 +325,7 @@ int frr_script(const char *old, const char *new, char **ret) {
                 if (!strv_has(w.lists, w.n_lists, o.lists[i]))
                         fprintf(f, "no %s prefix-list %s\n", strncmp(o.lists[i], "ipv6", 4) == 0 ? "ipv6" : "ip",
                                 strchr(o.lists[i], ' ') + 1);
-        if (fflush(f) != 0 || ferror(f))
-                return -ENOMEM;
-        f = (fclose(f), NULL);
-        if (!text)
-                return -ENOMEM;
-        *ret = TAKE_PTR(text);
-        return 0;
+        return memstream_finish(&f, &text, ret);
 }
 
 /* ---- FRR's answer ------------------------------------------------------ */

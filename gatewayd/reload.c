@@ -63,10 +63,12 @@ typedef struct FileHash {
         uint8_t mac[EVP_MAX_MD_SIZE];
 } FileHash;
 
+/* Sized by the files it holds (a tree names few distinct ones), not by the
+ * tunnels: it grows to keep at most half of its slots in use. */
 typedef struct FileMemo {
         FileHash *slots;
-        size_t mask;          /* slots - 1, a power of two minus one */
-        size_t n_read;        /* files read */
+        size_t mask;          /* slots - 1: a power of two minus one; 0 = none yet */
+        size_t n_read;        /* files read (slots in use) */
 } FileMemo;
 
 static void file_memo_clear(FileMemo *m) {
@@ -76,24 +78,40 @@ static void file_memo_clear(FileMemo *m) {
         *m = (FileMemo) {};
 }
 
-static int file_memo_init(FileMemo *m, size_t n_paths) {
-        size_t n = 16;
-
-        while (n < 2 * n_paths)
-                n *= 2;
-        m->slots = calloc(n, sizeof(FileHash));
-        if (!m->slots)
-                return -ENOMEM;
-        m->mask = n - 1;
-        return 0;
-}
-
 static size_t path_hash(const char *s) {
         size_t h = 1469598103934665603ull;
 
         for (; *s; s++)
                 h = (h ^ (uint8_t) *s) * 1099511628211ull;
         return h;
+}
+
+/* The slot of path: the one that holds it, or the free one where it goes. */
+static FileHash *file_memo_slot(FileHash *slots, size_t mask, const char *path) {
+        size_t i = path_hash(path) & mask;
+
+        while (slots[i].path && !streq(slots[i].path, path))
+                i = (i + 1) & mask;
+        return &slots[i];
+}
+
+/* Room for one more file: the table doubles once half of it is in use. */
+static int file_memo_reserve(FileMemo *m) {
+        size_t n = m->mask ? 2 * (m->mask + 1) : 16;
+        size_t n_read = m->n_read;
+        FileHash *slots;
+
+        if (m->mask && 2 * (m->n_read + 1) <= m->mask + 1)
+                return 0;
+        slots = calloc(n, sizeof(FileHash));
+        if (!slots)
+                return -ENOMEM;
+        for (size_t i = 0; m->mask && i <= m->mask; i++)
+                if (m->slots[i].path)
+                        *file_memo_slot(slots, n - 1, m->slots[i].path) = m->slots[i];
+        file_memo_clear(m);
+        *m = (FileMemo) { .slots = slots, .mask = n - 1, .n_read = n_read };
+        return 0;
 }
 
 /* The HMAC of the file's contents under file_key (or its error code), read
@@ -131,11 +149,10 @@ static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
         if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
                 return -EIO;
         if (memo) {
-                size_t i = path_hash(path) & memo->mask;
-
-                while (memo->slots[i].path && !streq(memo->slots[i].path, path))
-                        i = (i + 1) & memo->mask;
-                h = &memo->slots[i];
+                r = file_memo_reserve(memo);
+                if (r < 0)
+                        return r;
+                h = file_memo_slot(memo->slots, memo->mask, path);
         }
         if (!h->path) {
                 r = file_mac(path, h);
@@ -309,9 +326,6 @@ int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, cons
 
         if (!fp)
                 return -ENOMEM;
-        r = file_memo_init(&memo, 4 * c->n_tunnels);
-        if (r < 0)
-                return r;
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 const Tunnel *t = c->tunnels[i];
                 const uint8_t *settings = NULL;

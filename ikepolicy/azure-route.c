@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "ikepolicy.h"
+#include "strutil.h"
 
 static bool is_apipa(const Address *a) {
         return a->family == AF_INET && a->bytes[0] == 169 && a->bytes[1] == 254;
@@ -89,11 +90,5 @@ int ikepolicy_azure_route_commands(const Gateway *g, const Tunnel *t, const char
                    "<the key of PreSharedKeyFile> -EnableBgp $true%s\n",
                 rg, t->name, is_apipa(&t->bgp_peer_address) ? " -GatewayCustomBgpIpAddress $bgp" : "");
 done:
-        if (fflush(f) != 0 || ferror(f))
-                return -ENOMEM;
-        f = (fclose(f), NULL);
-        if (!text)
-                return -ENOMEM;
-        *ret = TAKE_PTR(text);
-        return 0;
+        return memstream_finish(&f, &text, ret);
 }

@@ -254,7 +254,7 @@ AM_TESTS_ENVIRONMENT += \
 	LAYER_CPPFLAGS_ikepolicy='$(ikepolicy_libikepolicy_a_CPPFLAGS)'; export LAYER_CPPFLAGS_ikepolicy; \
 	LAYER_CPPFLAGS_xfrm='$(xfrm_libxfrm_a_CPPFLAGS)'; export LAYER_CPPFLAGS_xfrm;
 SH_LOG_DRIVER = $(SHELL) $(top_srcdir)/build-aux/test-driver
-EXTRA_DIST += tests/integration/fake-vici.py
+EXTRA_DIST += tests/integration/fake-vici.py tests/integration/debian-nftables.conf
 EXTRA_DIST += $(SCRIPT_TESTS) $(INTEGRATION_TESTS) tests/integration/lib.sh tests/integration/shield-lib.sh \
 	tests/fuzz/corpus-conf tests/fuzz/corpus-vici tests/fuzz/gen-corpus-vici.sh tests/fuzz/run-fuzzers.sh \
 	tests/run-all.sh tests/setup.sh tests/demo.sh

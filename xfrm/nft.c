@@ -5,6 +5,7 @@
 
 #include "nft.h"
 #include "shield.h"
+#include "strutil.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_ctx *, nft_ctx_free);
 
@@ -272,11 +273,7 @@ int nft_gatewayd_build(const Tunnel *const *tunnels, size_t n_tunnels, DataPlane
         }
         fputs("}\n", f);
 
-        if (fflush(f) != 0 || ferror(f))
-                return -ENOMEM;
-        f = (fclose(f), NULL);
-        *ret = TAKE_PTR(text);
-        return 0;
+        return memstream_finish(&f, &text, ret);
 }
 
 int nft_gatewayd_build_config(const Config *c, const char *tun_name, char **ret) {

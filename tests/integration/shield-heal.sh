@@ -155,24 +155,8 @@ n6_plain=$(it_pcap_count "$IT_DIR/phase-n-nft-flush-charon-kill.pcap" "dst net $
         { grep 'shield-restored' "$IT_DIR/gatewayd.log" >&2; it_fail "n: shield-restored logged for gatewayd's own changes"; }
 
 # --- s: Debian's stock nftables.conf, as nftables.service loads it ---------
-# (Debian 12's /etc/nftables.conf, verbatim.)
-cat > "$IT_DIR/nftables.conf" <<'EON'
-#!/usr/sbin/nft -f
-
-flush ruleset
-
-table inet filter {
-	chain input {
-		type filter hook input priority filter;
-	}
-	chain forward {
-		type filter hook forward priority filter;
-	}
-	chain output {
-		type filter hook output priority filter;
-	}
-}
-EON
+# (Debian 12's /etc/nftables.conf, verbatim: debian-nftables.conf.)
+cp "$top_srcdir/tests/integration/debian-nftables.conf" "$IT_DIR/nftables.conf"
 r0=$(restored_count)
 sh_phase_begin s-stock-nftables-conf
 t0=$(it_ms)

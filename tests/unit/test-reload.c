@@ -254,6 +254,43 @@ static void test_fingerprints_since(void **state) {
         }
 }
 
+/* Tunnels with a PSK file each: every file is read once, through a memo
+ * that grows past its first size, and the fingerprints are those computed
+ * tunnel by tunnel. */
+static void test_many_credential_files(void **state) {
+        const ConfOptions o = { .secret_owner = getuid(), .check_files = true };
+        _cleanup_(diag_list_clear) DiagList d = {};
+        _cleanup_(config_freep) Config *c = config_new(dir);
+        _cleanup_free_ TunnelFingerprint *fp = NULL;
+        FingerprintStats st = {};
+        enum { N = 40 };
+
+        assert_non_null(c);
+        for (int i = 0; i < N; i++) {
+                char name[16], file[16], buf[512];
+
+                snprintf(name, sizeof(name), "t%d", i);
+                snprintf(file, sizeof(file), "psk%d", i);
+                free(th_write_file(dir, file, "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
+                snprintf(buf, sizeof(buf),
+                         "[Tunnel]\nRemoteAddress=203.0.113.%d\nPreSharedKeyFile=%s/%s\nLocalPrefixes=198.51.100.0/25\n"
+                         "RemotePrefixes=198.51.100.%d/32\n",
+                         i + 1, dir, file, 130 + i);
+                assert_int_equal(conf_parse_tunnel(c, name, name, buf, strlen(buf), &d), 0);
+        }
+        assert_int_equal(conf_finish(c, &o, &d), 0);
+        assert_no_errors(&d);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, &fp, &st), 0);
+        assert_int_equal(st.n_files_read, N);
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                TunnelFingerprint one;
+
+                assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[i], &one), 0);
+                assert_memory_equal(fp[i].charon, one.charon, FINGERPRINT_SIZE);
+                assert_memory_equal(fp[i].conn, one.conn, FINGERPRINT_SIZE);
+        }
+}
+
 static int setup(void **state) {
         dir = th_mkdtemp();
         free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
@@ -272,6 +309,7 @@ int main(void) {
                 cmocka_unit_test(test_from_nothing_and_renewed_file),
                 cmocka_unit_test(test_keyed_fingerprint),
                 cmocka_unit_test(test_fingerprints_since),
+                cmocka_unit_test(test_many_credential_files),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

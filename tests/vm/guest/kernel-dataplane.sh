@@ -296,14 +296,18 @@ pingers_start() {
         fi
         IT_PIDS+=("${PINGERS[@]}")
 }
-pingers_stop() {
+# stop_pings PID...: each ping ends with its summary (SIGINT), else is killed.
+stop_pings() {
         local p
-        for p in "${PINGERS[@]}"; do
+        for p in "$@"; do
                 kill -INT "$p" 2>/dev/null
                 it_wait_for 5 eval "! kill -0 $p" || kill -9 "$p" 2>/dev/null
                 wait "$p" 2>/dev/null
                 it_forget_pid "$p"
         done
+}
+pingers_stop() {
+        stop_pings "${PINGERS[@]}"
         PINGERS=()
 }
 # flows: traffic passes the tunnel both ways (retries while SAs settle).
@@ -512,23 +516,7 @@ fault_xfrm_gone() { # fault_xfrm_gone NAME CMD...: CMD removes XFRM policies
 # clamp) must be back, the stock table untouched.
 fault_nft_stock() {
         fault_begin nft-stock
-        cat > "$IT_DIR/nftables.conf" <<'EON'
-#!/usr/sbin/nft -f
-
-flush ruleset
-
-table inet filter {
-	chain input {
-		type filter hook input priority filter;
-	}
-	chain forward {
-		type filter hook forward priority filter;
-	}
-	chain output {
-		type filter hook output priority filter;
-	}
-}
-EON
+        cp "$top_srcdir/tests/integration/debian-nftables.conf" "$IT_DIR/nftables.conf" # Debian 12's, verbatim
         gw nft -f "$IT_DIR/nftables.conf"
         check "nft-stock: table inet gatewayd is back (within 2 s)" it_wait_for 2 gw nft list chain inet gatewayd prerouting
         check "nft-stock: the stock table inet filter stays" eval "gw nft list table inet filter >/dev/null"

@@ -326,13 +326,7 @@ r_pingers_start() {
         IT_PIDS+=("${R_PINGERS[@]}")
 }
 r_pingers_stop() {
-        local p
-        for p in "${R_PINGERS[@]}"; do
-                kill -INT "$p" 2>/dev/null
-                it_wait_for 5 eval "! kill -0 $p" || kill -9 "$p" 2>/dev/null
-                wait "$p" 2>/dev/null
-                it_forget_pid "$p"
-        done
+        stop_pings "${R_PINGERS[@]}"
         R_PINGERS=()
 }
 # r_loss: the pings lost since the pingers started, all flows together ("sent lost").
