@@ -123,3 +123,14 @@ void diag_list_clear(DiagList *l) {
         free(l->items);
         *l = (DiagList) {};
 }
+
+int diag_append_from(DiagList *to, const DiagList *from, size_t first) {
+        for (size_t i = first; i < from->n; i++) {
+                const Diag *x = &from->items[i];
+                int r = diag_add(to, x->level, x->path, x->line, "%s", x->message);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}

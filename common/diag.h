@@ -45,6 +45,10 @@ int diag_add(DiagList *l, DiagLevel level, const char *path, unsigned line, cons
 int diag_addv(DiagList *l, DiagLevel level, const char *path, unsigned line, const char *fmt, va_list ap)
         _printf_(5, 0);
 
+/* Appends copies of from's diagnostics from index first on, in their order.
+ * Returns 0 or -ENOMEM. */
+int diag_append_from(DiagList *to, const DiagList *from, size_t first);
+
 #define diag_error(l, path, line, ...) diag_add((l), DIAG_ERROR, (path), (line), __VA_ARGS__)
 #define diag_warning(l, path, line, ...) diag_add((l), DIAG_WARNING, (path), (line), __VA_ARGS__)
 #define diag_note(l, path, line, ...) diag_add((l), DIAG_NOTE, (path), (line), __VA_ARGS__)

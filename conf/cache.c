@@ -213,6 +213,7 @@ ConfCacheEntry *conf_cache_find(ConfCache *cache, int dfd, const char *file, str
         return *p;
 }
 
+/* Takes e into the next generation (moved: this load used or made it). */
 static int next_append(ConfCache *cache, ConfCacheEntry *e) {
         if (cache->n_next == cache->allocated_next) {
                 size_t na = cache->allocated_next ? cache->allocated_next * 2 : 64;
@@ -224,6 +225,7 @@ static int next_append(ConfCache *cache, ConfCacheEntry *e) {
                 cache->allocated_next = na;
         }
         cache->next[cache->n_next++] = e;
+        e->moved = true;
         return 0;
 }
 
@@ -237,20 +239,15 @@ int conf_cache_use(ConfCache *cache, ConfCacheEntry *e, Config *c, DiagList *d) 
         /* What the parse reported, in its order: a broken file stays
          * broken (conf_isolate matches errors to tunnels by path), a
          * warning is seen on every load. */
-        for (size_t i = 0; i < e->diags.n; i++) {
-                const Diag *x = &e->diags.items[i];
-
-                r = diag_add(d, x->level, x->path, x->line, "%s", x->message);
-                if (r < 0)
-                        return r;
-        }
+        r = diag_append_from(d, &e->diags, 0);
+        if (r < 0)
+                return r;
         r = conf_append_tunnel(c, &t);
         if (r < 0)
                 return r;
         r = next_append(cache, e);
         if (r < 0)
                 return r;
-        e->moved = true;
         cache->hits++;
         return 0;
 }
@@ -277,17 +274,12 @@ int conf_cache_parsed(ConfCache *cache, const char *file, const struct stat *st,
         e->tunnel = tunnel_dup(t);
         if (!e->file || !e->tunnel)
                 return -ENOMEM;
-        for (size_t i = first_diag; i < d->n; i++) {
-                const Diag *x = &d->items[i];
-
-                r = diag_add(&e->diags, x->level, x->path, x->line, "%s", x->message);
-                if (r < 0)
-                        return r;
-        }
+        r = diag_append_from(&e->diags, d, first_diag);
+        if (r < 0)
+                return r;
         r = next_append(cache, e);
         if (r < 0)
                 return r;
-        e->moved = true;
         TAKE_PTR(e);
         return 0;
 }

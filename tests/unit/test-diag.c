@@ -34,10 +34,30 @@ static void test_cap(void **state) {
         assert_int_equal(d.n_errors, DIAG_MAX + 5);
 }
 
+static void test_append_from(void **state) {
+        _cleanup_(diag_list_clear) DiagList from = {}, to = {};
+        _cleanup_free_ char *a = NULL, *b = NULL;
+
+        assert_int_equal(diag_error(&from, "x", 1, "skipped"), 0);
+        assert_int_equal(diag_warning(&from, "tunnels.d/a.conf", 3, "w"), 0);
+        assert_int_equal(diag_error(&from, NULL, 0, "global %d%%", 5), 0);
+        assert_int_equal(diag_append_from(&to, &from, 1), 0);
+        assert_int_equal(to.n, 2);
+        assert_int_equal(to.n_errors, 1);
+        assert_int_equal(to.n_warnings, 1);
+        a = diag_format(&to.items[0]);
+        b = diag_format(&to.items[1]);
+        assert_string_equal(a, "tunnels.d/a.conf:3: warning: w");
+        assert_string_equal(b, "error: global 5%");
+        assert_int_equal(diag_append_from(&to, &from, 3), 0);
+        assert_int_equal(to.n, 2);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_format_and_sort),
                 cmocka_unit_test(test_cap),
+                cmocka_unit_test(test_append_from),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
