@@ -6,14 +6,37 @@
 #include "creds.h"
 #include "fileio.h"
 #include "ikepolicy.h"
+#include "log.h"
 #include "secret.h"
 
-/* One in-flight command: who to tell, about what. */
+/* One in-flight command: who to tell, about what. A batched load-conn
+ * (apply_flush) tells for each of its tunnels, and keeps its message: when
+ * charon refuses it, the connections go again one at a time, so that the
+ * refusal is told of the tunnel it concerns. */
 typedef struct Pending {
         ApplyContext *a;
         char *tunnel;
         const char *cmd; /* static strings only */
+        SettingsNode *batch;
+        char **names;
+        size_t n_names;
 } Pending;
+
+static void pending_clear(Pending *p) {
+        free(p->tunnel);
+        settings_free(p->batch);
+        for (size_t i = 0; i < p->n_names; i++)
+                free(p->names[i]);
+        free(p->names);
+}
+
+static Pending *pending_free(Pending *p) {
+        if (p)
+                pending_clear(p);
+        free(p);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(Pending *, pending_free);
 
 int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret_data, size_t *ret_len) {
         const ConfOptions *o = userdata;
@@ -44,12 +67,17 @@ int apply_load_file(void *userdata, const char *path, unsigned flags, char **ret
         return r == -EFBIG ? -E2BIG : r;
 }
 
+static void pending_dec(ApplyContext *a) {
+        if (a->pending > 0)
+                a->pending--;
+}
+
+static void batch_answered(Pending *p, int error, const char *errmsg);
+
 static void on_done(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
-        Pending *p = userdata;
+        _cleanup_(pending_freep) Pending *p = userdata;
         const char *errmsg = NULL;
 
-        if (p->a->pending > 0)
-                p->a->pending--;
         if (error == 0) {
                 int r = vici_response_success(response, &errmsg);
                 if (r < 0)
@@ -57,42 +85,180 @@ static void on_done(VICIClient *c, int error, const SettingsNode *response, void
                 else if (r == 0)
                         error = -EREMOTEIO;
         }
+        if (p->batch) {
+                batch_answered(p, error, errmsg);
+                return;
+        }
+        pending_dec(p->a);
         if (p->a->done)
                 p->a->done(p->a->userdata, p->tunnel, p->cmd, error, errmsg);
-        free(p->tunnel);
-        free(p);
 }
 
-static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const SettingsNode *msg) {
-        Pending *p = calloc(1, sizeof(Pending));
+static bool is_credential(const char *cmd) {
+        return streq(cmd, "load-shared") || streq(cmd, "load-key") || streq(cmd, "load-cert");
+}
+
+/* Queues one command for tunnel; every failure is returned (done is not
+ * told). */
+static int send_cmd(ApplyContext *a, const char *tunnel, const char *cmd, const SettingsNode *msg) {
+        _cleanup_(pending_freep) Pending *p = calloc(1, sizeof(Pending));
         int r;
 
         if (!p)
                 return -ENOMEM;
+        /* Credentials may overtake the connections collected so far (a
+         * connection needs them only when it authenticates); nothing else
+         * may. */
+        if (!is_credential(cmd))
+                apply_flush(a);
         p->a = a;
         p->cmd = cmd;
-        if (tunnel && !(p->tunnel = strdup(tunnel))) {
-                free(p);
+        if (tunnel && !(p->tunnel = strdup(tunnel)))
                 return -ENOMEM;
-        }
         r = vici_client_call(a->vici, cmd, msg, on_done, p);
-        if (r < 0) {
-                free(p->tunnel);
-                free(p);
-                if (r == -ENOMEM || r == -ENOTCONN)
-                        return r;
-                /* This command could not be made (a file that cannot be
-                 * read, a value too large for VICI): it fails like one
-                 * charon refused, and the rest of the batch goes on. */
-                if (a->done)
-                        a->done(a->userdata, tunnel, cmd, r, NULL);
-                return 0;
-        }
+        if (r < 0)
+                return r;
+        TAKE_PTR(p);
         a->pending++;
         return 0;
 }
 
+static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const SettingsNode *msg) {
+        int r = send_cmd(a, tunnel, cmd, msg);
+
+        if (r == -ENOMEM || r == -ENOTCONN)
+                return r;
+        /* This command could not be made (a file that cannot be read, a
+         * value too large for VICI): it fails like one charon refused, and
+         * the rest of the batch goes on. */
+        if (r < 0 && a->done)
+                a->done(a->userdata, tunnel, cmd, r, NULL);
+        return 0;
+}
+
+/* Whether a batched load-conn that failed with error goes again one
+ * connection at a time: yes when charon refused it (it loaded the
+ * connections before the one it refused, and none after) or it could not
+ * be encoded; no when the connection to charon is gone (a reconnect
+ * applies everything). */
+static bool batch_retry(const Pending *p, int error) {
+        return p->n_names > 1 && error < 0 && error != -ECONNRESET && error != -ETIMEDOUT && error != -ENOTCONN &&
+               error != -ENOMEM;
+}
+
+static void batch_answered(Pending *p, int error, const char *errmsg) {
+        ApplyContext *a = p->a;
+        bool retry = batch_retry(p, error);
+
+        if (retry)
+                log_info("charon refused a load-conn of %zu connections (%s); loading them one at a time",
+                         p->n_names, errmsg ?: strerror(-error));
+        /* Each tunnel's share of pending goes just before it is told, so
+         * that pending reaches 0 with the last one. */
+        for (size_t i = 0; i < p->n_names; i++) {
+                int r = error;
+
+                if (retry) {
+                        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+                        const SettingsNode *conn = settings_get(p->batch, p->names[i]);
+
+                        r = !msg || !conn ? -ENOMEM : settings_attach(msg, settings_copy(conn));
+                        if (r >= 0)
+                                r = send_cmd(a, p->names[i], "load-conn", msg);
+                        pending_dec(a);
+                        if (r >= 0)
+                                continue; /* told by its own answer */
+                        errmsg = NULL;
+                } else
+                        pending_dec(a);
+                if (a->done)
+                        a->done(a->userdata, p->names[i], "load-conn", r, errmsg);
+        }
+}
+
+static int on_flush(sd_event_source *s, void *userdata) {
+        apply_flush(userdata);
+        return 0;
+}
+
+void apply_flush(ApplyContext *a) {
+        _cleanup_(pending_freep) Pending *p = NULL;
+        int r;
+
+        if (a->batch_flush)
+                (void) sd_event_source_set_enabled(a->batch_flush, SD_EVENT_OFF);
+        if (a->n_batch == 0)
+                return;
+        /* Taken out of a first: what runs from here may collect anew. */
+        Pending q = { .a = a, .cmd = "load-conn", .batch = TAKE_PTR(a->batch),
+                      .names = TAKE_PTR(a->batch_names), .n_names = a->n_batch };
+
+        a->n_batch = 0;
+        p = malloc(sizeof(Pending));
+        if (!p) {
+                batch_answered(&q, -ENOMEM, NULL);
+                pending_clear(&q);
+                return;
+        }
+        *p = q;
+        r = vici_client_call(a->vici, "load-conn", p->batch, on_done, p);
+        if (r >= 0) {
+                TAKE_PTR(p);
+                return;
+        }
+        batch_answered(p, r, NULL);
+}
+
+void apply_drop(ApplyContext *a) {
+        a->batch = settings_free(a->batch);
+        for (size_t i = 0; i < a->n_batch; i++)
+                free(a->batch_names[i]);
+        free(a->batch_names);
+        a->batch_names = NULL;
+        a->n_batch = 0;
+        a->batch_flush = sd_event_source_disable_unref(a->batch_flush);
+}
+
+/* Adds conn (owned, also on failure) to the connections to send. */
+static int batch_add(ApplyContext *a, const char *tunnel, SettingsNode *conn) {
+        _cleanup_(settings_freep) SettingsNode *owned = conn;
+        char **names;
+        int r;
+
+        /* The same connection twice in one message is not VICI. */
+        if (a->batch && settings_get(a->batch, tunnel))
+                apply_flush(a);
+        if (!a->batch && !(a->batch = settings_new(NULL)))
+                return -ENOMEM;
+        names = reallocarray(a->batch_names, a->n_batch + 1, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        a->batch_names = names;
+        names[a->n_batch] = strdup(tunnel);
+        if (!names[a->n_batch])
+                return -ENOMEM;
+        r = settings_attach(a->batch, TAKE_PTR(owned));
+        if (r < 0) {
+                free(names[a->n_batch]);
+                return r;
+        }
+        a->n_batch++;
+        a->pending++;
+        if (!a->event || a->n_batch >= APPLY_CONN_BATCH) {
+                apply_flush(a);
+                return 0;
+        }
+        if (a->batch_flush)
+                r = sd_event_source_set_enabled(a->batch_flush, SD_EVENT_ONESHOT);
+        else
+                r = sd_event_add_defer(a->event, &a->batch_flush, on_flush, a);
+        if (r < 0)
+                apply_flush(a);
+        return 0;
+}
+
 int apply_call(ApplyContext *a, const char *cmd, const SettingsNode *msg, VICIResponseHandler cb, void *userdata) {
+        apply_flush(a);
         return vici_client_call(a->vici, cmd, msg, cb, userdata);
 }
 
@@ -231,12 +397,12 @@ static int unset_start_action(SettingsNode *conn) {
 }
 
 int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds, bool paced) {
-        _cleanup_(settings_freep) SettingsNode *root = NULL, *msg = settings_new(NULL);
+        _cleanup_(settings_freep) SettingsNode *root = NULL, *conn = NULL;
         _cleanup_free_ char *path = NULL;
-        SettingsNode *conn, *local;
+        SettingsNode *local;
         int r;
 
-        if (!msg || asprintf(&path, "connections.%s", t->name) < 0)
+        if (asprintf(&path, "connections.%s", t->name) < 0)
                 return -ENOMEM;
         r = render(g, t, &root);
         if (r < 0)
@@ -249,9 +415,6 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
         conn = settings_copy(settings_lookup(root, path));
         if (!conn)
                 return -ENOMEM;
-        r = settings_attach(msg, conn);
-        if (r < 0)
-                return r;
         if (paced) {
                 r = unset_start_action(conn);
                 if (r < 0)
@@ -273,7 +436,7 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
                                 return r;
                 }
         }
-        return queue(a, t->name, "load-conn", msg);
+        return batch_add(a, t->name, TAKE_PTR(conn));
 }
 
 int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) {

@@ -773,6 +773,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                 m->vici_up = false;
                 m->listing = false;
                 pacer_reset(m->pacer);
+                apply_drop(&m->apply);
                 m->apply.pending = 0;
                 m->apply_what = NULL;
                 health_set_charon(m->health, false, realtime_usec());
@@ -1225,7 +1226,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         if (r < 0)
                 return log_error_errno(r, "Vici=%s: unsupported address: %m", m->config->gateway.vici);
         vici_client_set_handlers(m->vici, on_vici_state, on_vici_event, m);
-        m->apply = (ApplyContext) { .vici = m->vici, .opts = &m->opts, .done = apply_done, .userdata = m };
+        m->apply = (ApplyContext) { .vici = m->vici, .opts = &m->opts, .done = apply_done, .userdata = m, .event = e };
         r = retry_list_new(e, &m->apply, &retry_hooks, m, &m->retries);
         if (r < 0)
                 return r;
@@ -1314,6 +1315,7 @@ Manager *manager_free(Manager *m) {
          * freed first, SIGTERM while charon owed answers was a
          * use-after-free (a segfault at exit). */
         m->vici_up = false;
+        apply_drop(&m->apply);
         m->vici = vici_client_free(m->vici);
         for (size_t i = 0; i < ELEMENTSOF(m->sig); i++)
                 sd_event_source_disable_unref(m->sig[i]);

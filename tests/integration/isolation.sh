@@ -10,6 +10,10 @@
 #   crit     its CACertificate carries an unknown critical extension: gatewayd's
 #            check passes it, charon's x509 parser refuses it (its
 #            load-cert fails in charon, not in gatewayd)
+# and three good responder-only tunnels after crit (good1..good3): gatewayd
+# loads connections several to a load-conn; charon stops at crit's and
+# loads none after it, so the good ones get in only because a refused
+# batch goes again one connection at a time.
 # Must hold: azure comes up and carries traffic; the four broken ones are not
 # loaded, are down in the status with the config error, and their
 # RemotePrefixes are shielded; crit is refused by charon, reported with
@@ -87,6 +91,9 @@ tunnel loose 192.0.2.61 203.0.113.32/27 "PreSharedKeyFile=psk/loose"
 tunnel expired 192.0.2.62 203.0.113.64/27 "$(certlines expired ca.pem)"
 tunnel notyet 192.0.2.63 203.0.113.96/27 "$(certlines notyet ca.pem)"
 tunnel crit 192.0.2.64 203.0.113.128/27 "$(certlines crit crit-ca.pem)"
+for i in 1 2 3; do
+        tunnel good$i 192.0.2.$((64 + i)) 203.0.113.$((128 + 32 * i))/28 "PreSharedKeyFile=psk/azure"
+done
 
 # What --check says (and exits 1 for): every broken one, crit not at all.
 set +e
@@ -102,7 +109,7 @@ grep -q "^tunnels.d/crit.conf:[0-9]*: error" "$IT_DIR/check.out" && it_fail "--c
 grep -q "^tunnels.d/azure.conf:[0-9]*: error" "$IT_DIR/check.out" && it_fail "--check: azure has errors"
 
 it_start_gatewayd_wait "$etc"
-it_gw_log_wait 5 "Started with 2 of 6 tunnels"
+it_gw_log_wait 5 "Started with 5 of 9 tunnels"
 it_wait_for 20 it_sa_installed gw azure || it_fail "azure did not come up beside the broken tunnels"
 it_wait_for 10 it_ping "$ONPREM_HOST" 198.51.100.140 || it_fail "azure: no ping"
 kill -0 "$GATEWAYD_PID" || it_fail "gatewayd exited"
@@ -110,6 +117,14 @@ kill -0 "$GATEWAYD_PID" || it_fail "gatewayd exited"
 conns=$(it_swanctl gw --list-conns)
 for t in typo loose expired notyet crit; do
         grep -q "^$t: " <<<"$conns" && { echo "$conns"; it_fail "$t is loaded in charon"; }
+done
+
+# The batch with crit in it was refused and went again one by one: every
+# good tunnel after crit is in charon.
+it_gw_log_wait 10 "charon refused a load-conn of [0-9]+ connections"
+for t in good1 good2 good3; do
+        it_wait_for 5 sh -c "swanctl --list-conns --uri unix://$IT_DIR/gw/charon.vici | grep -q '^$t: '" ||
+                it_fail "$t (after crit in the batch) is not in charon"
 done
 
 # crit: refused by charon, with charon's message, and tried again.
@@ -168,4 +183,4 @@ it_wait_for 20 sh -c "swanctl --list-conns --uri unix://$IT_DIR/gw/charon.vici |
 # The good tunnel was never disturbed.
 it_sa_installed gw azure || it_fail "azure went down"
 kill -0 "$GATEWAYD_PID" || it_fail "gatewayd exited"
-echo "PASS: 1 good tunnel up beside 5 broken ones (misspelt key, PSK 0644, expired, not yet valid, refused by charon); broken ones shielded, reported, loaded once right"
+echo "PASS: 1 good tunnel up beside 5 broken ones (misspelt key, PSK 0644, expired, not yet valid, refused by charon); broken ones shielded, reported, loaded once right; the good ones after a refused connection in the same load-conn loaded"
