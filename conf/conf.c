@@ -50,7 +50,7 @@ Config *config_new(const char *dir) {
                 .status_file = strdup("/run/gatewayd/status.json"),
                 .health_interval_sec = 10,
                 .cert_expiry_warning_days = 30,
-                .max_half_open_per_peer = 4,
+                .max_half_open_per_peer = PACER_DEFAULT_HALF_OPEN,
         };
         if (!c->dir || !c->gateway.path || !c->gateway.vici || !c->gateway.status_file)
                 return NULL;

@@ -15,6 +15,11 @@
 
 #define NAME_MAX_LEN 64
 
+/* MaxHalfOpenPerPeer's default: below strongSwan's responder defaults for one
+ * peer address, cookie_threshold_ip 3 (a cookie round trip from the 4th
+ * half-open IKE SA on) and block_threshold 5 (dropped from the 5th on). */
+#define PACER_DEFAULT_HALF_OPEN 3u
+
 typedef enum DataPlane {
         DATA_PLANE_KERNEL,
         DATA_PLANE_USERSPACE,

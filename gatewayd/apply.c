@@ -85,7 +85,7 @@ static void on_done(VICIClient *c, int error, const SettingsNode *response, void
                 else if (r == 0)
                         error = -EREMOTEIO;
         }
-        if (p->batch) {
+        if (p->names) {
                 batch_answered(p, error, errmsg);
                 return;
         }
@@ -142,7 +142,7 @@ static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const Set
  * be encoded; no when the connection to charon is gone (a reconnect
  * applies everything). */
 static bool batch_retry(const Pending *p, int error) {
-        return p->n_names > 1 && error < 0 && error != -ECONNRESET && error != -ETIMEDOUT && error != -ENOTCONN &&
+        return p->batch && p->n_names > 1 && error < 0 && error != -ECONNRESET && error != -ETIMEDOUT && error != -ENOTCONN &&
                error != -ENOMEM;
 }
 
@@ -153,8 +153,9 @@ static void batch_answered(Pending *p, int error, const char *errmsg) {
         if (retry)
                 log_info("charon refused a load-conn of %zu connections (%s); loading them one at a time",
                          p->n_names, errmsg ?: strerror(-error));
-        /* Each tunnel's share of pending goes just before it is told, so
-         * that pending reaches 0 with the last one. */
+        /* A batch of connections, or a group's shared key: told for each
+         * tunnel. Each tunnel's share of pending goes just before it is
+         * told, so that pending reaches 0 with the last one. */
         for (size_t i = 0; i < p->n_names; i++) {
                 int r = error;
 
@@ -172,13 +173,35 @@ static void batch_answered(Pending *p, int error, const char *errmsg) {
                 } else
                         pending_dec(a);
                 if (a->done)
-                        a->done(a->userdata, p->names[i], "load-conn", r, errmsg);
+                        a->done(a->userdata, p->names[i], p->cmd, r, errmsg);
         }
 }
 
+static PskGroups *psk_groups_free(PskGroups *g);
+
 static int on_flush(sd_event_source *s, void *userdata) {
-        apply_flush(userdata);
+        ApplyContext *a = userdata;
+
+        apply_flush(a);
+        a->groups = psk_groups_free(a->groups);
+        a->groups_of = NULL;
         return 0;
+}
+
+/* Arms the defer source: the collected connections go, and the PSK group
+ * index is dropped, at the end of this iteration. Without an event loop
+ * the index goes with the next rebuild or apply_drop. */
+static void schedule_flush(ApplyContext *a) {
+        int r;
+
+        if (!a->event)
+                return;
+        if (a->batch_flush)
+                r = sd_event_source_set_enabled(a->batch_flush, SD_EVENT_ONESHOT);
+        else
+                r = sd_event_add_defer(a->event, &a->batch_flush, on_flush, a);
+        if (r < 0)
+                apply_flush(a);
 }
 
 void apply_flush(ApplyContext *a) {
@@ -190,9 +213,10 @@ void apply_flush(ApplyContext *a) {
         if (a->n_batch == 0)
                 return;
         /* Taken out of a first: what runs from here may collect anew. */
-        Pending q = { .a = a, .cmd = "load-conn", .batch = TAKE_PTR(a->batch),
-                      .names = TAKE_PTR(a->batch_names), .n_names = a->n_batch };
+        Pending q = { .a = a, .cmd = "load-conn", .batch = a->batch, .names = a->batch_names, .n_names = a->n_batch };
 
+        a->batch = NULL;
+        a->batch_names = NULL;
         a->n_batch = 0;
         p = malloc(sizeof(Pending));
         if (!p) {
@@ -209,7 +233,16 @@ void apply_flush(ApplyContext *a) {
         batch_answered(p, r, NULL);
 }
 
+void apply_forget_config(ApplyContext *a, const Config *c) {
+        if (a->groups_of == c) {
+                a->groups = psk_groups_free(a->groups);
+                a->groups_of = NULL;
+        }
+}
+
 void apply_drop(ApplyContext *a) {
+        a->groups = psk_groups_free(a->groups);
+        a->groups_of = NULL;
         a->batch = settings_free(a->batch);
         for (size_t i = 0; i < a->n_batch; i++)
                 free(a->batch_names[i]);
@@ -244,16 +277,10 @@ static int batch_add(ApplyContext *a, const char *tunnel, SettingsNode *conn) {
         }
         a->n_batch++;
         a->pending++;
-        if (!a->event || a->n_batch >= APPLY_CONN_BATCH) {
+        if (!a->event || a->n_batch >= APPLY_CONN_BATCH)
                 apply_flush(a);
-                return 0;
-        }
-        if (a->batch_flush)
-                r = sd_event_source_set_enabled(a->batch_flush, SD_EVENT_ONESHOT);
         else
-                r = sd_event_add_defer(a->event, &a->batch_flush, on_flush, a);
-        if (r < 0)
-                apply_flush(a);
+                schedule_flush(a);
         return 0;
 }
 
@@ -275,32 +302,193 @@ static int render(const Gateway *g, const Tunnel *t, SettingsNode **ret) {
         return 0;
 }
 
-static int queue_psk(ApplyContext *a, const Tunnel *t, const SettingsNode *root) {
-        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
-        _cleanup_free_ char *id = NULL, *path = NULL;
-        const SettingsNode *sec, *secret;
-        SettingsNode *owners;
+/* A PSK group: the members index[first .. first + n) of a PskGroups. */
+typedef struct PskGroup {
+        size_t first, n;
+        bool sent; /* its key was queued in this iteration */
+} PskGroup;
+
+struct PskGroups {
+        const Tunnel **index; /* members, by (PreSharedKeyFile, LocalId) */
+        size_t n_index;
+        PskGroup *groups;
+        size_t n_groups;
+};
+
+static bool psk_member(const Tunnel *t) {
+        return t->auth == AUTH_PSK && t->enabled && t->profile && !t->broken && t->psk_file;
+}
+
+/* Orders by file, then LocalId (none before any). */
+static int psk_key_cmp(const Tunnel *a, const Tunnel *b) {
+        int r = strcmp(a->psk_file, b->psk_file);
+
+        if (r != 0)
+                return r;
+        if (!a->local_id || !b->local_id)
+                return (a->local_id != NULL) - (b->local_id != NULL);
+        return strcmp(a->local_id, b->local_id);
+}
+
+static int psk_index_cmp(const void *x, const void *y) {
+        return psk_key_cmp(*(const Tunnel *const *) x, *(const Tunnel *const *) y);
+}
+
+static PskGroups *psk_groups_free(PskGroups *g) {
+        if (g) {
+                free(g->index);
+                free(g->groups);
+        }
+        free(g);
+        return NULL;
+}
+DEFINE_TRIVIAL_CLEANUP_FUNC(PskGroups *, psk_groups_free);
+
+static int psk_groups_build(const Config *c, PskGroups **ret) {
+        _cleanup_(psk_groups_freep) PskGroups *g = calloc(1, sizeof(PskGroups));
+
+        if (!g || (c->n_tunnels > 0 && (!(g->index = calloc(c->n_tunnels, sizeof(Tunnel *))) ||
+                                        !(g->groups = calloc(c->n_tunnels, sizeof(PskGroup))))))
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (psk_member(c->tunnels[i]))
+                        g->index[g->n_index++] = c->tunnels[i];
+        qsort(g->index, g->n_index, sizeof(Tunnel *), psk_index_cmp);
+        for (size_t i = 0; i < g->n_index; i++) {
+                if (i == 0 || psk_key_cmp(g->index[i - 1], g->index[i]) != 0)
+                        g->groups[g->n_groups++] = (PskGroup) { .first = i };
+                g->groups[g->n_groups - 1].n++;
+        }
+        *ret = TAKE_PTR(g);
+        return 0;
+}
+
+/* The group t belongs to in c (t itself need not be in c), or NULL. */
+static int psk_group_find(ApplyContext *a, const Config *c, const Tunnel *t, PskGroup **ret) {
+        size_t lo = 0, hi;
         int r;
 
-        if (asprintf(&id, "ike-%s", t->name) < 0 || asprintf(&path, "secrets.%s", id) < 0 || !msg)
+        if (a->groups_of != c || !a->groups) {
+                a->groups = psk_groups_free(a->groups);
+                a->groups_of = NULL;
+                r = psk_groups_build(c, &a->groups);
+                if (r < 0)
+                        return r;
+                a->groups_of = c;
+                schedule_flush(a); /* drops the index at the end of the iteration */
+        }
+        hi = a->groups->n_groups;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int k = psk_key_cmp(a->groups->index[a->groups->groups[mid].first], t);
+
+                if (k == 0) {
+                        *ret = &a->groups->groups[mid];
+                        return 0;
+                }
+                if (k < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret = NULL;
+        return 0;
+}
+
+/* The file's length first keeps "a:b" + "c" apart from "a" + "b:c". */
+int apply_psk_group_id(const Tunnel *t, char **ret) {
+        int k = t->local_id ? asprintf(ret, "gatewayd-psk:%zu:%s:%s", strlen(t->psk_file), t->psk_file, t->local_id)
+                            : asprintf(ret, "gatewayd-psk:%zu:%s", strlen(t->psk_file), t->psk_file);
+
+        return k < 0 ? -ENOMEM : 0;
+}
+
+static void free_names(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
+/* Queues cmd for the tunnels names[0..n) (a group's members): done is
+ * told for each of them. names is the callee's, also on failure. */
+static int send_group(ApplyContext *a, const char *cmd, const SettingsNode *msg, char **names, size_t n) {
+        _cleanup_(pending_freep) Pending *p = calloc(1, sizeof(Pending));
+        int r;
+
+        if (!p) {
+                free_names(names, n);
                 return -ENOMEM;
-        sec = settings_lookup(root, path);
-        secret = sec ? settings_get(sec, "secret") : NULL;
-        if (!secret)
-                return -EINVAL;
-        if ((r = settings_set(msg, "id", id, 0)) < 0 || (r = settings_set(msg, "type", "IKE", 0)) < 0 ||
-            (r = settings_set(msg, "data", secret->value, secret->flags)) < 0 ||
+        }
+        p->a = a;
+        p->cmd = cmd;
+        p->names = names;
+        p->n_names = n;
+        if (!is_credential(cmd))
+                apply_flush(a);
+        r = vici_client_call(a->vici, cmd, msg, on_done, p);
+        if (r == -ENOMEM || r == -ENOTCONN)
+                return r;
+        if (r < 0) {
+                /* Not sendable (a key file that cannot be read): each
+                 * member fails like a refused command. */
+                for (size_t i = 0; a->done && i < n; i++)
+                        a->done(a->userdata, names[i], cmd, r, NULL);
+                return 0;
+        }
+        TAKE_PTR(p);
+        a->pending += n;
+        return 0;
+}
+
+/* Queues the shared key of t's group in c: load-shared with every member's
+ * identities as owners, once per iteration; unload-shared when the group
+ * has no member left. Members share the LocalId, so the owners make up the
+ * same pairs of identities charon matched with one key per tunnel and no
+ * other (with different LocalIds, a pair of one tunnel's local and
+ * another's remote identity could win a tunnel's key of its own). The key
+ * is read from the file once, when it is sent. */
+static int queue_psk(ApplyContext *a, const Config *c, const Tunnel *t) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        _cleanup_free_ char *id = NULL;
+        SettingsNode *owners;
+        PskGroup *g;
+        char **names;
+        int r;
+
+        if (!msg || apply_psk_group_id(t, &id) < 0)
+                return -ENOMEM;
+        r = psk_group_find(a, c, t, &g);
+        if (r < 0)
+                return r;
+        if (settings_set(msg, "id", id, 0) < 0)
+                return -ENOMEM;
+        if (!g)
+                return queue(a, t->name, "unload-shared", msg);
+        if (g->sent)
+                return 0;
+        if ((r = settings_set(msg, "type", "IKE", 0)) < 0 ||
+            (r = settings_set(msg, "data", t->psk_file, SETTINGS_SECRET | SETTINGS_FILE)) < 0 ||
             (r = settings_set_list(msg, "owners", NULL, 0, 0)) < 0)
                 return r;
-        /* The owners are the rendered "id*" keys of secrets.ike-<name>. */
         owners = msg->children[msg->n_children - 1];
-        for (size_t i = 0; i < sec->n_children; i++)
-                if (strncmp(sec->children[i]->name, "id", 2) == 0 && sec->children[i]->value) {
-                        r = settings_list_append(owners, sec->children[i]->value);
-                        if (r < 0)
-                                return r;
+        if (t->local_id && (r = settings_list_append(owners, t->local_id)) < 0)
+                return r;
+        names = calloc(g->n, sizeof(char *));
+        if (!names)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->n; i++) {
+                const Tunnel *m = a->groups->index[g->first + i];
+                char buf[PREFIX_STRLEN];
+
+                names[i] = strdup(m->name);
+                r = names[i] ? settings_list_append(owners, ikepolicy_remote_id(m, buf)) : -ENOMEM;
+                if (r < 0) {
+                        free_names(names, i + 1);
+                        return r;
                 }
-        return queue(a, t->name, "load-shared", msg);
+        }
+        g->sent = true;
+        return send_group(a, "load-shared", msg, names, g->n);
 }
 
 static int queue_file_cmd(ApplyContext *a, const Tunnel *t, const char *cmd, const char *k1, const char *v1,
@@ -344,8 +532,8 @@ static int queue_cert_file(ApplyContext *a, const Tunnel *t, const char *path, b
         return r;
 }
 
-/* The credentials of t; root is its rendering (the PSK's owners come from it). */
-static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *root) {
+/* The credentials of t, a tunnel of c. */
+static int queue_creds(ApplyContext *a, const Config *c, const Tunnel *t) {
         int r;
 
         if (t->auth == AUTH_CERTIFICATE) {
@@ -362,19 +550,11 @@ static int queue_creds(ApplyContext *a, const Tunnel *t, const SettingsNode *roo
                  * change. */
                 return t->ca_certificate ? queue_cert_file(a, t, t->ca_certificate, true) : 0;
         }
-        return queue_psk(a, t, root);
+        return queue_psk(a, c, t);
 }
 
-int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) {
-        _cleanup_(settings_freep) SettingsNode *root = NULL;
-        int r;
-
-        if (t->auth == AUTH_CERTIFICATE)
-                return queue_creds(a, t, NULL);
-        r = render(g, t, &root);
-        if (r < 0)
-                return r;
-        return queue_creds(a, t, root);
+int apply_tunnel_creds(ApplyContext *a, const Config *c, const Tunnel *t) {
+        return queue_creds(a, c, t);
 }
 
 bool apply_tunnel_initiates(const Tunnel *t) {
@@ -396,7 +576,7 @@ static int unset_start_action(SettingsNode *conn) {
         return 0;
 }
 
-int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds, bool paced) {
+int apply_tunnel_load(ApplyContext *a, const Config *c, const Tunnel *t, bool with_creds, bool paced) {
         _cleanup_(settings_freep) SettingsNode *root = NULL, *conn = NULL;
         _cleanup_free_ char *path = NULL;
         SettingsNode *local;
@@ -404,11 +584,11 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
 
         if (asprintf(&path, "connections.%s", t->name) < 0)
                 return -ENOMEM;
-        r = render(g, t, &root);
+        r = render(&c->gateway, t, &root);
         if (r < 0)
                 return r;
         if (with_creds) {
-                r = queue_creds(a, t, root);
+                r = queue_creds(a, c, t);
                 if (r < 0)
                         return r;
         }
@@ -439,14 +619,11 @@ int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool w
         return batch_add(a, t->name, TAKE_PTR(conn));
 }
 
-int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) {
-        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL), *sh = settings_new(NULL);
-        _cleanup_free_ char *id = NULL;
+int apply_tunnel_unload(ApplyContext *a, const Config *c, const Tunnel *t) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL), *term = settings_new(NULL);
         int r;
 
-        _cleanup_(settings_freep) SettingsNode *term = settings_new(NULL);
-
-        if (!msg || !sh || !term || asprintf(&id, "ike-%s", t->name) < 0)
+        if (!msg || !term)
                 return -ENOMEM;
         /* charon closes a connection's SAs on unload only when it was
          * loaded with start_action=start; the pacer's are loaded without
@@ -462,12 +639,59 @@ int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) {
         if (r < 0)
                 return r;
         r = queue(a, t->name, "unload-conn", msg);
-        if (r < 0 || t->auth != AUTH_PSK)
+        if (r < 0 || t->auth != AUTH_PSK || !t->psk_file)
                 return r;
-        r = settings_set(sh, "id", id, 0);
-        if (r < 0)
-                return r;
-        return queue(a, t->name, "unload-shared", sh);
+        /* Its group's key goes again without it, or goes. */
+        return queue_psk(a, c, t);
+}
+
+static int str_cmp(const void *x, const void *y) {
+        return strcmp(*(char *const *) x, *(char *const *) y);
+}
+
+typedef struct Names {
+        char **v;
+        size_t n;
+} Names;
+
+static void names_done(Names *l) {
+        free_names(l->v, l->n);
+}
+
+int apply_unload_stale_shared(ApplyContext *a, const Config *c, const SettingsNode *keys,
+                              bool (*owned)(void *userdata, const char *name), void *userdata) {
+        _cleanup_(names_done) Names ids = {};
+
+        if (c->n_tunnels > 0 && !(ids.v = calloc(c->n_tunnels, sizeof(char *))))
+                return -ENOMEM;
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (psk_member(c->tunnels[i]) && apply_psk_group_id(c->tunnels[i], &ids.v[ids.n++]) < 0)
+                        return -ENOMEM;
+        qsort(ids.v, ids.n, sizeof(char *), str_cmp);
+        for (size_t i = 0; keys && keys->kind == SETTINGS_LIST && i < keys->n_items; i++) {
+                _cleanup_(settings_freep) SettingsNode *msg = NULL;
+                const char *id = keys->items[i];
+                bool stale;
+                int r;
+
+                if (strncmp(id, "gatewayd-psk:", 13) == 0)
+                        stale = !bsearch(&id, ids.v, ids.n, sizeof(char *), str_cmp);
+                else if (strncmp(id, "ike-", 4) == 0)
+                        /* gatewayd before PSK groups: one per tunnel. */
+                        stale = config_find_tunnel(c, id + 4) || (owned && owned(userdata, id + 4));
+                else
+                        stale = false; /* another tool's */
+                if (!stale)
+                        continue;
+                log_info("unloading shared key '%s': gatewayd loaded it for a configuration it no longer runs", id);
+                msg = settings_new(NULL);
+                if (!msg || settings_set(msg, "id", id, 0) < 0)
+                        return -ENOMEM;
+                r = queue(a, NULL, "unload-shared", msg);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int apply_reload_all_creds(ApplyContext *a, const Config *c) {
@@ -483,7 +707,7 @@ int apply_reload_all_creds(ApplyContext *a, const Config *c) {
 
                 if (!t->enabled || !t->profile || t->broken)
                         continue;
-                r = apply_tunnel_creds(a, &c->gateway, t);
+                r = apply_tunnel_creds(a, c, t);
                 if (r == -ENOMEM || r == -ENOTCONN)
                         return r;
                 if (r < 0 && a->done)

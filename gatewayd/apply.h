@@ -13,6 +13,8 @@
 #include "settings.h"
 #include "vici-client.h"
 
+typedef struct PskGroups PskGroups;
+
 typedef struct ApplyContext {
         VICIClient *vici;
         const ConfOptions *opts;     /* secret owner for PSK files */
@@ -33,6 +35,14 @@ typedef struct ApplyContext {
         char **batch_names;
         size_t n_batch;
         sd_event_source *batch_flush;
+        /* PSK groups: the enabled tunnels of one config that name the same
+         * PreSharedKeyFile with the same LocalId share one load-shared (id
+         * "gatewayd-psk:...", owners every member's identities), sent once
+         * per event loop iteration however many of them are loaded. The
+         * index lives for that iteration only (built on first use for a
+         * config, dropped by the same defer source). */
+        const Config *groups_of;
+        PskGroups *groups;
 } ApplyContext;
 
 /* Connections per load-conn: about 40 kB for PSK tunnels, far below VICI's
@@ -42,8 +52,13 @@ typedef struct ApplyContext {
 /* Sends the connections collected so far (see ApplyContext). */
 void apply_flush(ApplyContext *a);
 /* Forgets the connections not sent yet, without telling done (charon is
- * gone; a reconnect applies everything again), and the defer source. */
+ * gone; a reconnect applies everything again), the defer source and the
+ * PSK group index. */
 void apply_drop(ApplyContext *a);
+/* c is about to be freed: an index of its groups goes. */
+void apply_forget_config(ApplyContext *a, const Config *c);
+/* The id of the shared key of t's group (PSK tunnels), in *ret. */
+int apply_psk_group_id(const Tunnel *t, char **ret);
 
 /* Reads SETTINGS_FILE values for the encoder: the first line of a PSK file
  * (SETTINGS_SECRET; checked like conf does) or a whole PEM file. userdata is
@@ -57,12 +72,19 @@ bool apply_tunnel_initiates(const Tunnel *t);
  * tunnels' credentials are loaded by apply_load_all_creds instead when
  * creds_global is set) and its connection; with paced, the connection
  * carries start_action=none (the pacer initiates it). */
-int apply_tunnel_load(ApplyContext *a, const Gateway *g, const Tunnel *t, bool with_creds,
+int apply_tunnel_load(ApplyContext *a, const Config *c, const Tunnel *t, bool with_creds,
                       bool paced) _warn_unused_result_;
-/* Queues unload-conn (and unload-shared for a PSK tunnel). */
-int apply_tunnel_unload(ApplyContext *a, const Tunnel *t) _warn_unused_result_;
-/* Queues the credentials of one tunnel. */
-int apply_tunnel_creds(ApplyContext *a, const Gateway *g, const Tunnel *t) _warn_unused_result_;
+/* Queues unload-conn; for a PSK tunnel, its group's key in c goes again
+ * without it (or is unloaded when it was the last). t need not be in c. */
+int apply_tunnel_unload(ApplyContext *a, const Config *c, const Tunnel *t) _warn_unused_result_;
+/* Queues the credentials of one tunnel of c (a PSK tunnel: its group's). */
+int apply_tunnel_creds(ApplyContext *a, const Config *c, const Tunnel *t) _warn_unused_result_;
+/* Shared keys charon listed (get-shared) that gatewayd loaded and c no
+ * longer has: a group gone while gatewayd was not running, and the
+ * per-tunnel "ike-<name>" keys of gatewayd before groups (names: c's
+ * tunnels and owned). Queues their unload-shared. */
+int apply_unload_stale_shared(ApplyContext *a, const Config *c, const SettingsNode *keys,
+                              bool (*owned)(void *userdata, const char *name), void *userdata) _warn_unused_result_;
 /* Queues clear-creds and then the credentials of every enabled tunnel of c:
  * used when a certificate or key changed (charon has no unload-cert). */
 int apply_reload_all_creds(ApplyContext *a, const Config *c) _warn_unused_result_;

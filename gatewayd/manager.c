@@ -312,7 +312,7 @@ static void batch_check_done(Manager *m) {
 #define LOAD_RETRY_MAX_USEC (60 * USEC_PER_SEC)
 
 static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata);
-static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace);
+static int load_tunnel(Manager *m, const Config *c, const Tunnel *t, bool with_creds, bool pace);
 
 /* The fingerprints of tunnels charon does not hold as configured are
  * forgotten: the next reload compares them as changed and loads them. */
@@ -381,7 +381,7 @@ static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
                                 /* Taken as applied; a new refusal forgets
                                  * it again. */
                                 if (tunnel_fingerprint(&m->config->gateway, t, &m->fp[i]) < 0 ||
-                                    load_tunnel(m, &m->config->gateway, t, true, true) < 0)
+                                    load_tunnel(m, m->config, t, true, true) < 0)
                                         log_error("Failed to queue tunnel '%s' again", t->name);
                         }
                 }
@@ -440,7 +440,7 @@ static int terminate_child(Manager *m, const char *name) {
 
 /* Queues t's load; with pace, an initiating tunnel is loaded without
  * start_action and initiated by the pacer once charon took it. */
-static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_creds, bool pace) {
+static int load_tunnel(Manager *m, const Config *c, const Tunnel *t, bool with_creds, bool pace) {
         char peer[PREFIX_STRLEN];
         int r;
 
@@ -450,7 +450,7 @@ static int load_tunnel(Manager *m, const Gateway *g, const Tunnel *t, bool with_
                 if (r < 0)
                         return r;
         }
-        return apply_tunnel_load(&m->apply, g, t, with_creds, pace);
+        return apply_tunnel_load(&m->apply, c, t, with_creds, pace);
 }
 
 /* Fail closed per tunnel (DESIGN.md): an enabled tunnel whose shield is
@@ -481,7 +481,7 @@ static void on_shield_complete(void *userdata, const char *name) {
         if (!m->vici_up)
                 return; /* loaded with the rest when charon is back */
         log_info("tunnel '%s': its shield is in; loading it into charon", name);
-        r = load_tunnel(m, &m->config->gateway, t, true, true);
+        r = load_tunnel(m, m->config, t, true, true);
         if (r == -ENOMEM)
                 (void) log_oom();
         else if (r < 0)
@@ -526,19 +526,20 @@ static int apply_all(Manager *m) {
                 if (t->broken)
                         continue; /* reported; shielded; not loaded */
                 if (!t->enabled) {
-                        r = apply_tunnel_unload(&m->apply, t);
+                        r = apply_tunnel_unload(&m->apply, m->config, t);
                         if (r < 0)
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
                         continue;
                 }
                 if (!guard_tunnel_shielded(m->guard, t->name))
                         continue; /* held: hold_unshielded() */
-                r = load_tunnel(m, &m->config->gateway, t, true, true);
+                r = load_tunnel(m, m->config, t, true, true);
                 if (r == -ENOMEM)
                         return log_oom();
                 if (r < 0)
                         load_failed(m, t->name, "load-conn", r, NULL); /* the others go on */
         }
+        apply_flush(&m->apply);
         batch_check_done(m);
         hold_unshielded(m);
         return 0;
@@ -576,6 +577,30 @@ static void on_get_conns(VICIClient *c, int error, const SettingsNode *response,
                         log_error("Failed to queue unload of '%s'", conns->items[i]);
         }
         (void) apply_all(m); /* logged there */
+}
+
+static bool is_owned(void *userdata, const char *name) {
+        Manager *m = userdata;
+
+        return owned_has(&m->owned, name);
+}
+
+/* get-shared answered: the shared keys gatewayd loaded for tunnels or
+ * groups it no longer runs go (a tunnel removed while gatewayd was not
+ * running, or the per-tunnel keys of an older gatewayd, which would
+ * compete with the group's key for the same identities). */
+static void on_get_shared(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        if (error < 0 || !response) {
+                if (error != -ECONNRESET)
+                        log_error_errno(error, "get-shared failed: %m");
+                return;
+        }
+        r = apply_unload_stale_shared(&m->apply, m->config, settings_get(response, "keys"), is_owned, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to queue the unload of stale shared keys: %m");
 }
 
 /* The retry list's view of the manager. */
@@ -728,7 +753,7 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         if (streq(event, "ike-updown")) {
                 const Tunnel *t = config_find_tunnel(m->config, name);
 
-                pacer_done(m->pacer, name); /* established or failed: no longer half-open */
+                pacer_done(m->pacer, name, up && streq(up, "yes")); /* established or failed: no longer half-open */
 
                 if (up && streq(up, "yes"))
                         retry_list_drop(m->retries, name);
@@ -802,6 +827,9 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
         r = apply_call(&m->apply, "get-conns", NULL, on_get_conns, m);
         if (r < 0)
                 log_error_errno(r, "Failed to query charon's connections: %m");
+        r = apply_call(&m->apply, "get-shared", NULL, on_get_shared, m);
+        if (r < 0)
+                log_error_errno(r, "Failed to query charon's shared keys: %m");
         /* After the apply (one command at a time): what is up already. */
         health_poll(m);
 }
@@ -1037,9 +1065,24 @@ int manager_reload(Manager *m) {
                         const TunnelDiffEntry *e = &diff.entries[i];
 
                         r = 0;
+                        /* A PSK tunnel that changed leaves its group's key
+                         * (another PreSharedKeyFile or LocalId, or now a
+                         * certificate): that key goes again without it.
+                         * When the group did not change, this is the key
+                         * its new self loads anyway (once: apply.c). */
+                        if (e->change == TUNNEL_CHANGED && e->old->auth == AUTH_PSK && e->old->psk_file &&
+                            (e->new->auth != AUTH_PSK || !streq_ptr(e->old->psk_file, e->new->psk_file) ||
+                             !streq_ptr(e->old->local_id, e->new->local_id))) {
+                                r = apply_tunnel_creds(&m->apply, c, e->old);
+                                if (r < 0 && r != -ENOMEM) {
+                                        log_error_errno(r, "tunnel '%s': failed to queue its former PSK group's key: %m",
+                                                        e->name);
+                                        r = 0;
+                                }
+                        }
                         switch (e->change) {
                         case TUNNEL_REMOVED:
-                                r = apply_tunnel_unload(&m->apply, e->old);
+                                r = apply_tunnel_unload(&m->apply, c, e->old);
                                 break;
                         case TUNNEL_ADDED:
                         case TUNNEL_CHANGED:
@@ -1047,9 +1090,9 @@ int manager_reload(Manager *m) {
                                         /* Not kept (its credentials are
                                          * out of their validity): down. */
                                         if (e->change == TUNNEL_CHANGED)
-                                                r = apply_tunnel_unload(&m->apply, e->old);
+                                                r = apply_tunnel_unload(&m->apply, c, e->old);
                                 } else if (!e->new->enabled)
-                                        r = apply_tunnel_unload(&m->apply, e->new);
+                                        r = apply_tunnel_unload(&m->apply, c, e->new);
                                 else if (!guard_tunnel_shielded(m->guard, e->new->name))
                                         r = 0; /* held; a changed one runs its previous config */
                                 else if (e->change == TUNNEL_CHANGED && !e->conn_changed) {
@@ -1059,7 +1102,7 @@ int manager_reload(Manager *m) {
                                          * SAs too). Certificates went with
                                          * apply_reload_all_creds above. */
                                         if (e->new->auth == AUTH_PSK)
-                                                r = apply_tunnel_creds(&m->apply, &c->gateway, e->new);
+                                                r = apply_tunnel_creds(&m->apply, c, e->new);
                                         if (r < 0 && r != -ENOMEM) {
                                                 load_failed(m, e->name, "load-shared", r, NULL);
                                                 r = 0;
@@ -1074,7 +1117,9 @@ int manager_reload(Manager *m) {
                                         if (e->change == TUNNEL_CHANGED && apply_tunnel_initiates(e->new))
                                                 r = terminate_child(m, e->name);
                                         if (r >= 0)
-                                                r = load_tunnel(m, &c->gateway, e->new, e->new->auth == AUTH_PSK,
+                                                r = load_tunnel(m, c, e->new,
+                                                                e->new->auth == AUTH_PSK &&
+                                                                        (e->change == TUNNEL_ADDED || e->creds_changed),
                                                                 e->change == TUNNEL_ADDED);
                                         /* One tunnel that cannot be queued
                                          * never holds back the others. */
@@ -1090,6 +1135,7 @@ int manager_reload(Manager *m) {
                 }
                 if (r < 0)
                         log_error_errno(r, "Failed to queue changes: %m");
+                apply_flush(&m->apply); /* now, not after this iteration's other work */
                 batch_check_done(m);
         }
         conf_cache_counts(m->opts.cache, &n_cached, &n_parsed);
@@ -1104,6 +1150,7 @@ int manager_reload(Manager *m) {
         log_weak_algorithms(c, &diff);
         tunnel_diff_clear(&diff);
 
+        apply_forget_config(&m->apply, m->config);
         config_free(m->config);
         m->config = TAKE_PTR(c);
         m->config_time = checked_at;

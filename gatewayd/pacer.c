@@ -4,19 +4,25 @@
 
 typedef enum PaceState {
         PACE_LOADING,           /* its load-conn is not answered yet */
-        PACE_WAITING,           /* queued behind its peer's slots */
-        PACE_CHECKING,          /* list-sas in flight */
+        PACE_UNCHECKED,         /* loaded; charon not asked about its SAs yet */
+        PACE_CHECKING,          /* a list-sas that covers it is in flight */
+        PACE_READY,             /* no IKE SA: waits for a slot of its peer */
         PACE_INITIATING,        /* initiate sent; holds a slot */
 } PaceState;
 
 typedef struct PaceItem {
-        unsigned n_ref;         /* the pacer's, and a list-sas in flight */
+        unsigned n_ref;         /* the pacer's */
         Pacer *pacer;           /* NULL once detached */
         char *name, *peer;
         PaceState state;
         bool found;             /* the list-sas listed an IKE SA */
         uint64_t since;         /* when the slot was taken (CLOCK_MONOTONIC) */
 } PaceItem;
+
+/* The list-sas in flight; outlives a pacer reset (pacer NULL then). */
+typedef struct PaceCheck {
+        Pacer *pacer;
+} PaceCheck;
 
 struct Pacer {
         sd_event *event;
@@ -25,6 +31,8 @@ struct Pacer {
         PaceItem **items;
         size_t n, allocated;    /* in the order pacer_start() saw them */
         sd_event_source *timer; /* frees slots held too long */
+        PaceCheck *check;       /* at most one list-sas at a time */
+        sd_event_source *check_defer; /* asks once per event loop iteration */
 };
 
 static PaceItem *item_unref(PaceItem *i) {
@@ -70,35 +78,106 @@ static unsigned busy(const Pacer *p, const char *peer) {
         unsigned n = 0;
 
         for (size_t i = 0; i < p->n; i++)
-                n += p->items[i]->state >= PACE_CHECKING && streq(p->items[i]->peer, peer);
+                n += p->items[i]->state == PACE_INITIATING && streq(p->items[i]->peer, peer);
         return n;
 }
 
 static void pump(Pacer *p);
+static void check_soon(Pacer *p);
 
-static void on_listed(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
-        _cleanup_(item_unrefp) PaceItem *x = userdata;
-        _cleanup_(settings_freep) SettingsNode *msg = NULL;
-        Pacer *p = x->pacer;
-        ssize_t i;
+/* The list-sas answered: the tunnels it covered that have no IKE SA are
+ * ready to be initiated, the others are up already (or charon is gone: a
+ * reconnect starts over). */
+static void on_checked(VICIClient *c, int error, const SettingsNode *response, void *userdata) {
+        PaceCheck *k = userdata;
+        Pacer *p = k->pacer;
 
+        free(k);
         if (!p)
                 return;
-        i = find(p, x->name);
-        if (i < 0)
+        p->check = NULL;
+        for (size_t i = 0; i < p->n; i++) {
+                PaceItem *x = p->items[i];
+
+                if (x->state != PACE_CHECKING)
+                        continue;
+                if (error < 0 || x->found)
+                        detach(p, i--);
+                else
+                        x->state = PACE_READY;
+        }
+        check_soon(p);
+        pump(p);
+}
+
+/* Asks charon which of the loaded tunnels have an IKE SA already (a
+ * restarted gatewayd finds its tunnels up; the peer may have been first):
+ * one list-sas for all that wait to be asked, filtered by name when it is
+ * one. */
+static void check(Pacer *p) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        const char *only = NULL;
+        size_t n = 0;
+        PaceCheck *k;
+
+        if (p->check)
+                return; /* on_checked asks for the rest */
+        for (size_t i = 0; i < p->n; i++)
+                if (p->items[i]->state == PACE_UNCHECKED) {
+                        only = p->items[i]->name;
+                        n++;
+                }
+        if (n == 0)
                 return;
-        if (error < 0 || x->found) {
-                /* Up already (or charon is gone: a reconnect starts over). */
-                detach(p, (size_t) i);
-                pump(p);
+        k = calloc(1, sizeof(PaceCheck));
+        if (!k || !msg || settings_set(msg, "noblock", "yes", 0) < 0 ||
+            (n == 1 && settings_set(msg, "ike", only, 0) < 0) || apply_call(p->apply, "list-sas", msg, on_checked, k) < 0) {
+                free(k);
+                log_error("Failed to queue list-sas for %zu tunnels to initiate; they are left to charon", n);
+                for (size_t i = 0; i < p->n; i++)
+                        if (p->items[i]->state == PACE_UNCHECKED)
+                                detach(p, i--);
                 return;
         }
-        msg = settings_new(NULL);
+        k->pacer = p;
+        p->check = k;
+        for (size_t i = 0; i < p->n; i++)
+                if (p->items[i]->state == PACE_UNCHECKED) {
+                        p->items[i]->state = PACE_CHECKING;
+                        p->items[i]->found = false;
+                }
+}
+
+static int on_check_defer(sd_event_source *s, void *userdata) {
+        check(userdata);
+        return 0;
+}
+
+/* A load-conn answer tells of up to APPLY_CONN_BATCH tunnels at once: they
+ * are asked about together, at the end of this event loop iteration. */
+static void check_soon(Pacer *p) {
+        int r;
+
+        if (!p->event) {
+                check(p);
+                return;
+        }
+        if (p->check_defer)
+                r = sd_event_source_set_enabled(p->check_defer, SD_EVENT_ONESHOT);
+        else
+                r = sd_event_add_defer(p->event, &p->check_defer, on_check_defer, p);
+        if (r < 0)
+                check(p);
+}
+
+static void initiate(Pacer *p, size_t i) {
+        _cleanup_(settings_freep) SettingsNode *msg = settings_new(NULL);
+        PaceItem *x = p->items[i];
+
         if (!msg || settings_set(msg, "ike", x->name, 0) < 0 || settings_set(msg, "child", x->name, 0) < 0 ||
             settings_set(msg, "timeout", "-1", 0) < 0 || apply_call(p->apply, "initiate", msg, NULL, NULL) < 0) {
                 log_error("tunnel '%s': failed to queue initiate", x->name);
-                detach(p, (size_t) i);
-                pump(p);
+                detach(p, i);
                 return;
         }
         x->state = PACE_INITIATING;
@@ -127,25 +206,16 @@ static void arm_timer(Pacer *p) {
                 log_error("Failed to arm the initiation pacer's timer");
 }
 
-/* Starts the oldest waiting tunnels of every peer with a free slot. */
+/* Initiates the oldest ready tunnels of every peer with a free slot. */
 static void pump(Pacer *p) {
         for (size_t i = 0; i < p->n; i++) {
-                PaceItem *x = p->items[i];
-                _cleanup_(settings_freep) SettingsNode *msg = NULL;
+                size_t before = p->n;
 
-                if (x->state != PACE_WAITING || busy(p, x->peer) >= p->limit)
+                if (p->items[i]->state != PACE_READY || busy(p, p->items[i]->peer) >= p->limit)
                         continue;
-                msg = settings_new(NULL);
-                x->found = false;
-                x->state = PACE_CHECKING;
-                x->since = now_mono();
-                x->n_ref++; /* the query's */
-                if (!msg || settings_set(msg, "ike", x->name, 0) < 0 || settings_set(msg, "noblock", "yes", 0) < 0 ||
-                    apply_call(p->apply, "list-sas", msg, on_listed, x) < 0) {
-                        x->n_ref--;
-                        log_error("tunnel '%s': failed to queue list-sas", x->name);
-                        detach(p, i--);
-                }
+                initiate(p, i);
+                if (p->n < before)
+                        i--; /* detached */
         }
         arm_timer(p);
 }
@@ -186,6 +256,7 @@ Pacer *pacer_free(Pacer *p) {
         pacer_reset(p);
         free(p->items);
         sd_event_source_disable_unref(p->timer);
+        sd_event_source_disable_unref(p->check_defer);
         sd_event_unref(p->event);
         free(p);
         return NULL;
@@ -229,20 +300,24 @@ void pacer_loaded(Pacer *p, const char *name, bool ok) {
 
         if (i < 0 || p->items[i]->state != PACE_LOADING)
                 return;
-        if (ok)
-                p->items[i]->state = PACE_WAITING;
-        else
+        if (ok) {
+                p->items[i]->state = PACE_UNCHECKED;
+                check_soon(p);
+        } else
                 detach(p, (size_t) i);
-        pump(p);
 }
 
-void pacer_done(Pacer *p, const char *name) {
+void pacer_done(Pacer *p, const char *name, bool up) {
         ssize_t i = find(p, name);
 
-        if (i < 0 || p->items[i]->state < PACE_CHECKING)
+        if (i < 0)
                 return;
-        detach(p, (size_t) i);
-        pump(p);
+        /* A slot is free; a tunnel that came up while it waited (the peer
+         * initiated) needs nothing more. */
+        if (p->items[i]->state == PACE_INITIATING || (up && p->items[i]->state != PACE_LOADING)) {
+                detach(p, (size_t) i);
+                pump(p);
+        }
 }
 
 void pacer_sa_listed(Pacer *p, const char *name) {
@@ -253,6 +328,12 @@ void pacer_sa_listed(Pacer *p, const char *name) {
 }
 
 void pacer_reset(Pacer *p) {
+        if (p->check) {
+                p->check->pacer = NULL; /* its answer changes nothing */
+                p->check = NULL;
+        }
+        if (p->check_defer)
+                (void) sd_event_source_set_enabled(p->check_defer, SD_EVENT_OFF);
         while (p->n > 0)
                 detach(p, p->n - 1);
         if (p->timer)

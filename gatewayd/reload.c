@@ -266,6 +266,31 @@ static int fingerprint(const Gateway *g, const Tunnel *t, const uint8_t *setting
         if (!EVP_DigestFinal_ex(md, fp.charon, NULL))
                 return -EIO;
 
+        /* The credentials alone: the files again (their HMACs come from the
+         * memo), and what decides a PSK's group and its owners. */
+        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+                return -EIO;
+        flags[0] = t->enabled && !t->broken;
+        flags[1] = (uint8_t) t->auth;
+        if (!EVP_DigestUpdate(md, flags, sizeof(flags)))
+                return -EIO;
+        if (t->enabled && !t->broken) {
+                const char *files[] = { t->psk_file, t->certificate, t->private_key };
+                const char *ids[] = { t->psk_file, t->local_id, ikepolicy_remote_id(t, buf) };
+
+                for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                        r = hash_file(md, files[i], memo);
+                        if (r < 0)
+                                return r;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(ids); i++)
+                        if (!EVP_DigestUpdate(md, ids[i] ?: "", ids[i] ? strlen(ids[i]) + 1 : 1) ||
+                            !EVP_DigestUpdate(md, ids[i] ? "+" : "-", 1))
+                                return -EIO;
+        }
+        if (!EVP_DigestFinal_ex(md, fp.creds, NULL))
+                return -EIO;
+
         /* The shield depends on FailClosed, the MSS clamp and the remote
          * prefixes only, whether or not the tunnel is enabled. */
         if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
@@ -372,17 +397,19 @@ int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config
                         j++;
                 } else {
                         TunnelChange c = TUNNEL_UNCHANGED;
-                        bool conn_changed = false;
+                        bool conn_changed = false, creds_changed = false;
 
                         if (memcmp(old_fp[i].charon, new_fp[j].charon, FINGERPRINT_SIZE) != 0) {
                                 c = TUNNEL_CHANGED;
                                 conn_changed = memcmp(old_fp[i].conn, new_fp[j].conn, FINGERPRINT_SIZE) != 0;
-                        }
-                        else if (memcmp(old_fp[i].shield, new_fp[j].shield, FINGERPRINT_SIZE) != 0)
+                                creds_changed = memcmp(old_fp[i].creds, new_fp[j].creds, FINGERPRINT_SIZE) != 0;
+                        } else if (memcmp(old_fp[i].shield, new_fp[j].shield, FINGERPRINT_SIZE) != 0)
                                 c = TUNNEL_SHIELD_ONLY;
                         r = diff_append(&d, b->name, c, a, b);
-                        if (r >= 0)
+                        if (r >= 0) {
                                 d.entries[d.n - 1].conn_changed = conn_changed;
+                                d.entries[d.n - 1].creds_changed = creds_changed;
+                        }
                         i++, j++;
                 }
                 if (r < 0) {

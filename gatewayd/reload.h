@@ -16,6 +16,8 @@
 typedef struct TunnelFingerprint {
         uint8_t charon[FINGERPRINT_SIZE]; /* settings + credential files */
         uint8_t conn[FINGERPRINT_SIZE];   /* what load-conn carries: settings + CA file */
+        uint8_t creds[FINGERPRINT_SIZE];  /* what its credentials in charon depend on: the credential
+                                           * files, and a PSK's group and owner identities (apply.h) */
         uint8_t shield[FINGERPRINT_SIZE]; /* FailClosed, TcpMssClamp, RemotePrefixes */
         uint8_t settings[FINGERPRINT_SIZE]; /* the rendered settings alone (conn and charon build on it) */
         bool settings_set;                /* false: forgotten (all zero), never reused */
@@ -62,6 +64,7 @@ typedef struct TunnelDiffEntry {
         const char *name;      /* borrowed from old or new config */
         TunnelChange change;
         bool conn_changed;     /* TUNNEL_CHANGED: load-conn differs (not only credentials) */
+        bool creds_changed;    /* TUNNEL_CHANGED: its credentials differ */
         const Tunnel *old;     /* NULL if added */
         const Tunnel *new;     /* NULL if removed */
 } TunnelDiffEntry;

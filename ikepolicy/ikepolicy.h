@@ -100,6 +100,9 @@ unsigned ikepolicy_dpd_delay_sec(unsigned dpd_timeout_sec);
  * renderable), -EEXIST (already in root) or -ENOMEM; on failure root may hold
  * part of the tunnel and should be discarded. */
 int ikepolicy_render_tunnel(const Gateway *g, const Tunnel *t, SettingsNode *root);
+/* The peer's identity as rendered (RemoteId=, or RemoteAddress as text in
+ * buf): the remote id of the connection and an owner of its PSK. */
+const char *ikepolicy_remote_id(const Tunnel *t, char buf[static PREFIX_STRLEN]);
 /* Renders every enabled tunnel of c that has a profile into a new tree
  * (*ret, owned by the caller). Returns 0 or the first tunnel's error. */
 int ikepolicy_render_config(const Config *c, SettingsNode **ret);

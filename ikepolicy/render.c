@@ -245,6 +245,10 @@ static int render_child(const Tunnel *t, const Proposals *prop, SettingsNode *co
         return 0;
 }
 
+const char *ikepolicy_remote_id(const Tunnel *t, char buf[static PREFIX_STRLEN]) {
+        return t->remote_id ?: address_to_string(&t->remote_address, buf);
+}
+
 static int render_secrets(const Tunnel *t, SettingsNode *root, const char *remote_id) {
         _cleanup_free_ char *name = NULL;
         SettingsNode *secrets, *s;
@@ -333,7 +337,7 @@ int ikepolicy_render_tunnel(const Gateway *g, const Tunnel *t, SettingsNode *roo
                 address_to_string(&t->local_address, local_addr);
         else
                 strcpy(local_addr, "%any");
-        remote_id = t->remote_id ?: remote_addr;
+        remote_id = ikepolicy_remote_id(t, remote_addr);
 
         connections = section_get_or_add(root, "connections");
         if (!connections)

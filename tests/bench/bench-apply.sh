@@ -1,7 +1,9 @@
 #!/bin/bash
 # Benchmark (not a test): for each tree size (default 1,000 and 5,000
-# ResponderOnly PSK tunnels, one PSK file), measured in one run on fresh
-# charons:
+# ResponderOnly PSK tunnels, one PSK file; then 1,000 with a PSK file per
+# tunnel, where gatewayd cannot share one load-shared among tunnels),
+# measured in one run on fresh charons logging at level 1 as a production
+# charon does:
 #   1. `swanctl --load-all` of the equivalent --print-swanctl output;
 #   2. gatewayd from start until charon holds every connection ("charon apply
 #      complete"), and the ratio of the two;
@@ -12,13 +14,15 @@
 #      reload's commands, as a share of the full apply (2.);
 #   4. gatewayd's RSS after the apply and after the reloads.
 # Needs root. Prints its numbers; asserts none.
-#   tests/bench/bench-apply.sh BUILDDIR [N...]
+#   tests/bench/bench-apply.sh BUILDDIR [N...]   (N...: one PSK file only)
 set -euo pipefail
 export top_builddir=$(cd "${1:-build}" && pwd)
 export top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 shift || true
 sizes=("$@")
-[ ${#sizes[@]} -gt 0 ] || sizes=(1000 5000)
+per_tunnel=()
+[ ${#sizes[@]} -gt 0 ] || { sizes=(1000 5000); per_tunnel=(1000); }
+export IT_CHARON_LOGLEVEL=${IT_CHARON_LOGLEVEL:-1}
 reloads=${RELOADS:-5}
 . "$top_srcdir/tests/integration/lib.sh"
 it_init bench-apply
@@ -27,11 +31,11 @@ ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench() {
-        local n=$1 etc="$IT_DIR/etc-$1" t0 t1 swanctl_ms gw_total_ms gw_apply_ms gpid rss_kb rss2_kb lines i k
+        local n=$1 what=$2 etc="$IT_DIR/etc-$1-$2" t0 t1 swanctl_ms gw_total_ms gw_apply_ms gpid rss_kb rss2_kb lines i k
         local -a own=() vici=() parsed=()
 
         # ResponderOnly: nothing initiates, so both sides measure configuration alone.
-        it_responder_tree "$etc" "$n" gw
+        IT_PSK_PER_TUNNEL=$([ "$what" = per-tunnel ] && echo 1 || echo 0) it_responder_tree "$etc" "$n" gw
         "$GATEWAYD" --config-dir "$etc" --print-swanctl > "$IT_DIR/swanctl.conf"
         sed -i "s|secret = <masked>|secret = 0s$(base64 -w0 < "$etc/psk/key" | head -c 1000)|" "$IT_DIR/swanctl.conf"
 
@@ -61,6 +65,7 @@ bench() {
         k=$(it_swanctl gw --list-conns | grep -c ': IKEv2')
         [ "$k" -eq "$n" ] || it_fail "gatewayd loaded $k of $n"
         rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$gpid/status)
+        rss_parts=$(awk '/RssAnon|RssFile|RssShmem/ {printf "%s %d KiB, ", $1, $2}' /proc/$gpid/status)
 
         # 3. Files older than the cache's 2 s (as a running gateway's are),
         # one unchanged reload to settle, then reloads with one tunnel changed.
@@ -93,12 +98,16 @@ bench() {
         awk -v n="$n" -v sw="$swanctl_ms" -v gt="$gw_total_ms" -v ga="$gw_apply_ms" \
             -v own="$(printf '%s\n' "${own[@]}" | median)" -v vici="$(printf '%s\n' "${vici[@]}" | median)" \
             -v parsed="$(printf '%s\n' "${parsed[@]}" | median)" -v runs="$reloads" \
-            -v rss="$rss_kb" -v rss2="$rss2_kb" 'BEGIN {
-                printf "bench-apply: %d tunnels: swanctl --load-all %d ms; gatewayd start-to-applied %d ms (VICI batch %.1f ms); ratio gatewayd/swanctl %.2f\n", n, sw, gt, ga, gt / sw
-                printf "bench-apply: %d tunnels: reload with 1 changed (median of %d): %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; %d tunnel files parsed\n", n, runs, own, vici, own + vici, 100 * (own + vici) / gt, parsed
-                printf "bench-apply: %d tunnels: gatewayd RSS %d KiB after apply, %d KiB after the reloads\n", n, rss, rss2 }'
+            -v rss="$rss_kb" -v rss2="$rss2_kb" -v parts="${rss_parts%, }" -v what="$what" 'BEGIN {
+                if (what == "per-tunnel") n = n " (a PSK file per tunnel)"
+                printf "bench-apply: %s tunnels: swanctl --load-all %d ms; gatewayd start-to-applied %d ms (VICI batch %.1f ms); ratio gatewayd/swanctl %.2f\n", n, sw, gt, ga, gt / sw
+                printf "bench-apply: %s tunnels: reload with 1 changed (median of %d): %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; %d tunnel files parsed\n", n, runs, own, vici, own + vici, 100 * (own + vici) / gt, parsed
+                printf "bench-apply: %s tunnels: gatewayd RSS %d KiB after apply (%s), %d KiB after the reloads\n", n, rss, parts, rss2 }'
 }
 
 for n in "${sizes[@]}"; do
-        bench "$n"
+        bench "$n" shared
+done
+for n in "${per_tunnel[@]}"; do
+        bench "$n" per-tunnel
 done

@@ -746,11 +746,17 @@ it_responder_tree() {
         printf '[Gateway]\nDataPlane=userspace\nVici=unix://%s/%s/charon.vici\nStatusFile=%s/status-%s.json\n%s\n' \
                 "$IT_DIR" "$charon" "$IT_DIR" "$charon" "$extra" > "$etc/gatewayd.conf"
         for i in $(seq 0 $((n - 1))); do
+                local psk=key
+                # IT_PSK_PER_TUNNEL=1: a file per tunnel (the same key in each).
+                if [ "${IT_PSK_PER_TUNNEL:-0}" = 1 ]; then
+                        psk=key-$i
+                        cp -p "$etc/psk/key" "$etc/psk/$psk"
+                fi
                 cat > "$etc/tunnels.d/t$i.conf" <<EOT
 [Tunnel]
 RemoteAddress=2001:db8:ffff::$(printf %x $((i + 1)))
 LocalAddress=2001:db8:fffe::1
-PreSharedKeyFile=psk/key
+PreSharedKeyFile=psk/$psk
 LocalPrefixes=2001:db8:a::/48
 RemotePrefixes=2001:db8:b:$(printf %x "$i")::/64
 ConnectionMode=ResponderOnly
