@@ -81,6 +81,7 @@ struct Manager {
         bool reload_ready_pending;       /* READY=1 after the reload's batch */
 
         sd_event_source *reload_timer;   /* the next reload (reload_schedule) */
+        sd_event_source *trim_timer;     /* gives freed heap back, off the hot path (schedule_trim) */
         bool reload_wanted;              /* a SIGHUP or credential change waits for it */
         uint64_t reload_last_usec;       /* when the last reload began */
         int refusal_reported;            /* the error whose reason was logged last, or 0 */
@@ -292,6 +293,26 @@ static void batch_begin(Manager *m, const char *what) {
         m->apply_what = what;
 }
 
+static int on_trim_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        (void) malloc_trim(0);
+        return 0;
+}
+
+/* malloc_trim walks the heap and gives pages back: 12 ms at 5,000 tunnels.
+ * After a reload or a batch it runs a second later, not before charon gets
+ * the commands and its answers are read (the pages come back as faults
+ * when the next burst needs them). Coalesced: one pending at a time. */
+static void schedule_trim(Manager *m) {
+        if (m->trim_timer) {
+                (void) sd_event_source_set_time_relative(m->trim_timer, USEC_PER_SEC);
+                (void) sd_event_source_set_enabled(m->trim_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_add_time_relative(m->event, &m->trim_timer, CLOCK_MONOTONIC, USEC_PER_SEC, 100 * 1000,
+                                       on_trim_timer, m) < 0)
+                (void) malloc_trim(0);
+}
+
 /* Logs once every command of a batch was answered: how long charon took. */
 static void batch_check_done(Manager *m) {
         if (m->apply.pending == 0)
@@ -305,7 +326,7 @@ static void batch_check_done(Manager *m) {
         if (!m->ready || m->reload_ready_pending)
                 notify_ready(m, m->apply_failures > 0 ? "charon refused some commands (see the journal)" : NULL);
         m->apply_what = NULL;
-        (void) malloc_trim(0); /* the encoded commands are gone */
+        schedule_trim(m); /* the encoded commands are gone */
 }
 
 #define LOAD_RETRY_MIN_USEC (2 * USEC_PER_SEC)
@@ -1165,7 +1186,7 @@ int manager_reload(Manager *m) {
         check_certificates(m);
         /* Two configs and their fingerprints were alive at once: give the
          * freed heap back. */
-        (void) malloc_trim(0);
+        schedule_trim(m);
         if (m->reload_ready_pending && (!m->vici_up || !m->apply_what))
                 notify_ready(m, "configuration applied");
         return 0;
@@ -1372,6 +1393,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->status_timer);
         sd_event_source_disable_unref(m->cert_timer);
         sd_event_source_disable_unref(m->reload_timer);
+        sd_event_source_disable_unref(m->trim_timer);
         retry_list_free(m->retries);
         pacer_free(m->pacer);
         sd_event_source_disable_unref(m->load_retry);

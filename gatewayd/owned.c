@@ -20,38 +20,75 @@ void owned_clear(Owned *o) {
         *o = (Owned) {};
 }
 
+/* The names are kept sorted: the position of name, or where it would go. */
+static size_t position(const Owned *o, const char *name, bool *ret_found) {
+        size_t lo = 0, hi = o->n;
+
+        /* Loads come in the config's (name) order: the end first. */
+        if (o->n > 0 && strcmp(o->names[o->n - 1], name) < 0) {
+                *ret_found = false;
+                return o->n;
+        }
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int k = strcmp(o->names[mid], name);
+
+                if (k == 0) {
+                        *ret_found = true;
+                        return mid;
+                }
+                if (k < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *ret_found = false;
+        return lo;
+}
+
 bool owned_has(const Owned *o, const char *name) {
-        for (size_t i = 0; i < o->n; i++)
-                if (streq(o->names[i], name))
-                        return true;
-        return false;
+        bool found;
+
+        (void) position(o, name, &found);
+        return found;
 }
 
 int owned_add(Owned *o, const char *name) {
+        bool found;
+        size_t i = position(o, name, &found);
         char **n, *copy;
 
-        if (owned_has(o, name))
+        if (found)
                 return 0;
-        n = reallocarray(o->names, o->n + 1, sizeof(char *));
-        if (!n)
-                return -ENOMEM;
-        o->names = n;
+        if (o->n == o->n_allocated) {
+                size_t m = o->n_allocated ? o->n_allocated * 2 : 16;
+
+                n = reallocarray(o->names, m, sizeof(char *));
+                if (!n)
+                        return -ENOMEM;
+                o->names = n;
+                o->n_allocated = m;
+        }
         copy = strdup(name);
         if (!copy)
                 return -ENOMEM;
-        o->names[o->n++] = copy;
+        memmove(o->names + i + 1, o->names + i, (o->n - i) * sizeof(char *));
+        o->names[i] = copy;
+        o->n++;
         o->dirty = true;
         return 0;
 }
 
 void owned_remove(Owned *o, const char *name) {
-        for (size_t i = 0; i < o->n; i++)
-                if (streq(o->names[i], name)) {
-                        free(o->names[i]);
-                        o->names[i] = o->names[--o->n];
-                        o->dirty = true;
-                        return;
-                }
+        bool found;
+        size_t i = position(o, name, &found);
+
+        if (!found)
+                return;
+        free(o->names[i]);
+        memmove(o->names + i, o->names + i + 1, (o->n - i - 1) * sizeof(char *));
+        o->n--;
+        o->dirty = true;
 }
 
 int owned_load(Owned *o, const char *status_file) {

@@ -16,8 +16,8 @@
 
 typedef struct Owned {
         char *path;
-        char **names;
-        size_t n;
+        char **names;              /* sorted */
+        size_t n, n_allocated;
         bool dirty;                /* changed since the last owned_save() */
 } Owned;
 

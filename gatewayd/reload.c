@@ -140,6 +140,29 @@ static int file_mac(const char *path, FileHash *ret) {
 
 /* Hashes "path\0", then the file's MAC (when it could be read) and its
  * error code; through memo when given. */
+/* The MAC of a PSK file (hash_file read it into the memo already, or it is
+ * read here), or a marker of the error that reading it met. */
+static int psk_mac(const char *path, FileMemo *memo, uint8_t ret[FINGERPRINT_SIZE]) {
+        FileHash local = {}, *h = memo ? file_memo_slot(memo->slots, memo->mask, path) : &local;
+        int r;
+
+        if (!h->path) {
+                h = &local;
+                r = file_mac(path, h);
+                if (r < 0)
+                        return r;
+        }
+        memset(ret, 0, FINGERPRINT_SIZE);
+        if (h->err == 0)
+                memcpy(ret, h->mac, h->mac_len < FINGERPRINT_SIZE ? h->mac_len : FINGERPRINT_SIZE);
+        else {
+                memset(ret, 0xff, FINGERPRINT_SIZE);
+                memcpy(ret, &h->err, sizeof(h->err));
+        }
+        explicit_bzero(&local, sizeof(local));
+        return 0;
+}
+
 static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
         FileHash local = {}, *h = &local;
         int r;
@@ -266,30 +289,13 @@ static int fingerprint(const Gateway *g, const Tunnel *t, const uint8_t *setting
         if (!EVP_DigestFinal_ex(md, fp.charon, NULL))
                 return -EIO;
 
-        /* The credentials alone: the files again (their HMACs come from the
-         * memo), and what decides a PSK's group and its owners. */
-        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
-                return -EIO;
-        flags[0] = t->enabled && !t->broken;
-        flags[1] = (uint8_t) t->auth;
-        if (!EVP_DigestUpdate(md, flags, sizeof(flags)))
-                return -EIO;
-        if (t->enabled && !t->broken) {
-                const char *files[] = { t->psk_file, t->certificate, t->private_key };
-                const char *ids[] = { t->psk_file, t->local_id, ikepolicy_remote_id(t, buf) };
-
-                for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                        r = hash_file(md, files[i], memo);
-                        if (r < 0)
-                                return r;
-                }
-                for (size_t i = 0; i < ELEMENTSOF(ids); i++)
-                        if (!EVP_DigestUpdate(md, ids[i] ?: "", ids[i] ? strlen(ids[i]) + 1 : 1) ||
-                            !EVP_DigestUpdate(md, ids[i] ? "+" : "-", 1))
-                                return -EIO;
+        /* The PSK's contents alone (its MAC, from the memo: read once),
+         * for a reload to tell whether the shared key must go again. */
+        if (t->enabled && !t->broken && t->psk_file) {
+                r = psk_mac(t->psk_file, memo, fp.psk);
+                if (r < 0)
+                        return r;
         }
-        if (!EVP_DigestFinal_ex(md, fp.creds, NULL))
-                return -EIO;
 
         /* The shield depends on FailClosed, the MSS clamp and the remote
          * prefixes only, whether or not the tunnel is enabled. */
@@ -377,6 +383,16 @@ int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, cons
         return 0;
 }
 
+/* Whether a and b ask the same of their PSK group's key (apply.h): the same
+ * group (file and LocalId) and the same owner identity. */
+static bool psk_owner_equal(const Tunnel *a, const Tunnel *b) {
+        char x[PREFIX_STRLEN], y[PREFIX_STRLEN];
+
+        return a->auth == b->auth && (a->enabled && !a->broken) == (b->enabled && !b->broken) &&
+               streq_ptr(a->psk_file, b->psk_file) && streq_ptr(a->local_id, b->local_id) &&
+               streq(ikepolicy_remote_id(a, x), ikepolicy_remote_id(b, y));
+}
+
 int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config *new,
                 const TunnelFingerprint *new_fp, TunnelDiff *ret) {
         TunnelDiff d = {};
@@ -402,7 +418,8 @@ int tunnel_diff(const Config *old, const TunnelFingerprint *old_fp, const Config
                         if (memcmp(old_fp[i].charon, new_fp[j].charon, FINGERPRINT_SIZE) != 0) {
                                 c = TUNNEL_CHANGED;
                                 conn_changed = memcmp(old_fp[i].conn, new_fp[j].conn, FINGERPRINT_SIZE) != 0;
-                                creds_changed = memcmp(old_fp[i].creds, new_fp[j].creds, FINGERPRINT_SIZE) != 0;
+                                creds_changed = memcmp(old_fp[i].psk, new_fp[j].psk, FINGERPRINT_SIZE) != 0 ||
+                                                !psk_owner_equal(a, b);
                         } else if (memcmp(old_fp[i].shield, new_fp[j].shield, FINGERPRINT_SIZE) != 0)
                                 c = TUNNEL_SHIELD_ONLY;
                         r = diff_append(&d, b->name, c, a, b);

@@ -16,8 +16,8 @@
 typedef struct TunnelFingerprint {
         uint8_t charon[FINGERPRINT_SIZE]; /* settings + credential files */
         uint8_t conn[FINGERPRINT_SIZE];   /* what load-conn carries: settings + CA file */
-        uint8_t creds[FINGERPRINT_SIZE];  /* what its credentials in charon depend on: the credential
-                                           * files, and a PSK's group and owner identities (apply.h) */
+        uint8_t psk[FINGERPRINT_SIZE];    /* the PSK file's MAC (tunnel_diff compares the group and
+                                           * owner identities from the tunnels themselves) */
         uint8_t shield[FINGERPRINT_SIZE]; /* FailClosed, TcpMssClamp, RemotePrefixes */
         uint8_t settings[FINGERPRINT_SIZE]; /* the rendered settings alone (conn and charon build on it) */
         bool settings_set;                /* false: forgotten (all zero), never reused */

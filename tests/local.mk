@@ -32,6 +32,7 @@ UNIT_TESTS = \
 	tests/unit/test-bypass \
 	tests/unit/test-fileio \
 	tests/unit/test-ratelimit \
+	tests/unit/test-owned \
 	tests/unit/test-journal \
 	tests/unit/test-status \
 	tests/unit/test-health
@@ -143,6 +144,9 @@ tests_unit_test_credwatch_LDADD = $(UNIT_LDADD)
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
 tests_unit_test_fileio_CFLAGS = $(UNIT_CFLAGS) $(SYSTEMD_CFLAGS)
 tests_unit_test_fileio_LDADD = $(UNIT_LDADD)
+tests_unit_test_owned_SOURCES = tests/unit/test-owned.c
+tests_unit_test_owned_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_owned_LDADD = $(UNIT_LDADD)
 tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
 tests_unit_test_ratelimit_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_ratelimit_LDADD = $(UNIT_LDADD)

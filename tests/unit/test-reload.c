@@ -40,12 +40,16 @@ static void fingerprints(const Config *c, TunnelFingerprint *fp) {
                 assert_int_equal(tunnel_fingerprint(&c->gateway, c->tunnels[i], &fp[i]), 0);
 }
 
-static TunnelChange change_of(const TunnelDiff *d, const char *name) {
+static const TunnelDiffEntry *entry_of(const TunnelDiff *d, const char *name) {
         for (size_t i = 0; i < d->n; i++)
                 if (streq(d->entries[i].name, name))
-                        return d->entries[i].change;
+                        return &d->entries[i];
         fail_msg("no diff entry for %s", name);
-        return _TUNNEL_CHANGE_INVALID;
+        return NULL;
+}
+
+static TunnelChange change_of(const TunnelDiff *d, const char *name) {
+        return entry_of(d, name)->change;
 }
 
 static void test_diff_rows(void **state) {
@@ -54,14 +58,18 @@ static void test_diff_rows(void **state) {
                 bool with_b;
                 TunnelChange a, b;
                 size_t added, changed, removed;
+                bool creds; /* a's PSK group key must go again (apply.h) */
         } rows[] = {
-                { "", true, TUNNEL_UNCHANGED, TUNNEL_UNCHANGED, 0, 0, 0 },
-                { "DpdTimeoutSeconds=30\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0 },
-                { "Profile=fips-cbc\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0 },
-                { "FailClosed=no\n", true, TUNNEL_SHIELD_ONLY, TUNNEL_UNCHANGED, 0, 1, 0 },
-                { "TcpMssClamp=1300\n", true, TUNNEL_SHIELD_ONLY, TUNNEL_UNCHANGED, 0, 1, 0 },
-                { "Enabled=no\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0 },
-                { "", false, TUNNEL_UNCHANGED, TUNNEL_REMOVED, 0, 0, 1 },
+                { "", true, TUNNEL_UNCHANGED, TUNNEL_UNCHANGED, 0, 0, 0, false },
+                { "DpdTimeoutSeconds=30\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0, false },
+                { "Profile=fips-cbc\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0, false },
+                { "FailClosed=no\n", true, TUNNEL_SHIELD_ONLY, TUNNEL_UNCHANGED, 0, 1, 0, false },
+                { "TcpMssClamp=1300\n", true, TUNNEL_SHIELD_ONLY, TUNNEL_UNCHANGED, 0, 1, 0, false },
+                { "Enabled=no\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0, true },
+                /* Another group, another owner: the key goes again. */
+                { "LocalId=gw.onprem.example\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0, true },
+                { "RemoteId=peer.azure.example\n", true, TUNNEL_CHANGED, TUNNEL_UNCHANGED, 0, 1, 0, true },
+                { "", false, TUNNEL_UNCHANGED, TUNNEL_REMOVED, 0, 0, 1, false },
         };
         _cleanup_(config_freep) Config *base = make("", true);
         TunnelFingerprint base_fp[2];
@@ -77,6 +85,7 @@ static void test_diff_rows(void **state) {
                 assert_int_equal(tunnel_diff(base, base_fp, c, fp, &d), 0);
                 assert_int_equal(change_of(&d, "a"), rows[i].a);
                 assert_int_equal(change_of(&d, "b"), rows[i].b);
+                assert_int_equal(entry_of(&d, "a")->creds_changed, rows[i].creds);
                 assert_int_equal(d.n_added, rows[i].added);
                 assert_int_equal(d.n_changed, rows[i].changed);
                 assert_int_equal(d.n_removed, rows[i].removed);
@@ -101,6 +110,9 @@ static void test_from_nothing_and_renewed_file(void **state) {
         assert_int_equal(tunnel_diff(c, fp, c, fp2, &d), 0);
         assert_int_equal(change_of(&d, "a"), TUNNEL_CHANGED);
         assert_int_equal(change_of(&d, "b"), TUNNEL_CHANGED);
+        /* Only the key: the connections stay, the group's key goes again. */
+        assert_false(entry_of(&d, "a")->conn_changed);
+        assert_true(entry_of(&d, "a")->creds_changed);
         tunnel_diff_clear(&d);
         free(th_write_file(dir, "psk", "Xq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cA\n", 0600));
 }
