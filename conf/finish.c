@@ -4,6 +4,7 @@
  * peers) — and, when asked, the secret files. */
 #include <fcntl.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "conf-internal.h"
 #include "secret.h"
@@ -411,16 +412,34 @@ static const Verdict *verdict_add(VerdictMemo *m, VerdictKind kind, const char *
  * reported by whoever reads the file. Returns 0 or -ENOMEM. */
 static int check_trust(const Tunnel *t, TunnelKey key, const char *path, bool with_last, uid_t owner, DiagList *d,
                        VerdictMemo *memo) {
+        _cleanup_free_ char *dir = NULL;
+        const char *judged = path;
         VerdictKind kind = with_last ? VERDICT_TRUST_LAST : VERDICT_TRUST;
-        const Verdict *v = verdict_find(memo, kind, path);
+        const Verdict *v;
+        struct stat st;
 
+        /* The directories above a file that is not a symlink are its
+         * directory and those above it: judged once for every file in it
+         * (a PSK file per tunnel: one walk, not a thousand). A symlink is
+         * walked where it leads. */
+        if (!with_last && lstat(path, &st) >= 0 && !S_ISLNK(st.st_mode) && strchr(path, '/')) {
+                dir = strdup(path);
+                if (!dir)
+                        return -ENOMEM;
+                *strrchr(dir, '/') = 0;
+                if (isempty(dir))
+                        strcpy(dir, "/"); /* "/name": the buffer holds two bytes at least */
+                judged = dir;
+                kind = VERDICT_TRUST_LAST;
+        }
+        v = verdict_find(memo, kind, judged);
         if (!v) {
                 char *reason = NULL;
-                int r = trust_path(path, owner, with_last, &reason);
+                int r = trust_path(judged, owner, kind == VERDICT_TRUST_LAST, &reason);
 
                 if (r == -ENOMEM)
                         return r;
-                v = verdict_add(memo, kind, path, r, reason);
+                v = verdict_add(memo, kind, judged, r, reason);
                 if (!v)
                         return -ENOMEM;
         }
