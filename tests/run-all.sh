@@ -34,7 +34,7 @@ mkdir -p "$top/build-asan"
 ( cd "$top/build-asan" && { [ -f Makefile ] || ../configure --enable-werror --enable-sanitizers >/dev/null; } &&
   make -j"$(nproc)" check SCRIPT_TESTS=tests/fuzz/replay-corpus.sh TESTS='$(UNIT_TESTS) tests/fuzz/replay-corpus.sh' ) ||
         { cat "$top"/build-asan/tests/unit/*.log | tail -200; exit 1; }
-make -C "$top/build-asan" check TESTS='tests/integration/reload.sh tests/integration/vici-hang.sh' ||
+make -C "$top/build-asan" check TESTS='tests/integration/reload.sh tests/integration/vici-hang.sh tests/integration/psk-group.sh' ||
         { cat "$top"/build-asan/tests/integration/*.log | tail -200; exit 1; }
 
 step "cppcheck"
