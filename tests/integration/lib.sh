@@ -364,6 +364,22 @@ $extra
 EOT
 }
 
+# it_responder_tunnel ETC NAME ADDRESS REMOTE_PREFIXES [PSK FILE]: a tunnel in
+# it_onprem_tree's ETC that only answers (nothing initiates it, no peer need
+# be there): the on-prem IPv4 LAN to REMOTE_PREFIXES, peer ADDRESS, with the
+# key file PSK FILE (default psk/azure).
+it_responder_tunnel() {
+        cat > "$1/tunnels.d/$2.conf" <<EOT
+[Tunnel]
+RemoteAddress=$3
+LocalAddress=192.0.2.1
+PreSharedKeyFile=${5:-psk/azure}
+LocalPrefixes=$ONPREM_LAN4
+RemotePrefixes=$4
+ConnectionMode=ResponderOnly
+EOT
+}
+
 # it_peer_tunnel ETC NAME LOCAL_ID REMOTE_ID REMOTE_PREFIXES [extra tunnel
 # lines]: another PSK tunnel in it_onprem_tree's ETC to the same "Azure"
 # gateway, told apart by its identities: the on-prem IPv4 LAN to

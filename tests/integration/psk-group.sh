@@ -64,26 +64,10 @@ gw_keys() { shared_keys gw | grep '^gatewayd-psk:' | sort; }
 no_key() { ! shared_keys gw | grep -qx "$1"; }
 
 for i in 1 2; do
-        cat > "$etc/tunnels.d/sib$i.conf" <<EOT
-[Tunnel]
-RemoteAddress=192.0.2.$((70 + i))
-LocalAddress=192.0.2.1
-PreSharedKeyFile=psk/azure
-LocalPrefixes=$ONPREM_LAN4
-RemotePrefixes=203.0.113.$((64 * i))/26
-ConnectionMode=ResponderOnly
-EOT
+        it_responder_tunnel "$etc" sib$i 192.0.2.$((70 + i)) 203.0.113.$((64 * i))/26
 done
 cp -p "$etc/psk/azure" "$etc/psk/solo"
-cat > "$etc/tunnels.d/solo.conf" <<EOT
-[Tunnel]
-RemoteAddress=192.0.2.73
-LocalAddress=192.0.2.1
-PreSharedKeyFile=psk/solo
-LocalPrefixes=$ONPREM_LAN4
-RemotePrefixes=203.0.113.192/26
-ConnectionMode=ResponderOnly
-EOT
+it_responder_tunnel "$etc" solo 192.0.2.73 203.0.113.192/26 psk/solo
 
 # 1. A stale per-tunnel key with a wrong secret, then gatewayd.
 cat > "$IT_DIR/stale.conf" <<EOC

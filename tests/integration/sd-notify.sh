@@ -15,15 +15,7 @@ etc=$ETC
 # Eleven more tunnels that only answer (never initiate): charon must hold
 # them, whether or not a peer ever comes.
 for i in $(seq 1 11); do
-        cat > "$etc/tunnels.d/r$i.conf" <<EOT
-[Tunnel]
-RemoteAddress=192.0.2.$((100 + i))
-LocalAddress=192.0.2.1
-PreSharedKeyFile=psk/azure
-LocalPrefixes=$ONPREM_LAN4
-RemotePrefixes=203.0.113.$((128 + i * 8))/29
-ConnectionMode=ResponderOnly
-EOT
+        it_responder_tunnel "$etc" r$i 192.0.2.$((100 + i)) 203.0.113.$((128 + i * 8))/29
 done
 
 python3 - "$ONPREM_GW" "$GATEWAYD" "$etc" "$IT_DIR" <<'EOF' || it_fail "sd_notify protocol"
