@@ -22,12 +22,16 @@ typedef struct Pending {
         size_t n_names;
 } Pending;
 
+static void free_names(char **names, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(names[i]);
+        free(names);
+}
+
 static void pending_clear(Pending *p) {
         free(p->tunnel);
         settings_free(p->batch);
-        for (size_t i = 0; i < p->n_names; i++)
-                free(p->names[i]);
-        free(p->names);
+        free_names(p->names, p->n_names);
 }
 
 static Pending *pending_free(Pending *p) {
@@ -98,6 +102,22 @@ static bool is_credential(const char *cmd) {
         return streq(cmd, "load-shared") || streq(cmd, "load-key") || streq(cmd, "load-cert");
 }
 
+/* Sends p's command; on success the VICI client holds p until the answer,
+ * and each of its tunnels (one, or p->names) counts in pending. */
+static int call_pending(ApplyContext *a, Pending *p, const SettingsNode *msg) {
+        int r;
+
+        /* Credentials may overtake the connections collected so far (a
+         * connection needs them only when it authenticates); nothing else
+         * may. */
+        if (!is_credential(p->cmd))
+                apply_flush(a);
+        r = vici_client_call(a->vici, p->cmd, msg, on_done, p);
+        if (r >= 0)
+                a->pending += p->names ? p->n_names : 1;
+        return r;
+}
+
 /* Queues one command for tunnel; every failure is returned (done is not
  * told). */
 static int send_cmd(ApplyContext *a, const char *tunnel, const char *cmd, const SettingsNode *msg) {
@@ -106,21 +126,14 @@ static int send_cmd(ApplyContext *a, const char *tunnel, const char *cmd, const 
 
         if (!p)
                 return -ENOMEM;
-        /* Credentials may overtake the connections collected so far (a
-         * connection needs them only when it authenticates); nothing else
-         * may. */
-        if (!is_credential(cmd))
-                apply_flush(a);
         p->a = a;
         p->cmd = cmd;
         if (tunnel && !(p->tunnel = strdup(tunnel)))
                 return -ENOMEM;
-        r = vici_client_call(a->vici, cmd, msg, on_done, p);
-        if (r < 0)
-                return r;
-        TAKE_PTR(p);
-        a->pending++;
-        return 0;
+        r = call_pending(a, p, msg);
+        if (r >= 0)
+                TAKE_PTR(p);
+        return r;
 }
 
 static int queue(ApplyContext *a, const char *tunnel, const char *cmd, const SettingsNode *msg) {
@@ -244,9 +257,7 @@ void apply_drop(ApplyContext *a) {
         a->groups = psk_groups_free(a->groups);
         a->groups_of = NULL;
         a->batch = settings_free(a->batch);
-        for (size_t i = 0; i < a->n_batch; i++)
-                free(a->batch_names[i]);
-        free(a->batch_names);
+        free_names(a->batch_names, a->n_batch);
         a->batch_names = NULL;
         a->n_batch = 0;
         a->batch_flush = sd_event_source_disable_unref(a->batch_flush);
@@ -403,12 +414,6 @@ int apply_psk_group_id(const Tunnel *t, char **ret) {
         return k < 0 ? -ENOMEM : 0;
 }
 
-static void free_names(char **names, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(names[i]);
-        free(names);
-}
-
 /* Queues cmd for the tunnels names[0..n) (a group's members): done is
  * told for each of them. names is the callee's, also on failure. */
 static int send_group(ApplyContext *a, const char *cmd, const SettingsNode *msg, char **names, size_t n) {
@@ -423,20 +428,17 @@ static int send_group(ApplyContext *a, const char *cmd, const SettingsNode *msg,
         p->cmd = cmd;
         p->names = names;
         p->n_names = n;
-        if (!is_credential(cmd))
-                apply_flush(a);
-        r = vici_client_call(a->vici, cmd, msg, on_done, p);
-        if (r == -ENOMEM || r == -ENOTCONN)
-                return r;
-        if (r < 0) {
-                /* Not sendable (a key file that cannot be read): each
-                 * member fails like a refused command. */
-                for (size_t i = 0; a->done && i < n; i++)
-                        a->done(a->userdata, names[i], cmd, r, NULL);
+        r = call_pending(a, p, msg);
+        if (r >= 0) {
+                TAKE_PTR(p);
                 return 0;
         }
-        TAKE_PTR(p);
-        a->pending += n;
+        if (r == -ENOMEM || r == -ENOTCONN)
+                return r;
+        /* Not sendable (a key file that cannot be read): each member fails
+         * like a refused command. */
+        for (size_t i = 0; a->done && i < n; i++)
+                a->done(a->userdata, names[i], cmd, r, NULL);
         return 0;
 }
 
@@ -532,8 +534,7 @@ static int queue_cert_file(ApplyContext *a, const Tunnel *t, const char *path, b
         return r;
 }
 
-/* The credentials of t, a tunnel of c. */
-static int queue_creds(ApplyContext *a, const Config *c, const Tunnel *t) {
+int apply_tunnel_creds(ApplyContext *a, const Config *c, const Tunnel *t) {
         int r;
 
         if (t->auth == AUTH_CERTIFICATE) {
@@ -551,10 +552,6 @@ static int queue_creds(ApplyContext *a, const Config *c, const Tunnel *t) {
                 return t->ca_certificate ? queue_cert_file(a, t, t->ca_certificate, true) : 0;
         }
         return queue_psk(a, c, t);
-}
-
-int apply_tunnel_creds(ApplyContext *a, const Config *c, const Tunnel *t) {
-        return queue_creds(a, c, t);
 }
 
 bool apply_tunnel_initiates(const Tunnel *t) {
@@ -588,7 +585,7 @@ int apply_tunnel_load(ApplyContext *a, const Config *c, const Tunnel *t, bool wi
         if (r < 0)
                 return r;
         if (with_creds) {
-                r = queue_creds(a, c, t);
+                r = apply_tunnel_creds(a, c, t);
                 if (r < 0)
                         return r;
         }
