@@ -55,13 +55,66 @@ static int compare_prefix(const void *a, const void *b) {
         return x->len < y->len ? -1 : x->len > y->len;
 }
 
-/* Writes "set NAME { ... }" with every matching RemotePrefix once (sorted, so
- * the text is stable). auto-merge lets overlapping prefixes of different
- * tunnels coexist in an interval set. */
+/* The last address of p (every host bit set). */
+static Address prefix_last(const Prefix *p) {
+        Address a = prefix_masked(p).addr;
+        unsigned bits = address_bits(a.family);
+
+        for (unsigned i = p->len; i < bits; i++)
+                a.bytes[i / 8] |= (uint8_t) (0x80u >> (i % 8));
+        return a;
+}
+
+/* Whether b starts at most one address after a ends (overlapping or
+ * adjacent: one interval). */
+static bool address_reaches(const Address *a_last, const Address *b_first) {
+        size_t n = address_bits(a_last->family) / 8;
+        Address next = *a_last;
+        size_t i = n;
+
+        if (memcmp(b_first->bytes, a_last->bytes, n) <= 0)
+                return true;
+        /* a_last + 1, unless a_last is the family's last address. */
+        while (i > 0 && next.bytes[i - 1] == 0xff)
+                next.bytes[--i] = 0;
+        if (i == 0)
+                return false;
+        next.bytes[i - 1]++;
+        return memcmp(b_first->bytes, next.bytes, n) == 0;
+}
+
+/* Writes [first, last] as nft lists it: a prefix when it is one, else a
+ * range. */
+static void write_interval(FILE *f, const Address *first, const Address *last) {
+        char a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+        unsigned bits = address_bits(first->family);
+
+        for (unsigned len = 0; len <= bits; len++) {
+                Prefix p = { .addr = *first, .len = len };
+                Address l;
+
+                if (memcmp(prefix_masked(&p).addr.bytes, first->bytes, bits / 8) != 0)
+                        continue;
+                l = prefix_last(&p);
+                if (memcmp(l.bytes, last->bytes, bits / 8) == 0) {
+                        fputs(prefix_to_string(&p, a), f);
+                        return;
+                }
+        }
+        fprintf(f, "%s-%s", address_to_string(first, a), address_to_string(last, b));
+}
+
+/* Writes "set NAME { ... }" with the matching RemotePrefixes merged into
+ * disjoint, non-adjacent intervals, sorted: what the kernel holds after
+ * auto-merge, element for element, so that a reload can add and delete
+ * single elements (nft_gatewayd_delta). auto-merge stays: it is what lets
+ * the set take whatever is added by hand without refusing it. */
 static int write_set(FILE *f, const char *name, const Tunnel *const *tunnels, size_t n,
                      tunnel_filter filter, unsigned mss, int family) {
         size_t total = count_prefixes(tunnels, n, filter, mss, family), k = 0;
         _cleanup_free_ Prefix *v = NULL;
+        Address first = {}, last = {};
+        bool any = false;
 
         v = calloc(total ?: 1, sizeof(Prefix));
         if (!v)
@@ -76,12 +129,23 @@ static int write_set(FILE *f, const char *name, const Tunnel *const *tunnels, si
         fprintf(f, "\tset %s {\n\t\ttype %s\n\t\tflags interval\n\t\tauto-merge\n\t\telements = { ",
                 name, family == AF_INET ? "ipv4_addr" : "ipv6_addr");
         for (size_t i = 0; i < k; i++) {
-                char buf[PREFIX_STRLEN];
+                Address l = prefix_last(&v[i]);
 
-                if (i > 0 && prefix_equal(&v[i], &v[i - 1]))
+                if (any && address_reaches(&last, &v[i].addr)) {
+                        if (memcmp(l.bytes, last.bytes, sizeof(l.bytes)) > 0)
+                                last = l;
                         continue;
-                fprintf(f, "%s%s", i == 0 ? "" : ", ", prefix_to_string(&v[i], buf));
+                }
+                if (any) {
+                        write_interval(f, &first, &last);
+                        fputs(", ", f);
+                }
+                first = v[i].addr;
+                last = l;
+                any = true;
         }
+        if (any)
+                write_interval(f, &first, &last);
         fputs(" }\n\t}\n", f);
         return 0;
 }
@@ -283,6 +347,147 @@ int nft_gatewayd_build_config(const Config *c, const char *tun_name, char **ret)
 
 #define TABLE NFT_TABLE_FAMILY " " NFT_TABLE_NAME
 
+#define ELEMENTS_OPEN "\t\telements = { "
+#define ELEMENTS_CLOSE " }"
+
+/* The next line of *p (without its newline) into [*ret, *ret + *ret_len);
+ * false at the end. */
+static bool next_line(const char **p, const char **ret, size_t *ret_len) {
+        const char *e;
+
+        if (!**p)
+                return false;
+        e = strchrnul(*p, '\n');
+        *ret = *p;
+        *ret_len = (size_t) (e - *p);
+        *p = *e ? e + 1 : e;
+        return true;
+}
+
+/* The elements of an "elements = { a, b }" line, NUL-terminated in a copy
+ * (*ret_buf) and pointed at from *ret (*ret_n of them). -ESRCH when the
+ * line is not one, -ENOMEM. */
+static int split_elements(const char *line, size_t len, char **ret_buf, char ***ret, size_t *ret_n) {
+        const size_t lo = strlen(ELEMENTS_OPEN), lc = strlen(ELEMENTS_CLOSE);
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ char **v = NULL;
+        size_t n = 1;
+
+        if (len < lo + lc || strncmp(line, ELEMENTS_OPEN, lo) != 0 || strncmp(line + len - lc, ELEMENTS_CLOSE, lc) != 0)
+                return -ESRCH;
+        buf = strndup(line + lo, len - lo - lc);
+        if (!buf)
+                return -ENOMEM;
+        for (const char *c = buf; (c = strstr(c, ", ")); c += 2)
+                n++;
+        v = calloc(n, sizeof(char *));
+        if (!v)
+                return -ENOMEM;
+        n = 0;
+        for (char *c = buf, *e;; c = e + 2) {
+                v[n++] = c;
+                e = strstr(c, ", ");
+                if (!e)
+                        break;
+                *e = 0;
+        }
+        *ret_buf = TAKE_PTR(buf);
+        *ret = TAKE_PTR(v);
+        *ret_n = n;
+        return 0;
+}
+
+static int str_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Appends one element to a "VERB element TABLE SET { ... }" command of f,
+ * starting it on the first (*n counts them). */
+static void put_element(FILE *f, const char *verb, const char *set, const char *element, size_t *n) {
+        if ((*n)++ == 0)
+                fprintf(f, "%s element " TABLE " %s { %s", verb, set, element);
+        else
+                fprintf(f, ", %s", element);
+}
+
+/* Appends to dels the elements only in a, to adds those only in b. */
+static void element_delta(FILE *dels, FILE *adds, const char *set, char **a, size_t na, char **b, size_t nb) {
+        size_t i = 0, j = 0, n_dels = 0, n_adds = 0;
+
+        qsort(a, na, sizeof(char *), str_cmp);
+        qsort(b, nb, sizeof(char *), str_cmp);
+        while (i < na || j < nb) {
+                int c = i == na ? 1 : j == nb ? -1 : strcmp(a[i], b[j]);
+
+                if (c < 0)
+                        put_element(dels, "delete", set, a[i++], &n_dels);
+                else if (c > 0)
+                        put_element(adds, "add", set, b[j++], &n_adds);
+                else
+                        i++, j++;
+        }
+        if (n_dels > 0)
+                fputs(" }\n", dels);
+        if (n_adds > 0)
+                fputs(" }\n", adds);
+}
+
+int nft_gatewayd_delta(const char *old_text, const char *new_text, char **ret) {
+        _cleanup_free_ char *dels_text = NULL, *adds_text = NULL, *set = NULL;
+        _cleanup_fclose_ FILE *dels = NULL, *adds = NULL;
+        size_t dels_size = 0, adds_size = 0;
+        const char *p = old_text, *q = new_text;
+        int r;
+
+        dels = open_memstream(&dels_text, &dels_size);
+        adds = open_memstream(&adds_text, &adds_size);
+        if (!dels || !adds)
+                return -ENOMEM;
+        for (;;) {
+                const char *a, *b;
+                size_t la, lb;
+                bool more_a = next_line(&p, &a, &la), more_b = next_line(&q, &b, &lb);
+
+                if (!more_a || !more_b) {
+                        if (more_a || more_b)
+                                return -ESRCH; /* one is longer */
+                        break;
+                }
+                if (la > 6 && strncmp(a, "\tset ", 5) == 0) {
+                        const char *e = memchr(a + 5, ' ', la - 5);
+
+                        free(set);
+                        set = strndup(a + 5, e ? (size_t) (e - a - 5) : la - 5);
+                        if (!set)
+                                return -ENOMEM;
+                }
+                if (la == lb && memcmp(a, b, la) == 0)
+                        continue;
+                {
+                        _cleanup_free_ char *ba = NULL, *bb = NULL;
+                        _cleanup_free_ char **va = NULL, **vb = NULL;
+                        size_t na = 0, nb = 0;
+
+                        /* Only a set's elements may differ. */
+                        if (!set)
+                                return -ESRCH;
+                        r = split_elements(a, la, &ba, &va, &na);
+                        if (r < 0)
+                                return r;
+                        r = split_elements(b, lb, &bb, &vb, &nb);
+                        if (r < 0)
+                                return r;
+                        element_delta(dels, adds, set, va, na, vb, nb);
+                }
+        }
+        /* Deletes first: a range that is split or joined goes before its
+         * parts come in. */
+        if (fflush(dels) != 0 || fflush(adds) != 0 || fputs(adds_text ?: "", dels) < 0)
+                return -ENOMEM;
+        return memstream_finish(&dels, &dels_text, ret);
+}
+
+
 int nft_gatewayd_transaction(const char *table_text, char **ret) {
         char *s = NULL;
 
@@ -320,6 +525,10 @@ static int run(const char *cmd, char **ret_output, char **ret_error) {
                         return -ENOMEM;
         }
         return 0;
+}
+
+int nft_gatewayd_run(const char *cmd, char **ret_error) {
+        return run(cmd, NULL, ret_error);
 }
 
 int nft_gatewayd_apply(const char *table_text, char **ret_error) {

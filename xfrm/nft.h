@@ -39,6 +39,16 @@ int nft_gatewayd_transaction(const char *table_text, char **ret);
  * returns -EIO (libnftables gives no errno; -ENOMEM if it could not even
  * start) and sets *ret_error (optional) to nft's own message, malloc'd. */
 int nft_gatewayd_apply(const char *table_text, char **ret_error) _warn_unused_result_;
+/* The commands that turn the table old_text into new_text (both
+ * nft_gatewayd_build's) in place, when they differ only in set elements:
+ * "delete element" for what only old has, then "add element" for what only
+ * new has, to run as one transaction (nft_gatewayd_run); "" when they are
+ * the same. Valid only while the kernel holds old_text's table (the caller
+ * checks). Pure; *ret malloc'd. -ESRCH when more than elements differ (the
+ * whole table must go again), -ENOMEM. */
+int nft_gatewayd_delta(const char *old_text, const char *new_text, char **ret);
+/* Runs cmd (nft syntax) as one transaction; errors as nft_gatewayd_apply. */
+int nft_gatewayd_run(const char *cmd, char **ret_error) _warn_unused_result_;
 /* Deletes the table; no error if it is absent. */
 int nft_gatewayd_remove(char **ret_error) _warn_unused_result_;
 /* `nft list table inet gatewayd` into *ret_text. -ENOENT when absent. */

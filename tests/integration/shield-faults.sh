@@ -185,15 +185,18 @@ sh_tunnel2_file "$SH_ETC"
 reload_and_wait
 it_wait_for 20 tunnel2_works || { sh_dump_state; it_fail "g: the second tunnel did not come up"; }
 grep -q 'dst 203.0.113.0/25' <<<"$(sh_policies)" || it_fail "g: no shield for the second tunnel"
+sh_nft_as_fresh "g: second tunnel added"
 rm "$SH_ETC/tunnels.d/azure2.conf"
 reload_and_wait
 it_wait_for 10 it_sa_gone gw azure2 || it_fail "g: the removed tunnel's SA stayed"
 [ "$(sh_policies)" = "$pol1" ] || { sh_policies >&2; it_fail "g: removing the second tunnel left the shield different"; }
+sh_nft_as_fresh "g: second tunnel removed"
 sleep 1
 sh_tunnel2_file "$SH_ETC"
 reload_and_wait
 it_wait_for 20 tunnel2_works || { sh_dump_state; it_fail "g: the second tunnel did not come back"; }
 [ "$(it_ike_id gw azure)" = "$ike0" ] || it_fail "g: reloads of another tunnel replaced the first tunnel's IKE SA"
+sh_nft_as_fresh "g: second tunnel back"
 kill "$mon"
 wait "$mon" 2>/dev/null || true
 # The monitor used to prove "no gap" in d, e, f does see shield changes.

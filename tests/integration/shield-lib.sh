@@ -56,6 +56,21 @@ sh_nft() {
                 sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/; s/ # handle [0-9]+//'
 }
 
+# sh_nft_as_fresh WHAT: the table gatewayd holds after its reloads (a
+# reload changes set elements in place) is the one a fresh install of the
+# same tree gives (--shield-only in a scratch namespace), or fail.
+sh_nft_as_fresh() {
+        local ns want got
+        ns=$(it_netns fresh)
+        ip netns exec "$ns" "$GATEWAYD" --config-dir "$SH_ETC" --shield-only >/dev/null 2>&1 ||
+                it_fail "$1: --shield-only of the same tree failed"
+        want=$(ip netns exec "$ns" nft list table inet gatewayd |
+                sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/; s/ # handle [0-9]+//')
+        ip netns del "$ns"
+        got=$(sh_nft)
+        [ "$got" = "$want" ] || { diff <(echo "$want") <(echo "$got") >&2; it_fail "$1: the table is not what a fresh install holds"; }
+}
+
 # sh_wan_capture NAME: outbound WAN capture on the on-prem gateway.
 sh_wan_capture() { it_capture_start "$1" "$ONPREM_GW" wan -Q out; }
 

@@ -454,6 +454,98 @@ static void test_nft_edges(void **state) {
         assert_string_equal(tx, "table inet gatewayd {}\ndelete table inet gatewayd\n");
 }
 
+/* The table of these tunnels (FailClosed, no clamp: only shield sets),
+ * userspace data plane. */
+static char *shield_table(TestTunnel *tt, size_t n) {
+        const Tunnel *ts[8];
+        char *text = NULL;
+
+        assert_true(n <= ELEMENTSOF(ts));
+        for (size_t i = 0; i < n; i++) {
+                tt[i].t.tcp_mss_clamp = 0;
+                ts[i] = &tt[i].t;
+        }
+        assert_int_equal(nft_gatewayd_build(ts, n, DATA_PLANE_KERNEL, NULL, &text), 0);
+        return text;
+}
+
+/* The elements line of set name in text. */
+static void assert_elements(const char *text, const char *name, const char *want) {
+        _cleanup_free_ char *head = NULL;
+        const char *p, *e;
+
+        assert_true(asprintf(&head, "\tset %s {", name) > 0);
+        p = strstr(text, head);
+        assert_non_null(p);
+        p = strstr(p, "elements = { ");
+        assert_non_null(p);
+        p += strlen("elements = { ");
+        e = strstr(p, " }\n");
+        assert_non_null(e);
+        assert_memory_equal(p, want, strlen(want));
+        assert_int_equal(e - p, strlen(want));
+}
+
+/* A set holds the prefixes merged as the kernel's auto-merge would keep
+ * them: the element a reload deletes is one the kernel has. */
+static void test_nft_merge(void **state) {
+        TestTunnel t[6];
+        _cleanup_free_ char *a = NULL, *b = NULL, *c = NULL;
+
+        tt_init(&t[0], "a", true, true, "198.51.100.0/25", "2001:db8:a::/64");
+        tt_init(&t[1], "b", true, true, "198.51.100.128/25", "2001:db8:a:1::/64");   /* joins a: one /24, one /63 */
+        tt_init(&t[2], "c", true, true, "192.0.3.0/24", "2001:db8:a:2::/64");        /* not a prefix: a range */
+        tt_init(&t[3], "d", true, true, "192.0.4.0/24", "2001:db8:a:2:8000::/65");   /* inside c's */
+        tt_init(&t[4], "e", true, false, "255.255.254.0/24", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120");
+        tt_init(&t[5], "f", true, true, "255.255.255.0/24", NULL);                   /* the last address */
+        a = shield_table(t, 6);
+        assert_elements(a, "shield4", "192.0.3.0-192.0.4.255, 198.51.100.0/24, 255.255.254.0/23");
+        assert_elements(a, "shield6", "2001:db8:a::-2001:db8:a:2:ffff:ffff:ffff:ffff, ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120");
+
+        /* Apart by one address: not joined. */
+        tt_init(&t[0], "a", true, true, "198.51.100.0/25", NULL);
+        tt_init(&t[1], "b", true, true, "198.51.100.129/32", NULL);
+        b = shield_table(t, 2);
+        assert_elements(b, "shield4", "198.51.100.0/25, 198.51.100.129/32");
+        tt_init(&t[1], "b", true, true, "198.51.100.128/32", NULL);
+        c = shield_table(t, 2);
+        assert_elements(c, "shield4", "198.51.100.0-198.51.100.128");
+}
+
+static void test_nft_delta(void **state) {
+        TestTunnel t[3];
+        _cleanup_free_ char *before = NULL, *after = NULL, *v6 = NULL, *cmd = NULL, *same = NULL, *back = NULL;
+
+        tt_init(&t[0], "a", true, true, "198.51.100.0/24", NULL);
+        tt_init(&t[1], "b", true, true, "198.51.101.0/24", NULL);
+        tt_init(&t[2], "c", true, true, "203.0.113.0/24", NULL);
+        before = shield_table(t, 3);
+        assert_elements(before, "shield4", "198.51.100.0/23, 203.0.113.0/24");
+
+        /* b moves: the joined range splits, c's element stays. */
+        tt_init(&t[1], "b", true, true, "192.0.2.0/24", NULL);
+        after = shield_table(t, 3);
+        assert_int_equal(nft_gatewayd_delta(before, after, &cmd), 0);
+        assert_string_equal(cmd, "delete element inet gatewayd shield4 { 198.51.100.0/23 }\n"
+                                 "add element inet gatewayd shield4 { 192.0.2.0/24, 198.51.100.0/24 }\n");
+        free(cmd);
+        assert_int_equal(nft_gatewayd_delta(after, before, &back), 0);
+        assert_string_equal(back, "delete element inet gatewayd shield4 { 192.0.2.0/24, 198.51.100.0/24 }\n"
+                                  "add element inet gatewayd shield4 { 198.51.100.0/23 }\n");
+        assert_int_equal(nft_gatewayd_delta(after, after, &same), 0);
+        assert_string_equal(same, "");
+
+        /* A set that appears (the first IPv6 prefix) is more than elements. */
+        tt_init(&t[2], "c", true, true, "203.0.113.0/24", "2001:db8:c::/48");
+        v6 = shield_table(t, 3);
+        cmd = NULL;
+        assert_int_equal(nft_gatewayd_delta(after, v6, &cmd), -ESRCH);
+        assert_null(cmd);
+        assert_int_equal(nft_gatewayd_delta(v6, after, &cmd), -ESRCH);
+        assert_int_equal(nft_gatewayd_delta("table inet gatewayd {\n}\n", after, &cmd), -ESRCH);
+        assert_null(cmd);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_kernel_mode),
@@ -470,6 +562,8 @@ int main(void) {
                 cmocka_unit_test(test_nft_kernel),
                 cmocka_unit_test(test_nft_userspace),
                 cmocka_unit_test(test_nft_edges),
+                cmocka_unit_test(test_nft_merge),
+                cmocka_unit_test(test_nft_delta),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
