@@ -349,6 +349,7 @@ static int check_same_peer(Config *c, DiagList *d) {
 typedef enum VerdictKind {
         VERDICT_TRUST,          /* trust_path, directories only */
         VERDICT_TRUST_LAST,     /* trust_path, the file too */
+        VERDICT_TRUST_FILE,     /* check_trust's verdict on a file, by its own path */
         VERDICT_PSK,            /* psk_read */
 } VerdictKind;
 
@@ -362,6 +363,8 @@ typedef struct Verdict {
 typedef struct VerdictMemo {
         Verdict *v;
         size_t n, allocated;
+        size_t *slots; /* open addressing: index + 1 into v, 0 free */
+        size_t n_slots;
 } VerdictMemo;
 
 static void verdict_memo_clear(VerdictMemo *m) {
@@ -370,15 +373,38 @@ static void verdict_memo_clear(VerdictMemo *m) {
                 free(m->v[i].reason);
         }
         free(m->v);
+        free(m->slots);
         *m = (VerdictMemo) {};
 }
 
+static size_t verdict_hash(VerdictKind kind, const char *path) {
+        size_t h = 14695981039346656037ULL ^ (size_t) kind;
+
+        for (; *path; path++)
+                h = (h ^ (unsigned char) *path) * 1099511628211ULL;
+        return h;
+}
+
 static const Verdict *verdict_find(const VerdictMemo *m, VerdictKind kind, const char *path) {
-        /* Newest first: tunnels that share a file are usually neighbours. */
-        for (size_t i = m->n; i > 0; i--)
-                if (m->v[i - 1].kind == kind && streq(m->v[i - 1].path, path))
-                        return &m->v[i - 1];
-        return NULL;
+        if (m->n_slots == 0)
+                return NULL;
+        for (size_t i = verdict_hash(kind, path) & (m->n_slots - 1);; i = (i + 1) & (m->n_slots - 1)) {
+                const Verdict *v;
+
+                if (m->slots[i] == 0)
+                        return NULL;
+                v = &m->v[m->slots[i] - 1];
+                if (v->kind == kind && streq(v->path, path))
+                        return v;
+        }
+}
+
+static void verdict_slot_put(VerdictMemo *m, size_t index) {
+        size_t i = verdict_hash(m->v[index].kind, m->v[index].path) & (m->n_slots - 1);
+
+        while (m->slots[i] != 0)
+                i = (i + 1) & (m->n_slots - 1);
+        m->slots[i] = index + 1;
 }
 
 /* Remembers r and reason (taken over) for path. Returns the verdict, or
@@ -389,13 +415,23 @@ static const Verdict *verdict_add(VerdictMemo *m, VerdictKind kind, const char *
         if (m->n == m->allocated) {
                 size_t a = m->allocated ? m->allocated * 2 : 16;
                 Verdict *n = reallocarray(m->v, a, sizeof(Verdict));
+                size_t *slots = calloc(a * 2, sizeof(size_t));
 
-                if (!n) {
+                if (!n || !slots) {
+                        if (n)
+                                m->v = n;
+                        free(slots);
                         free(reason);
                         return NULL;
                 }
                 m->v = n;
                 m->allocated = a;
+                /* At most half full. */
+                free(m->slots);
+                m->slots = slots;
+                m->n_slots = a * 2;
+                for (size_t i = 0; i < m->n; i++)
+                        verdict_slot_put(m, i);
         }
         v = &m->v[m->n];
         *v = (Verdict) { .path = strdup(path), .kind = kind, .r = r, .reason = reason };
@@ -403,6 +439,7 @@ static const Verdict *verdict_add(VerdictMemo *m, VerdictKind kind, const char *
                 free(reason);
                 return NULL;
         }
+        verdict_slot_put(m, m->n);
         m->n++;
         return v;
 }
@@ -418,6 +455,12 @@ static int check_trust(const Tunnel *t, TunnelKey key, const char *path, bool wi
         const Verdict *v;
         struct stat st;
 
+        /* A file that many tunnels name (one PSK file) is looked at once. */
+        if (!with_last) {
+                v = verdict_find(memo, VERDICT_TRUST_FILE, path);
+                if (v)
+                        goto judged;
+        }
         /* The directories above a file that is not a symlink are its
          * directory and those above it: judged once for every file in it
          * (a PSK file per tunnel: one walk, not a thousand). A symlink is
@@ -443,6 +486,19 @@ static int check_trust(const Tunnel *t, TunnelKey key, const char *path, bool wi
                 if (!v)
                         return -ENOMEM;
         }
+        if (!with_last) {
+                char *reason = NULL;
+
+                if (v->reason) {
+                        reason = strdup(v->reason);
+                        if (!reason)
+                                return -ENOMEM;
+                }
+                v = verdict_add(memo, VERDICT_TRUST_FILE, path, v->r, reason);
+                if (!v)
+                        return -ENOMEM;
+        }
+judged:
         if (v->r != -EPERM)
                 return 0;
         return diag_error(d, t->path, tunnel_line(t, key), "%s=%s: %s", tunnel_key_to_string(key), path, v->reason);

@@ -5,6 +5,7 @@
  * breaks that tunnel; an error in a profile breaks the tunnels that use it;
  * anything else (gatewayd.conf, a directory that could not be read, the
  * config dir's trust, a diagnostic list that overflowed) is fatal. */
+#include "conf-internal.h"
 #include "conf.h"
 #include "strutil.h"
 
@@ -57,7 +58,6 @@ static int tunnel_cmp(const void *a, const void *b) {
  * prefixes, so nothing to load and nothing to shield. */
 static int add_stub(Config *c, const char *name, const Diag *x) {
         _cleanup_(tunnel_freep) Tunnel *t = calloc(1, sizeof(Tunnel));
-        Tunnel **n;
 
         if (!t)
                 return -ENOMEM;
@@ -71,11 +71,8 @@ static int add_stub(Config *c, const char *name, const Diag *x) {
         t->stub = true;
         if (mark(t, x) < 0)
                 return -ENOMEM;
-        n = reallocarray(c->tunnels, c->n_tunnels + 1, sizeof(Tunnel *));
-        if (!n)
+        if (conf_append_tunnel(c, &t) < 0)
                 return -ENOMEM;
-        c->tunnels = n;
-        c->tunnels[c->n_tunnels++] = TAKE_PTR(t);
         qsort(c->tunnels, c->n_tunnels, sizeof(Tunnel *), tunnel_cmp);
         return 0;
 }

@@ -107,7 +107,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
         _cleanup_(closedirp) DIR *dir = NULL;
         _cleanup_close_ int sfd = -EBADF;
         struct dirent *de;
-        size_t n = 0;
+        size_t n = 0, allocated = 0;
         bool capped = false;
         int r = 0;
 
@@ -146,10 +146,13 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                         capped = true;
                         continue;
                 }
-                nn = reallocarray(names, n + 2, sizeof(char *));
-                if (!nn)
-                        return -ENOMEM;
-                names = nn;
+                if (n + 2 > allocated) {
+                        allocated = allocated < 32 ? 64 : allocated * 2;
+                        nn = reallocarray(names, allocated, sizeof(char *));
+                        if (!nn)
+                                return -ENOMEM;
+                        names = nn;
+                }
                 names[n] = strdup(de->d_name);
                 names[n + 1] = NULL;
                 if (!names[n])

@@ -193,6 +193,7 @@ typedef struct Config {
         size_t n_profiles;
         Tunnel **tunnels;             /* sorted by name */
         size_t n_tunnels;
+        size_t allocated_tunnels;     /* conf_append_tunnel's; 0: exactly n_tunnels */
         /* Copies of profiles that tunnels kept from a previous config use
          * (config_keep_tunnel); never looked up by name. */
         Profile **kept_profiles;

@@ -340,6 +340,16 @@ static const Hostile rows[] = {
         { .tunnel = TUN, .chown_rel = "psk", .exit = 1, .n_errors = 1,
           .diag = P ":3: error: PreSharedKeyFile=@D@/psk/t: directory @D@/psk is owned by uid 4242, which could "
                   "change it; chown root @D@/psk" },
+        /* Two tunnels name the file: the directories are walked once, and
+         * both are told. */
+        { .tunnel = TUN, .tunnel2 = U1 U2 U3 "RemotePrefixes=192.0.2.0/24\n", .chmod_rel = "psk", .chmod_mode = 0777,
+          .exit = 1, .n_errors = 2,
+          .diag = PU ":3: error: PreSharedKeyFile=@D@/psk/t: directory @D@/psk is writable by others (mode 0777), so "
+                  "anyone could change what it holds; chmod go-w @D@/psk" },
+        { .tunnel = TUN, .tunnel2 = U1 U2 U3 "RemotePrefixes=192.0.2.0/24\n", .chmod_rel = "psk", .chmod_mode = 0777,
+          .exit = 1, .n_errors = 2,
+          .diag = P ":3: error: PreSharedKeyFile=@D@/psk/t: directory @D@/psk is writable by others (mode 0777), so "
+                  "anyone could change what it holds; chmod go-w @D@/psk" },
         { .tunnel = TUN, .chmod_rel = "psk", .chmod_mode = 0711 },
         { .tunnel = TUN, .chmod_rel = "psk", .chmod_mode = 01777 },
         { .tunnel = L1 L2 "Profile=mine\n" L3 L4 L5, .chmod_rel = "profiles.d/mine.conf", .chmod_mode = 0666,
