@@ -49,6 +49,8 @@ struct Guard {
         size_t n_route_ifindex;
         char *nft_applied;            /* the table text last applied */
         char *nft_listed;             /* its listing right after (normalized), NULL if unknown */
+        uint32_t nft_gen;             /* the ruleset generation nft_listed is of, */
+        bool nft_gen_known;           /* when known */
         int link_fd;
         sd_event_source *link_io;
         int watch_fd[_WATCH_KIND_MAX];
@@ -203,13 +205,53 @@ static int nft_current(char **ret) {
         return nft_listing_normalize(text, ret);
 }
 
+/* Lists the kernel's table into g->nft_listed (NULL: the next check
+ * applies again), with the ruleset generation it is of when nothing moved
+ * it during the listing. */
+static void nft_record(Guard *g) {
+        uint32_t before, after;
+        bool gen = nft_genid(&before) >= 0;
+
+        free(g->nft_listed);
+        g->nft_listed = NULL;
+        (void) nft_current(&g->nft_listed);
+        g->nft_gen_known = gen && g->nft_listed && nft_genid(&after) >= 0 && after == before;
+        g->nft_gen = before;
+}
+
+/* Whether the kernel holds g->nft_listed: 1 yes, 0 no (gone, or changed by
+ * someone else), < 0 cannot tell. No transaction since the listing (the
+ * generation did not move) answers without listing again: a check of an
+ * unchanged table costs one netlink round trip, not a listing of every
+ * tunnel's prefixes. */
+static int nft_held(Guard *g) {
+        _cleanup_free_ char *now = NULL;
+        uint32_t gen;
+        int r;
+
+        if (!g->nft_listed)
+                return -ENODATA;
+        if (g->nft_gen_known && nft_genid(&gen) >= 0 && gen == g->nft_gen)
+                return 1;
+        r = nft_current(&now);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        if (!streq(now, g->nft_listed))
+                return 0;
+        /* Ours as it was; other tables moved the generation. */
+        nft_record(g);
+        return 1;
+}
+
 /* Changes the kernel's table from g->nft_applied to table in place (set
  * elements only: a reload that changes a few tunnels' prefixes costs what
  * they cost, not a table of every tunnel). Only when the kernel is known to
  * hold exactly what was applied. Returns 1 when done, 0 when the whole table
  * must go in instead, -ENOMEM. */
 static int nft_in_place(Guard *g, const char *table) {
-        _cleanup_free_ char *now = NULL, *cmd = NULL;
+        _cleanup_free_ char *cmd = NULL;
         int r;
 
         if (!g->nft_applied || !g->nft_listed)
@@ -219,11 +261,11 @@ static int nft_in_place(Guard *g, const char *table) {
                 return r;
         if (r < 0)
                 return 0; /* more than elements changed */
-        r = nft_current(&now);
+        r = nft_held(g);
         if (r == -ENOMEM)
                 return r;
-        if (r < 0 || !streq(now, g->nft_listed))
-                return 0; /* someone else's doing: the whole table */
+        if (r <= 0)
+                return 0; /* someone else's doing, or unknown: the whole table */
         /* Refused (it should not be): the whole table, which reports. */
         return isempty(cmd) || nft_gatewayd_run(cmd, NULL) >= 0;
 }
@@ -233,7 +275,7 @@ static int nft_in_place(Guard *g, const char *table) {
  * an edit by someone else means it goes in again, and *ret_restored says
  * so. */
 static int sync_nft(Guard *g, bool *ret_restored) {
-        _cleanup_free_ char *table = NULL, *nft_error = NULL, *now = NULL;
+        _cleanup_free_ char *table = NULL, *nft_error = NULL;
         int r;
 
         *ret_restored = false;
@@ -241,13 +283,13 @@ static int sync_nft(Guard *g, bool *ret_restored) {
         if (r < 0)
                 return log_error_errno(r, "Failed to build the nftables table: %m");
         if (g->nft_applied && streq(g->nft_applied, table)) {
-                r = nft_current(&now);
-                if (r >= 0 && g->nft_listed && streq(now, g->nft_listed))
+                r = nft_held(g);
+                if (r > 0)
                         return 0;
                 /* Gone, or not what we left there: someone else's doing.
                  * (No listing from our own apply: only try again.) */
-                *ret_restored = g->nft_listed && (r == -ENOENT || r >= 0);
-                r = 0;
+                *ret_restored = r == 0;
+                r = r == -ENOMEM ? r : 0;
         } else
                 r = nft_in_place(g, table);
         if (r < 0)
@@ -266,9 +308,7 @@ static int sync_nft(Guard *g, bool *ret_restored) {
         }
         free(g->nft_applied);
         g->nft_applied = TAKE_PTR(table);
-        free(g->nft_listed);
-        g->nft_listed = NULL;
-        (void) nft_current(&g->nft_listed); /* NULL: the next check re-applies */
+        nft_record(g);
         return 0;
 }
 

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <arpa/inet.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "nft.h"
 #include "shield.h"
@@ -595,4 +600,60 @@ int nft_listing_normalize(const char *text, char **ret) {
         }
         *ret = out;
         return 0;
+}
+
+int nft_genid(uint32_t *ret) {
+        struct {
+                struct nlmsghdr nh;
+                struct nfgenmsg nf;
+        } req = {
+                .nh = {
+                        .nlmsg_len = sizeof(req),
+                        .nlmsg_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN,
+                        .nlmsg_flags = NLM_F_REQUEST,
+                        .nlmsg_seq = 1,
+                },
+                .nf = { .nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0 },
+        };
+        union {
+                char buf[512];
+                struct nlmsghdr align;
+        } reply;
+        _cleanup_close_ int fd = -EBADF;
+        const struct nlmsghdr *nh = &reply.align;
+        ssize_t n;
+
+        fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+        if (fd < 0)
+                return -errno;
+        if (send(fd, &req, sizeof(req), 0) < 0)
+                return -errno;
+        n = recv(fd, reply.buf, sizeof(reply.buf), 0);
+        if (n < 0)
+                return -errno;
+        if (!NLMSG_OK(nh, (size_t) n))
+                return -EBADMSG;
+        if (nh->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(nh);
+
+                return nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error < 0 ? e->error : -EBADMSG;
+        }
+        if (nh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN))
+                return -EBADMSG;
+        /* The attributes after the nfgenmsg. */
+        for (size_t off = NLMSG_LENGTH(sizeof(struct nfgenmsg)); off + NLA_HDRLEN <= nh->nlmsg_len;) {
+                const struct nlattr *a = (const struct nlattr *) ((const char *) nh + off);
+
+                if (a->nla_len < NLA_HDRLEN || off + a->nla_len > nh->nlmsg_len)
+                        return -EBADMSG;
+                if ((a->nla_type & NLA_TYPE_MASK) == NFTA_GEN_ID && a->nla_len >= NLA_HDRLEN + sizeof(uint32_t)) {
+                        uint32_t v;
+
+                        memcpy(&v, (const char *) a + NLA_HDRLEN, sizeof(v));
+                        *ret = ntohl(v);
+                        return 0;
+                }
+                off += NLA_ALIGN(a->nla_len);
+        }
+        return -EBADMSG;
 }

@@ -54,6 +54,11 @@ int nft_gatewayd_remove(char **ret_error) _warn_unused_result_;
 /* `nft list table inet gatewayd` into *ret_text. -ENOENT when absent. */
 int nft_gatewayd_list(char **ret_text, char **ret_error);
 
+/* The network namespace's nftables ruleset generation: it moves with every
+ * committed transaction, anyone's. Equal to one read earlier means nothing
+ * changed in between. -errno. */
+int nft_genid(uint32_t *ret);
+
 /* A listing of the table (nft_gatewayd_list) with what traffic changes
  * taken out ("counter packets N bytes M" becomes "counter"), so that two
  * listings compare equal exactly when the table's definition is the same.

@@ -18,7 +18,9 @@
 #      be dropped there and nothing leave in plaintext;
 #   s  Debian's stock /etc/nftables.conf loaded as nftables.service does
 #      (`nft -f`: flush ruleset, then table inet filter): the same, and the
-#      stock table stays as it was loaded.
+#      stock table stays as it was loaded;
+#   e  another program adds a table of its own (nothing to restore), then
+#      empties the shield's set shield6 (the table stays): the set is back.
 # Every phase captures the WAN and must show no plaintext toward the VNet,
 # IPv4 or IPv6, and the tunnel carrying both again afterwards.
 # The repair times (from the foreign command to the shield being back, as
@@ -178,7 +180,23 @@ sh_phase_end s-stock-nftables-conf 1 0
 [ "$(sh_gw nft list table inet filter | tr -d '\t ')" = "$stock" ] || it_fail "s: gatewayd changed the stock table inet filter"
 [ "$(it_pcap_count "$IT_DIR/phase-s-stock-nftables-conf.pcap" "dst net $VNET6")" -eq 0 ] || it_fail "s: IPv6 plaintext"
 
+# --- e: another program empties the shield's set; the table stays --------
+# gatewayd knows its table unchanged while the ruleset generation has not
+# moved; a change elsewhere moves it too, and must not pass for one of ours.
+NFT0=$(sh_nft)
+r0=$(restored_count)
+sh_gw nft add table inet someone-else
+sleep 1
+[ "$(restored_count)" -eq "$r0" ] || it_fail "e: another program's new table made gatewayd restore its own"
+t0=$(it_ms)
+sh_gw nft flush set inet gatewayd shield6
+e_ms=$(heal_wait "$t0" table_back) || { sh_dump_state; it_fail "e: the emptied set was not back ${e_ms} ms after nft flush set"; }
+it_log "e: set shield6 back ${e_ms} ms after nft flush set"
+it_gw_log_wait 5 'event=shield-restored' $((r0 + 1))
+sh_gw nft list table inet someone-else >/dev/null || it_fail "e: gatewayd removed another program's table"
+
 sh_summary
 it_log "repair times: XFRM policies ${x_ms} ms after ip xfrm policy flush (${p_ms} ms in p), ${d_ms} ms after deleteall;" \
-        "table inet gatewayd ${n_ms} ms after nft flush ruleset, ${s_ms} ms after the stock nftables.conf (limit ${HEAL_LIMIT_MS} ms)"
+        "table inet gatewayd ${n_ms} ms after nft flush ruleset, ${s_ms} ms after the stock nftables.conf," \
+        "set shield6 ${e_ms} ms after nft flush set (limit ${HEAL_LIMIT_MS} ms)"
 echo "PASS: the shield came back (XFRM ${x_ms}/${p_ms}/${d_ms} ms, nftables ${n_ms}/${s_ms} ms) and nothing left in plaintext"
