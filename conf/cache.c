@@ -189,27 +189,25 @@ static int entry_name_cmp(const void *key, const void *elem) {
         return strcmp(key, (*(ConfCacheEntry *const *) elem)->file);
 }
 
-ConfCacheEntry *conf_cache_find(ConfCache *cache, int dfd, const char *file, struct stat *ret_st) {
+bool conf_cache_may_hit(const ConfCache *cache) {
+        return cache && cache->active && cache->n_entries > 0;
+}
+
+ConfCacheEntry *conf_cache_find(ConfCache *cache, const char *file, const struct stat *st) {
         ConfCacheEntry **p;
-        struct stat st;
         FileKey k;
 
-        if (!cache->active || cache->n_entries == 0)
+        if (!conf_cache_may_hit(cache) || !st)
                 return NULL;
         p = bsearch(file, cache->entries, cache->n_entries, sizeof(ConfCacheEntry *), entry_name_cmp);
         if (!p || (*p)->moved)
                 return NULL;
-        /* As the read opens it: following a symlink. A failure is the
-         * read's to report. */
-        if (fstatat(dfd, file, &st, 0) < 0)
-                return NULL;
-        k = key_of(&st);
+        k = key_of(st);
         /* The settle rule again, with this load's clock: an entry kept
          * under a clock that has since been set back could match a file
          * rewritten now. */
         if (!key_equal(&(*p)->key, &k) || !key_settled(cache, &k))
                 return NULL;
-        *ret_st = st;
         return *p;
 }
 

@@ -120,10 +120,13 @@ typedef struct ConfCacheEntry ConfCacheEntry;
  * one, resets the counters. Without a clock or a working directory (under a
  * relative dir) the load goes without the cache. Returns 0 or -ENOMEM. */
 int conf_cache_begin(ConfCache *cache, const char *dir);
-/* The entry of file (in the directory dfd) that may be used for the file
- * there now, with *ret_st its stat (of the name, following symlinks as the
- * read does); or NULL: none, or in doubt. */
-ConfCacheEntry *conf_cache_find(ConfCache *cache, int dfd, const char *file, struct stat *ret_st);
+/* Whether this load may find anything in the cache (then the caller stats
+ * the files for conf_cache_find). */
+bool conf_cache_may_hit(const ConfCache *cache);
+/* The entry of file that may be used for the file there now, given st, its
+ * stat taken during this load (of the name, following symlinks as the read
+ * does; NULL: it could not be taken); or NULL: none, or in doubt. */
+ConfCacheEntry *conf_cache_find(ConfCache *cache, const char *file, const struct stat *st);
 /* A hit: appends a copy of e's tunnel to c and adds e's diagnostics to d,
  * as the parse did. Returns 0 or -ENOMEM. */
 int conf_cache_use(ConfCache *cache, ConfCacheEntry *e, Config *c, DiagList *d);

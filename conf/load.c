@@ -62,6 +62,11 @@ static int read_config_file(int dfd, const char *rel, const char *display, uid_t
         }
 }
 
+typedef struct FileStat {
+        struct stat st;
+        bool ok;
+} FileStat;
+
 static int name_cmp(const void *a, const void *b) {
         return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -78,20 +83,19 @@ void conf_set_readdir_for_test(struct dirent *(*fn)(DIR *dir)) {
 /* tunnels.d/file from the cache, when the cache holds it for the file that
  * is there now. Returns 1 (a hit: its tunnel and diagnostics are in c and
  * d), 0 (read the file) or -ENOMEM. */
-static int load_cached(ConfCache *cache, Config *c, int sfd, const char *file, const char *display, uid_t owner,
-                       DiagList *d) {
+static int load_cached(ConfCache *cache, Config *c, const char *file, const struct stat *st, const char *display,
+                       uid_t owner, DiagList *d) {
         ConfCacheEntry *e;
-        struct stat st;
         int r;
 
         if (!cache || c->n_tunnels >= CONF_MAX_TUNNELS)
                 return 0;
-        e = conf_cache_find(cache, sfd, file, &st);
+        e = conf_cache_find(cache, file, st);
         if (!e)
                 return 0;
         /* The trust judgement is the file's, on every load, as a read
          * makes it (before the parse's diagnostics). */
-        r = report_untrusted(&st, display, owner, d);
+        r = report_untrusted(st, display, owner, d);
         if (r < 0)
                 return r;
         r = conf_cache_use(cache, e, c, d);
@@ -104,6 +108,7 @@ static int load_cached(ConfCache *cache, Config *c, int sfd, const char *file, c
 static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir, size_t max, uid_t owner,
                        ConfCache *cache, DiagList *d) {
         _cleanup_strv_free_ char **names = NULL; /* NULL-terminated */
+        _cleanup_free_ FileStat *sts = NULL;     /* of names, for the cache */
         _cleanup_(closedirp) DIR *dir = NULL;
         _cleanup_close_ int sfd = -EBADF;
         struct dirent *de;
@@ -176,6 +181,14 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
         }
         if (n > 1)
                 qsort(names, n, sizeof(char *), name_cmp);
+        /* Every file's stat, for the cache (which touches no file itself). */
+        if (conf_cache_may_hit(cache)) {
+                sts = calloc(n ?: 1, sizeof(FileStat));
+                if (!sts)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++)
+                        sts[i].ok = fstatat(sfd, names[i], &sts[i].st, 0) >= 0; /* else a miss */
+        }
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 _cleanup_free_ char *name = NULL, *display = NULL, *text = NULL, *safe = NULL;
@@ -198,7 +211,7 @@ static int load_subdir(Config *c, int dfd, SectionKind kind, const char *subdir,
                                        safe, NAME_MAX_LEN);
                         continue;
                 }
-                r = load_cached(cache, c, sfd, names[i], display, owner, d);
+                r = load_cached(cache, c, names[i], sts && sts[i].ok ? &sts[i].st : NULL, display, owner, d);
                 if (r != 0)
                         continue; /* a hit, or r < 0: the loop ends */
                 r = read_config_file(sfd, names[i], display, owner, d, &text, &len, &st);

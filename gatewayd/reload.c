@@ -138,39 +138,12 @@ static int file_mac(const char *path, FileHash *ret) {
         return 0;
 }
 
-/* Hashes "path\0", then the file's MAC (when it could be read) and its
- * error code; through memo when given. */
-/* The MAC of a PSK file (hash_file read it into the memo already, or it is
- * read here), or a marker of the error that reading it met. */
-static int psk_mac(const char *path, FileMemo *memo, uint8_t ret[FINGERPRINT_SIZE]) {
-        FileHash local = {}, *h = memo ? file_memo_slot(memo->slots, memo->mask, path) : &local;
+/* path's MAC (or the error reading it met) in *ret: from memo, where it is
+ * read into once, or into *local without one. */
+static int file_hash_get(const char *path, FileMemo *memo, FileHash *local, const FileHash **ret) {
+        FileHash *h = local;
         int r;
 
-        if (!h->path) {
-                h = &local;
-                r = file_mac(path, h);
-                if (r < 0)
-                        return r;
-        }
-        memset(ret, 0, FINGERPRINT_SIZE);
-        if (h->err == 0)
-                memcpy(ret, h->mac, h->mac_len < FINGERPRINT_SIZE ? h->mac_len : FINGERPRINT_SIZE);
-        else {
-                memset(ret, 0xff, FINGERPRINT_SIZE);
-                memcpy(ret, &h->err, sizeof(h->err));
-        }
-        explicit_bzero(&local, sizeof(local));
-        return 0;
-}
-
-static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
-        FileHash local = {}, *h = &local;
-        int r;
-
-        if (!path)
-                return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
-        if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
-                return -EIO;
         if (memo) {
                 r = file_memo_reserve(memo);
                 if (r < 0)
@@ -185,12 +158,49 @@ static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
                 if (memo)
                         memo->n_read++;
         }
+        *ret = h;
+        return 0;
+}
+
+/* The MAC of a PSK file, or a marker of the error that reading it met. */
+static int psk_mac(const char *path, FileMemo *memo, uint8_t ret[FINGERPRINT_SIZE]) {
+        FileHash local = {};
+        const FileHash *h;
+        int r;
+
+        r = file_hash_get(path, memo, &local, &h);
+        if (r < 0)
+                return r;
+        memset(ret, 0, FINGERPRINT_SIZE);
+        if (h->err == 0)
+                memcpy(ret, h->mac, h->mac_len < FINGERPRINT_SIZE ? h->mac_len : FINGERPRINT_SIZE);
+        else {
+                memset(ret, 0xff, FINGERPRINT_SIZE);
+                memcpy(ret, &h->err, sizeof(h->err));
+        }
+        explicit_bzero(&local, sizeof(local));
+        return 0;
+}
+
+/* Hashes "path\0", then the file's MAC (when it could be read) and its
+ * error code; through memo when given. */
+static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
+        FileHash local = {};
+        const FileHash *h;
+        int r;
+
+        if (!path)
+                return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
+        if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
+                return -EIO;
+        r = file_hash_get(path, memo, &local, &h);
+        if (r < 0)
+                return r;
         if (h->err == 0 && !EVP_DigestUpdate(md, h->mac, h->mac_len))
                 r = -EIO;
         else
                 r = EVP_DigestUpdate(md, &h->err, sizeof(h->err)) ? 0 : -EIO;
-        if (h == &local)
-                explicit_bzero(&local, sizeof(local));
+        explicit_bzero(&local, sizeof(local));
         return r;
 }
 
@@ -346,6 +356,13 @@ static int diff_append(TunnelDiff *d, const char *name, TunnelChange c, const Tu
         return 0;
 }
 
+/* Whether t's fingerprint depends on its fields and its PSK file alone (no
+ * CA, certificate or key file). */
+static bool psk_only(const Tunnel *t) {
+        return t->auth == AUTH_PSK && t->enabled && !t->broken && t->psk_file && !t->ca_certificate &&
+               !t->certificate && !t->private_key;
+}
+
 int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c,
                         TunnelFingerprint **ret, FingerprintStats *ret_stats) {
         _cleanup_free_ TunnelFingerprint *fp = calloc(c->n_tunnels ?: 1, sizeof(TunnelFingerprint));
@@ -372,6 +389,19 @@ int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, cons
                 }
                 if (!settings)
                         st.n_rendered++;
+                else if (psk_only(t) && !old->tunnels[j]->broken) {
+                        uint8_t psk[FINGERPRINT_SIZE];
+
+                        /* Equal, and its one file holds what it held: all
+                         * of the fingerprint is what it was. */
+                        r = psk_mac(t->psk_file, &memo, psk);
+                        if (r < 0)
+                                return r;
+                        if (memcmp(psk, old_fp[j].psk, FINGERPRINT_SIZE) == 0) {
+                                fp[i] = old_fp[j];
+                                continue;
+                        }
+                }
                 r = fingerprint(&c->gateway, t, settings, &memo, &fp[i]);
                 if (r < 0)
                         return r;

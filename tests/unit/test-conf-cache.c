@@ -503,7 +503,7 @@ static void test_replay_warning(void **state) {
         conf_cache_end(cache);
 
         assert_int_equal(conf_cache_begin(cache, dir), 0);
-        e = conf_cache_find(cache, dfd, "a.conf", &st);
+        e = conf_cache_find(cache, "a.conf", &st);
         assert_non_null(e);
         assert_int_equal(conf_cache_use(cache, e, c2, &d2), 0);
         conf_cache_end(cache);
