@@ -55,39 +55,76 @@ static int on_cred_change(sd_event_source *s, const struct inotify_event *ev, vo
                                           on_cred_timer, w);
 }
 
-static void watch_dir_of(CredWatch *w, const char *path) {
-        _cleanup_free_ char *copy = path ? strdup(path) : NULL;
+/* Adds path's directory to want (n_want of them, distinct, at most
+ * MAX_WATCHES). Returns 0 or -ENOMEM. */
+static int want_dir_of(char **want, size_t *n_want, const char *path) {
+        _cleanup_free_ char *copy = NULL;
         const char *dir;
 
-        if (!copy || w->n_watch >= MAX_WATCHES)
-                return;
+        if (!path || *n_want >= MAX_WATCHES)
+                return 0;
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
         dir = dirname(copy);
-        for (size_t i = 0; i < w->n_watch; i++)
-                if (streq(w->watch_dir[i], dir))
-                        return;
-        w->watch_dir[w->n_watch] = strdup(dir);
-        if (!w->watch_dir[w->n_watch])
-                return;
-        if (sd_event_add_inotify(w->event, &w->watch[w->n_watch], dir,
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB, on_cred_change,
-                                 w) >= 0)
-                w->n_watch++;
-        else {
-                free(w->watch_dir[w->n_watch]);
-                w->watch_dir[w->n_watch] = NULL;
-        }
+        for (size_t i = 0; i < *n_want; i++)
+                if (streq(want[i], dir))
+                        return 0;
+        want[*n_want] = strdup(dir);
+        if (!want[*n_want])
+                return -ENOMEM;
+        (*n_want)++;
+        return 0;
 }
 
+static bool has_dir(char *const *v, size_t n, const char *dir) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(v[i], dir))
+                        return true;
+        return false;
+}
+
+/* The directories of c's credentials are watched: those already watched
+ * stay so (no gap in which a change could pass unseen, and a reload of a
+ * thousand tunnels in a few directories costs no inotify calls), the others
+ * come and go. */
 void cred_watch_update(CredWatch *w, const Config *c) {
-        watch_clear(w);
-        for (size_t i = 0; i < c->n_tunnels; i++) {
+        char *want[MAX_WATCHES];
+        size_t n_want = 0, k = 0;
+        bool oom = false;
+
+        for (size_t i = 0; i < c->n_tunnels && !oom; i++) {
                 const Tunnel *t = c->tunnels[i];
+                const char *paths[] = { t->psk_file, t->certificate, t->private_key, t->ca_certificate };
+
                 if (!t->enabled)
                         continue;
-                watch_dir_of(w, t->psk_file);
-                watch_dir_of(w, t->certificate);
-                watch_dir_of(w, t->private_key);
-                watch_dir_of(w, t->ca_certificate);
+                for (size_t j = 0; j < ELEMENTSOF(paths) && !oom; j++)
+                        oom = want_dir_of(want, &n_want, paths[j]) < 0;
+        }
+        if (oom)
+                log_oom(); /* what was found is watched */
+        for (size_t i = 0; i < w->n_watch; i++) {
+                if (has_dir(want, n_want, w->watch_dir[i])) {
+                        w->watch[k] = w->watch[i];
+                        w->watch_dir[k++] = w->watch_dir[i];
+                        continue;
+                }
+                sd_event_source_disable_unref(w->watch[i]);
+                free(w->watch_dir[i]);
+        }
+        w->n_watch = k;
+        for (size_t i = 0; i < n_want; i++) {
+                if (has_dir(w->watch_dir, w->n_watch, want[i]) || w->n_watch >= MAX_WATCHES) {
+                        free(want[i]);
+                        continue;
+                }
+                if (sd_event_add_inotify(w->event, &w->watch[w->n_watch], want[i],
+                                         IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB,
+                                         on_cred_change, w) >= 0)
+                        w->watch_dir[w->n_watch++] = want[i];
+                else
+                        free(want[i]);
         }
 }
 

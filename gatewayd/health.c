@@ -17,6 +17,7 @@
 /* What the tracker keeps beside each tunnel's status. */
 typedef struct HealthTunnel {
         bool enabled, fail_closed;
+        Address remote;            /* Tunnel.remote_address, as t->remote_address says */
         char *broken;              /* failure isolation: not loaded (a copy of Tunnel.broken) */
         bool ike_up;               /* an IKE_SA of the tunnel is established */
         bool engaged_logged;       /* shield-engaged went out: shield-released will */
@@ -186,23 +187,113 @@ static void log_transition(Health *h, size_t i, TunnelState old) {
         }
 }
 
+/* What the status shows of ct's configuration: t and x take it. */
+static int configure_tunnel(Health *h, TunnelStatus *t, HealthTunnel *x, const Tunnel *ct, usec_t now) {
+        char addr[PREFIX_STRLEN];
+        int r;
+
+        x->enabled = ct->enabled;
+        x->fail_closed = ct->fail_closed;
+        x->remote = ct->remote_address;
+        free(x->broken);
+        x->broken = NULL;
+        if (ct->broken && !(x->broken = strdup(ct->broken)))
+                return -ENOMEM;
+        r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
+        if (r >= 0)
+                r = status_set_string(&t->profile, ct->profile_name);
+        if (r < 0)
+                return r;
+        if (!ct->enabled) {
+                t->state = TUNNEL_STATE_DISABLED;
+                t->has_ike = false;
+        } else if (ct->broken && t->state != TUNNEL_STATE_UP) {
+                /* Failure isolation: not loaded, down, and why. (A broken
+                 * tunnel that charon still runs from before is shown as it
+                 * is.) */
+                if (t->state != TUNNEL_STATE_DOWN)
+                        t->since = now;
+                t->state = TUNNEL_STATE_DOWN;
+                r = tunnel_status_set_error(t, TUNNEL_ERROR_CONFIG, ct->broken);
+                if (r < 0)
+                        return r;
+        } else if (t->state == TUNNEL_STATE_DISABLED ||
+                   (!ct->broken && t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG)) {
+                /* Enabled again, or repaired. */
+                t->state = h->charon ? TUNNEL_STATE_CONNECTING : TUNNEL_STATE_DOWN;
+                t->since = now;
+                if (h->charon)
+                        (void) tunnel_status_set_error(t, TUNNEL_ERROR_NONE, NULL);
+        }
+        t->shield = shield_of(x, t->state);
+        return 0;
+}
+
+/* Whether t and x show ct's configuration already: configure_tunnel would
+ * change nothing. */
+static bool configured(const TunnelStatus *t, const HealthTunnel *x, const Tunnel *ct) {
+        if (x->enabled != ct->enabled || x->fail_closed != ct->fail_closed || !streq_ptr(x->broken, ct->broken) ||
+            x->remote.family != ct->remote_address.family ||
+            memcmp(x->remote.bytes, ct->remote_address.bytes, sizeof(x->remote.bytes)) != 0 ||
+            !streq_ptr(t->profile, ct->profile_name) || t->shield != shield_of(x, t->state))
+                return false;
+        if (!ct->enabled)
+                return t->state == TUNNEL_STATE_DISABLED && !t->has_ike;
+        if (ct->broken && t->state != TUNNEL_STATE_UP)
+                return t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG &&
+                       streq_ptr(t->last_error_detail, ct->broken);
+        return t->state != TUNNEL_STATE_DISABLED &&
+               !(!ct->broken && t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG);
+}
+
+static int set_gateway(Health *h, GatewayStatus *s, const Config *c) {
+        s->gateway.fips_mode = c->gateway.fips_mode;
+        s->gateway.data_plane = c->gateway.data_plane;
+        s->gateway.health_interval_sec = c->gateway.health_interval_sec;
+        s->gateway.charon_connected = h->charon;
+        return status_set_string(&s->gateway.vici, c->gateway.vici);
+}
+
+/* A reload that kept every tunnel name (the common one: a few tunnels
+ * changed): only the tunnels whose shown configuration changed are
+ * touched, in place. Returns 1 when done, 0 when the names differ. */
+static int update_in_place(Health *h, const Config *c, usec_t now) {
+        int r;
+
+        if (!h->s || h->s->n_tunnels != c->n_tunnels)
+                return 0;
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (!streq(h->s->tunnels[i]->name, c->tunnels[i]->name))
+                        return 0;
+        r = set_gateway(h, h->s, c);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < c->n_tunnels; i++)
+                if (!configured(h->s->tunnels[i], &h->x[i], c->tunnels[i])) {
+                        r = configure_tunnel(h, h->s->tunnels[i], &h->x[i], c->tunnels[i], now);
+                        if (r < 0)
+                                return r;
+                }
+        return 1;
+}
+
 int health_set_config(Health *h, const Config *c, usec_t now) {
-        _cleanup_(gateway_status_freep) GatewayStatus *s = gateway_status_new();
+        _cleanup_(gateway_status_freep) GatewayStatus *s = NULL;
         _cleanup_free_ HealthTunnel *x = NULL;
         _cleanup_free_ size_t *by_name = NULL;
         int r;
 
+        r = update_in_place(h, c, now);
+        if (r != 0)
+                return r < 0 ? r : 0;
+        s = gateway_status_new();
         if (!s)
                 return -ENOMEM;
         x = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(HealthTunnel));
         by_name = calloc(c->n_tunnels ? c->n_tunnels : 1, sizeof(size_t));
         if (!x || !by_name)
                 return -ENOMEM;
-        s->gateway.fips_mode = c->gateway.fips_mode;
-        s->gateway.data_plane = c->gateway.data_plane;
-        s->gateway.health_interval_sec = c->gateway.health_interval_sec;
-        s->gateway.charon_connected = h->charon;
-        r = status_set_string(&s->gateway.vici, c->gateway.vici);
+        r = set_gateway(h, s, c);
         if (r < 0)
                 return r;
 
@@ -210,7 +301,6 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                 const Tunnel *ct = c->tunnels[i];
                 TunnelStatus *t = gateway_status_add_tunnel(s, ct->name);
                 ssize_t j = find(h, ct->name);
-                char addr[PREFIX_STRLEN];
 
                 if (!t)
                         return -ENOMEM;
@@ -228,39 +318,9 @@ int health_set_config(Health *h, const Config *c, usec_t now) {
                         if (!h->charon)
                                 (void) tunnel_status_set_error(t, TUNNEL_ERROR_CHARON_GONE, NULL);
                 }
-                x[i].enabled = ct->enabled;
-                x[i].fail_closed = ct->fail_closed;
-                free(x[i].broken);
-                x[i].broken = NULL;
-                if (ct->broken && !(x[i].broken = strdup(ct->broken)))
-                        return -ENOMEM;
-                r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
-                if (r >= 0)
-                        r = status_set_string(&t->profile, ct->profile_name);
+                r = configure_tunnel(h, t, &x[i], ct, now);
                 if (r < 0)
                         return r;
-                if (!ct->enabled) {
-                        t->state = TUNNEL_STATE_DISABLED;
-                        t->has_ike = false;
-                } else if (ct->broken && t->state != TUNNEL_STATE_UP) {
-                        /* Failure isolation: not loaded, down, and why. (A
-                         * broken tunnel that charon still runs from before
-                         * is shown as it is.) */
-                        if (t->state != TUNNEL_STATE_DOWN)
-                                t->since = now;
-                        t->state = TUNNEL_STATE_DOWN;
-                        r = tunnel_status_set_error(t, TUNNEL_ERROR_CONFIG, ct->broken);
-                        if (r < 0)
-                                return r;
-                } else if (t->state == TUNNEL_STATE_DISABLED ||
-                           (!ct->broken && t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG)) {
-                        /* Enabled again, or repaired. */
-                        t->state = h->charon ? TUNNEL_STATE_CONNECTING : TUNNEL_STATE_DOWN;
-                        t->since = now;
-                        if (h->charon)
-                                (void) tunnel_status_set_error(t, TUNNEL_ERROR_NONE, NULL);
-                }
-                t->shield = shield_of(&x[i], t->state);
         }
         sort_status = s;
         qsort(by_name, s->n_tunnels, sizeof(size_t), by_name_cmp);

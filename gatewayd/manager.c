@@ -82,6 +82,8 @@ struct Manager {
 
         sd_event_source *reload_timer;   /* the next reload (reload_schedule) */
         sd_event_source *trim_timer;     /* gives freed heap back, off the hot path (schedule_trim) */
+        Config *retired;                 /* the config a reload replaced, freed when idle (retire_config) */
+        sd_event_source *retire_event;
         bool reload_wanted;              /* a SIGHUP or credential change waits for it */
         uint64_t reload_last_usec;       /* when the last reload began */
         int refusal_reported;            /* the error whose reason was logged last, or 0 */
@@ -317,6 +319,31 @@ static void schedule_trim(Manager *m) {
         if (sd_event_add_time_relative(m->event, &m->trim_timer, CLOCK_MONOTONIC, TRIM_IDLE_USEC, 100 * 1000,
                                        on_trim_timer, m) < 0)
                 (void) malloc_trim(0);
+}
+
+static int on_retire(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        m->retired = config_free(m->retired);
+        return 0;
+}
+
+/* The config a reload replaced is freed once the event loop is idle: after
+ * charon's answers to the reload are read, not before (5,000 tunnels take
+ * ~2 ms to free). Nothing refers to it any more. */
+static void retire_config(Manager *m, Config *old) {
+        config_free(m->retired); /* the one before, if the loop never idled */
+        m->retired = old;
+        if (m->retire_event) {
+                (void) sd_event_source_set_enabled(m->retire_event, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_add_defer(m->event, &m->retire_event, on_retire, m) < 0 ||
+            sd_event_source_set_priority(m->retire_event, SD_EVENT_PRIORITY_IDLE) < 0 ||
+            sd_event_source_set_enabled(m->retire_event, SD_EVENT_ONESHOT) < 0) {
+                m->retire_event = sd_event_source_disable_unref(m->retire_event);
+                m->retired = config_free(m->retired);
+        }
 }
 
 /* Logs once every command of a batch was answered: how long charon took. */
@@ -1178,7 +1205,7 @@ int manager_reload(Manager *m) {
         tunnel_diff_clear(&diff);
 
         apply_forget_config(&m->apply, m->config);
-        config_free(m->config);
+        retire_config(m, m->config);
         m->config = TAKE_PTR(c);
         m->config_time = checked_at;
         pacer_set_limit(m->pacer, m->config->gateway.max_half_open_per_peer);
@@ -1400,6 +1427,8 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->cert_timer);
         sd_event_source_disable_unref(m->reload_timer);
         sd_event_source_disable_unref(m->trim_timer);
+        sd_event_source_disable_unref(m->retire_event);
+        config_free(m->retired);
         retry_list_free(m->retries);
         pacer_free(m->pacer);
         sd_event_source_disable_unref(m->load_retry);

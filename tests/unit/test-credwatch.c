@@ -93,9 +93,53 @@ static void test_change_and_overflow(void **state) {
         free(dir);
 }
 
+/* A reload keeps the watches of directories still named and drops the
+ * others: a change where no enabled tunnel looks is not reported. */
+static void test_update_follows_config(void **state) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_(cred_watch_freep) CredWatch *w = NULL;
+        char *dir = th_mkdtemp();
+        _cleanup_free_ char *k1 = th_write_file(dir, "one/key", "k\n", 0600);
+        _cleanup_free_ char *k2 = th_write_file(dir, "two/key", "k\n", 0600);
+        Tunnel t = { .name = (char *) "t", .psk_file = k1, .enabled = true };
+        Tunnel *tp = &t;
+        Config c = { .tunnels = &tp, .n_tunnels = 1 };
+        int n = 0;
+
+        assert_int_equal(sd_event_new(&e), 0);
+        assert_int_equal(cred_watch_new(e, on_change, &n, &w), 0);
+        cred_watch_update(w, &c);
+        cred_watch_update(w, &c); /* the same again: still watched */
+        free(th_write_file(dir, "one/key", "k2\n", 0600));
+        run_until(e, &n, 1);
+        assert_int_equal(n, 1);
+
+        /* Moved to another directory: only that one counts. */
+        t.psk_file = k2;
+        cred_watch_update(w, &c);
+        free(th_write_file(dir, "one/key", "k3\n", 0600));
+        for (int i = 0; i < 50; i++)
+                assert_true(sd_event_run(e, 10 * 1000) >= 0);
+        assert_int_equal(n, 1);
+        free(th_write_file(dir, "two/key", "k2\n", 0600));
+        run_until(e, &n, 2);
+        assert_int_equal(n, 2);
+
+        /* Disabled: nothing is watched. */
+        t.enabled = false;
+        cred_watch_update(w, &c);
+        free(th_write_file(dir, "two/key", "k3\n", 0600));
+        for (int i = 0; i < 50; i++)
+                assert_true(sd_event_run(e, 10 * 1000) >= 0);
+        assert_int_equal(n, 2);
+        th_rmtree(dir);
+        free(dir);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_change_and_overflow),
+                cmocka_unit_test(test_update_follows_config),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -240,6 +240,49 @@ static void test_reload_keeps_state(void **state) {
         event(h, "child-updown", updown("a", true, "5", true), NULL);
 }
 
+/* A reload that keeps every name updates the changed tunnels in place:
+ * what the status shows of their configuration follows, their state stays
+ * unless the configuration decides it. */
+static void test_reload_in_place(void **state) {
+        _cleanup_(config_freep) Config *c = two_tunnels(false), *c2 = two_tunnels(true), *c3 = two_tunnels(true);
+        _cleanup_(health_freep) Health *h = health_new();
+        Address other;
+
+        assert_int_equal(health_set_config(h, c, NOW), 0);
+        health_set_charon(h, true, NOW);
+        event(h, "ike-updown", updown("a", true, "5", false), NULL);
+        event(h, "child-updown", updown("a", true, "5", true), "a");
+        assert_int_equal(tunnel(h, "b")->state, TUNNEL_STATE_DISABLED);
+
+        /* b enabled: connecting from now; a as it was. */
+        assert_int_equal(address_parse("192.0.2.9", &other), 0);
+        c2->tunnels[0]->remote_address = other;
+        assert_int_equal(health_set_config(h, c2, NOW + USEC_PER_SEC), 0);
+        assert_int_equal(tunnel(h, "b")->state, TUNNEL_STATE_CONNECTING);
+        assert_int_equal(tunnel(h, "b")->since, NOW + USEC_PER_SEC);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
+        assert_int_equal(tunnel(h, "a")->since, NOW);
+        assert_string_equal(tunnel(h, "a")->remote_address, "192.0.2.9");
+
+        /* b's new file is broken: down for that reason; a broken tunnel that
+         * is up stays shown up. */
+        c3->tunnels[1]->broken = strdup("tunnels.d/b.conf:2: error: nope");
+        c3->tunnels[0]->broken = strdup("tunnels.d/a.conf:2: error: nope");
+        assert_non_null(c3->tunnels[1]->broken);
+        assert_int_equal(health_set_config(h, c3, NOW + 2 * USEC_PER_SEC), 0);
+        assert_int_equal(tunnel(h, "b")->state, TUNNEL_STATE_DOWN);
+        assert_int_equal(tunnel(h, "b")->last_error, TUNNEL_ERROR_CONFIG);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
+        assert_string_equal(tunnel(h, "a")->remote_address, "192.0.2.2");
+
+        /* The same config again changes nothing; fixed, b connects again. */
+        assert_int_equal(health_set_config(h, c3, NOW + 3 * USEC_PER_SEC), 0);
+        assert_int_equal(tunnel(h, "b")->since, NOW + 2 * USEC_PER_SEC);
+        assert_int_equal(health_set_config(h, c2, NOW + 4 * USEC_PER_SEC), 0);
+        assert_int_equal(tunnel(h, "b")->state, TUNNEL_STATE_CONNECTING);
+        assert_int_equal(tunnel(h, "b")->last_error, TUNNEL_ERROR_NONE);
+}
+
 /* A tunnel the manager holds back (its shield could not be installed): down
  * with shield-failed and the kernel's reason, kept so across charon coming
  * back; once released it is connecting, and its being up is what
@@ -296,6 +339,7 @@ int main(void) {
                 cmocka_unit_test(test_rekey_failed),
                 cmocka_unit_test(test_list_sas),
                 cmocka_unit_test(test_reload_keeps_state),
+                cmocka_unit_test(test_reload_in_place),
                 cmocka_unit_test(test_held),
         };
 
