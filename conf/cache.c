@@ -51,6 +51,14 @@ void conf_cache_set_clock_for_test(void (*fn)(struct timespec *ret)) {
         clock_for_test = fn;
 }
 
+int conf_clock(struct timespec *ret) {
+        if (clock_for_test) {
+                clock_for_test(ret);
+                return 0;
+        }
+        return clock_gettime(CLOCK_REALTIME, ret) < 0 ? -errno : 0;
+}
+
 static ConfCacheEntry *entry_free(ConfCacheEntry *e) {
         if (!e)
                 return NULL;
@@ -153,9 +161,7 @@ int conf_cache_begin(ConfCache *cache, const char *dir) {
         cache->hits = cache->parsed = 0;
         /* No clock, no settle rule: this load reads every file, and what
          * was kept under another clock goes. */
-        if (clock_for_test)
-                clock_for_test(&cache->start);
-        else if (clock_gettime(CLOCK_REALTIME, &cache->start) < 0) {
+        if (conf_clock(&cache->start) < 0) {
                 cache_flush(cache);
                 return 0;
         }

@@ -20,10 +20,11 @@
  *   relative one: relative credential paths are resolved against it)
  *   empties the cache;
  * - files a load did not see are forgotten.
- * What is never cached: gatewayd.conf, profiles.d, the trust judgement of
- * each file (made again from its stat on every load), secret files and
- * certificates (conf_finish and gatewayd's check read them on every load),
- * and everything across tunnels (conf_finish). */
+ * What is never cached here: gatewayd.conf, profiles.d, the trust judgement
+ * of each file (made again from its stat on every load), credential files
+ * (certificates are read on every load; what a PSK file was found to be is
+ * kept by filecache.h, under the same rules), and everything across tunnels
+ * (conf_finish). */
 
 #include <stddef.h>
 

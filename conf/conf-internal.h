@@ -145,5 +145,8 @@ void conf_cache_set_coarse_for_test(bool coarse);
 /* Tests only: replaces clock_gettime(CLOCK_REALTIME) for the moment a load
  * begins (NULL puts it back). */
 void conf_cache_set_clock_for_test(void (*fn)(struct timespec *ret));
+/* The time a load begins (CLOCK_REALTIME, or the test's clock above).
+ * -errno. */
+int conf_clock(struct timespec *ret);
 /* Tests only: how many files the cache holds after a load. */
 size_t conf_cache_n_entries_for_test(const ConfCache *cache);

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "cache.h"
+#include "filecache.h"
 #include "diag.h"
 #include "model.h"
 
@@ -27,6 +28,9 @@ typedef struct ConfOptions {
         /* The tunnels.d parse cache of a daemon that loads again and again
          * (cache.h); NULL reads and parses every file. */
         ConfCache *cache;
+        /* What checks learned of secret files, for the next (filecache.h);
+         * NULL reads every one on every check. */
+        FileCache *files;
 } ConfOptions;
 
 #define CONF_DEFAULT_DIR "/etc/gatewayd"

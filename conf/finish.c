@@ -572,9 +572,22 @@ static int check_secret_files(Config *c, const ConfOptions *o, DiagList *d) {
                                 /* psk_read checks owner and mode on the fd it
                                  * reads (secret_file_check's checks, without
                                  * a race). The key itself is not kept. */
-                                r = psk_read(t->psk_file, o->secret_owner, &key, &why);
-                                if (r == -ENOMEM)
-                                        return r;
+                                FileFacts *f = file_cache_get(o->files, t->psk_file);
+
+                                if (f && f->has_psk) {
+                                        r = f->psk_r;
+                                        if (f->psk_reason && !(why = strdup(f->psk_reason)))
+                                                return -ENOMEM;
+                                } else {
+                                        r = psk_read(t->psk_file, o->secret_owner, &key, &why);
+                                        if (r == -ENOMEM)
+                                                return r;
+                                        if (f) {
+                                                f->psk_r = r;
+                                                f->psk_reason = why ? strdup(why) : NULL;
+                                                f->has_psk = !why || f->psk_reason;
+                                        }
+                                }
                                 v = verdict_add(&memo, VERDICT_PSK, t->psk_file, r, why);
                                 if (!v)
                                         return -ENOMEM;

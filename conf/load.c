@@ -257,6 +257,14 @@ int conf_load(const char *dir, const ConfOptions *o, DiagList *d, Config **ret) 
         c = config_new(dir);
         if (!c)
                 return -ENOMEM;
+        if (o && o->files) {
+                struct timespec start;
+
+                /* No clock: no check of this load may use what was kept. */
+                if (conf_clock(&start) < 0)
+                        start = (struct timespec) {};
+                file_cache_begin(o->files, &start);
+        }
         if (o && o->cache) {
                 r = conf_cache_begin(o->cache, c->dir);
                 if (r < 0)

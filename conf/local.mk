@@ -11,6 +11,7 @@ conf_libconf_a_SOURCES = \
 	conf/lockout.c \
 	conf/load.c \
 	conf/cache.c conf/cache.h \
+	conf/filecache.c conf/filecache.h \
 	conf/isolate.c \
 	conf/builtin.c \
 	conf/secret.c conf/secret.h \

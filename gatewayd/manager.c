@@ -1068,7 +1068,7 @@ int manager_reload(Manager *m) {
         m->reload_ready_pending = true;
         if (!streq(c->gateway.vici, m->config->gateway.vici))
                 log_warning("Vici= changed; the new socket is used after a restart");
-        r = config_fingerprints(m->config, m->fp, c, &fp, &fps);
+        r = config_fingerprints(m->config, m->fp, c, m->opts.files, &fp, &fps);
         if (r >= 0)
                 r = keep_running_tunnels(m, c, fp);
         if (r >= 0)
@@ -1283,7 +1283,8 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
         /* One tunnels.d parse cache for the daemon's life: a reload reads
          * only the files that changed (conf/cache.h). */
         m->opts.cache = conf_cache_new();
-        if (!m->opts.cache)
+        m->opts.files = file_cache_new();
+        if (!m->opts.cache || !m->opts.files)
                 return -ENOMEM;
         m->lock_fd = lock_bind();
         if (m->lock_fd == -EADDRINUSE)
@@ -1298,7 +1299,7 @@ int manager_new(sd_event *e, const char *dir, const ConfOptions *o, Manager **re
                 log_error("Configuration in %s has errors that affect every tunnel (gatewayd.conf or a directory); not starting", dir);
                 return r;
         }
-        r = config_fingerprints(NULL, NULL, m->config, &m->fp, NULL);
+        r = config_fingerprints(NULL, NULL, m->config, m->opts.files, &m->fp, NULL);
         if (r < 0)
                 return r;
         r = owned_load(&m->owned, m->config->gateway.status_file);
@@ -1444,6 +1445,7 @@ Manager *manager_free(Manager *m) {
         owned_clear(&m->owned);
         free(m->dir);
         conf_cache_free(m->opts.cache);
+        file_cache_free(m->opts.files);
         if (m->lock_fd >= 0)
                 close(m->lock_fd);
         sd_event_unref(m->event);

@@ -63,12 +63,16 @@ typedef struct FileHash {
         uint8_t mac[EVP_MAX_MD_SIZE];
 } FileHash;
 
+_Static_assert(sizeof(((FileFacts *) NULL)->mac) == sizeof(((FileHash *) NULL)->mac), "a kept MAC fits");
+
 /* Sized by the files it holds (a tree names few distinct ones), not by the
  * tunnels: it grows to keep at most half of its slots in use. */
 typedef struct FileMemo {
         FileHash *slots;
         size_t mask;          /* slots - 1: a power of two minus one; 0 = none yet */
         size_t n_read;        /* files read (slots in use) */
+        FileCache *files;     /* what earlier reloads learned (filecache.h), or NULL */
+        size_t n_known;       /* of n_read, taken from files without reading */
 } FileMemo;
 
 static void file_memo_clear(FileMemo *m) {
@@ -98,7 +102,8 @@ static FileHash *file_memo_slot(FileHash *slots, size_t mask, const char *path) 
 /* Room for one more file: the table doubles once half of it is in use. */
 static int file_memo_reserve(FileMemo *m) {
         size_t n = m->mask ? 2 * (m->mask + 1) : 16;
-        size_t n_read = m->n_read;
+        size_t n_read = m->n_read, n_known = m->n_known;
+        FileCache *files = m->files;
         FileHash *slots;
 
         if (m->mask && 2 * (m->n_read + 1) <= m->mask + 1)
@@ -110,7 +115,7 @@ static int file_memo_reserve(FileMemo *m) {
                 if (m->slots[i].path)
                         *file_memo_slot(slots, n - 1, m->slots[i].path) = m->slots[i];
         file_memo_clear(m);
-        *m = (FileMemo) { .slots = slots, .mask = n - 1, .n_read = n_read };
+        *m = (FileMemo) { .slots = slots, .mask = n - 1, .n_read = n_read, .files = files, .n_known = n_known };
         return 0;
 }
 
@@ -151,9 +156,26 @@ static int file_hash_get(const char *path, FileMemo *memo, FileHash *local, cons
                 h = file_memo_slot(memo->slots, memo->mask, path);
         }
         if (!h->path) {
-                r = file_mac(path, h);
-                if (r < 0)
-                        return r;
+                /* Known from an earlier reload while the file is unchanged
+                 * (filecache.h): not read again. */
+                FileFacts *f = memo ? file_cache_get(memo->files, path) : NULL;
+
+                if (f && f->has_mac) {
+                        h->err = f->mac_err;
+                        h->mac_len = f->mac_len;
+                        memcpy(h->mac, f->mac, sizeof(h->mac));
+                        memo->n_known++;
+                } else {
+                        r = file_mac(path, h);
+                        if (r < 0)
+                                return r;
+                        if (f) {
+                                f->mac_err = h->err;
+                                f->mac_len = h->mac_len;
+                                memcpy(f->mac, h->mac, sizeof(f->mac));
+                                f->has_mac = true;
+                        }
+                }
                 h->path = path;
                 if (memo)
                         memo->n_read++;
@@ -363,10 +385,10 @@ static bool psk_only(const Tunnel *t) {
                !t->certificate && !t->private_key;
 }
 
-int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c,
+int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c, FileCache *files,
                         TunnelFingerprint **ret, FingerprintStats *ret_stats) {
         _cleanup_free_ TunnelFingerprint *fp = calloc(c->n_tunnels ?: 1, sizeof(TunnelFingerprint));
-        _cleanup_(file_memo_clear) FileMemo memo = {};
+        _cleanup_(file_memo_clear) FileMemo memo = { .files = files };
         FingerprintStats st = {};
         bool same_gateway = old && old_fp && gateway_equal(&old->gateway, &c->gateway);
         size_t j = 0;
@@ -406,7 +428,7 @@ int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, cons
                 if (r < 0)
                         return r;
         }
-        st.n_files_read = memo.n_read;
+        st.n_files_read = memo.n_read - memo.n_known;
         if (ret_stats)
                 *ret_stats = st;
         *ret = TAKE_PTR(fp);

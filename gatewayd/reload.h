@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "filecache.h"
 #include "model.h"
 
 #define FINGERPRINT_SIZE 32
@@ -43,8 +44,10 @@ typedef struct FingerprintStats {
  * many tunnels name it. With old and old_fp (the running config and its
  * fingerprints), a tunnel equal in every field to old's of its name, under
  * an equal gateway, takes its settings digest from there instead of being
- * rendered again: a reload costs what changed. ret_stats may be NULL. */
-int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c,
+ * rendered again: a reload costs what changed. With files (the cache the
+ * check of c began: ConfOptions.files), a credential file unchanged since an
+ * earlier reload is not read again. ret_stats may be NULL. */
+int config_fingerprints(const Config *old, const TunnelFingerprint *old_fp, const Config *c, FileCache *files,
                         TunnelFingerprint **ret, FingerprintStats *ret_stats);
 
 typedef enum TunnelChange {

@@ -36,8 +36,11 @@ static int setup(void **state) {
 
 /* ---- helpers ---------------------------------------------------------- */
 
+/* The secret-file cache the loads use (filecache.h); NULL: none. */
+static FileCache *load_files;
+
 static int load(const char *dir, ConfCache *cache, DiagList *d, Config **ret) {
-        const ConfOptions o = { .secret_owner = getuid(), .check_files = true, .cache = cache };
+        const ConfOptions o = { .secret_owner = getuid(), .check_files = true, .cache = cache, .files = load_files };
 
         return conf_load(dir, &o, d, ret);
 }
@@ -412,7 +415,8 @@ static void assert_hit_refused(const char *dir, ConfCache *cache, const char *wh
 }
 
 /* What is cached is the tunnel file's parse only: its credential files are
- * judged, and read, on every load. */
+ * judged on every load, and read whenever they are not known unchanged
+ * (with the secret-file cache: test_credentials_file_cache). */
 static void test_credentials_never_cached(void **state) {
         _cleanup_free_ char *dir = th_mkdtemp(), *from = NULL, *psk = NULL, *link = NULL;
         _cleanup_(conf_cache_freep) ConfCache *cache = conf_cache_new();
@@ -471,6 +475,81 @@ static void test_credentials_never_cached(void **state) {
                 assert_int_equal(hits, 1);
                 assert_no_errors(&d);
         }
+        th_rmtree(dir);
+}
+
+/* The same changes to a key file, with the secret-file cache that keeps its
+ * verdict between loads: each is seen. */
+static void test_credentials_file_cache(void **state) {
+        _cleanup_(file_cache_freep) FileCache *files = file_cache_new();
+
+        assert_non_null(files);
+        load_files = files;
+        test_credentials_never_cached(state);
+        load_files = NULL;
+}
+
+/* The secret-file cache itself: facts are kept while lstat says the same
+ * file, dropped when it changes, and never kept in doubt. */
+static void test_file_cache(void **state) {
+        _cleanup_free_ char *dir = th_mkdtemp(), *a = NULL, *b = NULL, *l = NULL;
+        _cleanup_(file_cache_freep) FileCache *files = file_cache_new();
+        struct timespec ahead, now;
+        FileFacts *f;
+
+        assert_non_null(files);
+        clock_ahead(&ahead);
+        assert_int_equal(clock_gettime(CLOCK_REALTIME, &now), 0);
+        a = th_write_file(dir, "psk/a", GOOD_PSK "\n", 0600);
+        b = th_write_file(dir, "psk/b", GOOD_PSK "\n", 0600);
+        assert_null(file_cache_get(files, a)); /* no check begun */
+
+        file_cache_begin(files, &ahead);
+        assert_non_null(f = file_cache_get(files, a));
+        assert_false(f->has_psk);
+        f->has_psk = true;
+        assert_ptr_equal(file_cache_get(files, a), f); /* again: the same */
+        file_cache_begin(files, &ahead);
+        assert_non_null(f = file_cache_get(files, a));
+        assert_true(f->has_psk);
+
+        /* Rewritten in place (same size): another mtime and ctime. */
+        rewrite_in_place(dir, "psk/a", OTHER_PSK "\n");
+        file_cache_begin(files, &ahead);
+        assert_non_null(f = file_cache_get(files, a));
+        assert_false(f->has_psk);
+        f->has_psk = true;
+        /* chmod: another mode and ctime. */
+        assert_int_equal(chmod(a, 0640), 0);
+        file_cache_begin(files, &ahead);
+        assert_non_null(f = file_cache_get(files, a));
+        assert_false(f->has_psk);
+        f->has_psk = true;
+        /* Replaced by rename: another inode. */
+        assert_int_equal(rename(b, a), 0);
+        file_cache_begin(files, &ahead);
+        assert_non_null(f = file_cache_get(files, a));
+        assert_false(f->has_psk);
+        f->has_psk = true;
+        /* Written just now, for a check that began now: in doubt. */
+        file_cache_begin(files, &now);
+        assert_null(file_cache_get(files, a));
+        /* ... and nothing kept of it for the next check either. */
+        file_cache_begin(files, &ahead);
+        assert_non_null(f = file_cache_get(files, a));
+        assert_false(f->has_psk);
+        /* A symbolic link (secret files are not followed) or a missing file:
+         * in doubt. */
+        assert_true(asprintf(&l, "%s/psk/l", dir) > 0);
+        assert_int_equal(symlink(a, l), 0);
+        assert_null(file_cache_get(files, l));
+        assert_null(file_cache_get(files, "/nonexistent/key"));
+        assert_int_equal(file_cache_size_for_test(files), 3);
+        /* What a check did not ask about goes at the next. */
+        file_cache_begin(files, &ahead);
+        assert_non_null(file_cache_get(files, a));
+        file_cache_begin(files, &ahead);
+        assert_int_equal(file_cache_size_for_test(files), 1);
         th_rmtree(dir);
 }
 
@@ -599,6 +678,8 @@ int main(void) {
                 cmocka_unit_test_setup(test_clock_doubt, setup),
                 cmocka_unit_test_setup(test_replaced_by_rename, setup),
                 cmocka_unit_test_setup(test_credentials_never_cached, setup),
+                cmocka_unit_test_setup(test_credentials_file_cache, setup),
+                cmocka_unit_test_setup(test_file_cache, setup),
                 cmocka_unit_test_setup(test_replay_warning, setup),
                 cmocka_unit_test_setup(test_files_come_and_go, setup),
                 cmocka_unit_test_setup(test_dir_change, setup),

@@ -178,9 +178,9 @@ static void fingerprints_since(const Config *old, const TunnelFingerprint *old_f
         _cleanup_free_ TunnelFingerprint *memo = NULL, *full = NULL;
         FingerprintStats st = {};
 
-        assert_int_equal(config_fingerprints(old, old_fp, c, &memo, &st), 0);
+        assert_int_equal(config_fingerprints(old, old_fp, c, NULL, &memo, &st), 0);
         assert_int_equal(st.n_rendered, rendered);
-        assert_int_equal(config_fingerprints(NULL, NULL, c, &full, NULL), 0);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, NULL, &full, NULL), 0);
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 assert_memory_equal(memo[i].charon, full[i].charon, FINGERPRINT_SIZE);
                 assert_memory_equal(memo[i].conn, full[i].conn, FINGERPRINT_SIZE);
@@ -208,7 +208,7 @@ static void test_fingerprints_since(void **state) {
         _cleanup_free_ TunnelFingerprint *base_fp = NULL;
         FingerprintStats st = {};
 
-        assert_int_equal(config_fingerprints(NULL, NULL, base, &base_fp, &st), 0);
+        assert_int_equal(config_fingerprints(NULL, NULL, base, NULL, &base_fp, &st), 0);
         assert_int_equal(st.n_rendered, 2);
         assert_int_equal(st.n_files_read, 1); /* a and b share the PSK file */
         assert_true(base_fp[0].settings_set);
@@ -292,7 +292,7 @@ static void test_many_credential_files(void **state) {
         }
         assert_int_equal(conf_finish(c, &o, &d), 0);
         assert_no_errors(&d);
-        assert_int_equal(config_fingerprints(NULL, NULL, c, &fp, &st), 0);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, NULL, &fp, &st), 0);
         assert_int_equal(st.n_files_read, N);
         for (size_t i = 0; i < c->n_tunnels; i++) {
                 TunnelFingerprint one;
@@ -315,12 +315,45 @@ static int teardown(void **state) {
         return 0;
 }
 
+/* With the secret-file cache, a reload reads a credential file only when it
+ * is not known unchanged, and a change is still seen. */
+static void test_fingerprints_file_cache(void **state) {
+        _cleanup_(file_cache_freep) FileCache *files = file_cache_new();
+        _cleanup_(config_freep) Config *c = make("", true);
+        _cleanup_free_ TunnelFingerprint *fp1 = NULL, *fp2 = NULL, *fp3 = NULL;
+        FingerprintStats st = {};
+        struct timespec ahead;
+
+        assert_non_null(files);
+        /* A reload that began 10 s from now: the file is settled. */
+        assert_int_equal(clock_gettime(CLOCK_REALTIME, &ahead), 0);
+        ahead.tv_sec += 10;
+        file_cache_begin(files, &ahead);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, files, &fp1, &st), 0);
+        assert_int_equal(st.n_files_read, 1);
+        file_cache_begin(files, &ahead);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, files, &fp2, &st), 0);
+        assert_int_equal(st.n_files_read, 0);
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                assert_memory_equal(fp1[i].charon, fp2[i].charon, FINGERPRINT_SIZE);
+                assert_memory_equal(fp1[i].psk, fp2[i].psk, FINGERPRINT_SIZE);
+        }
+        /* A new key of the same length. */
+        free(th_write_file(dir, "psk", "Pq8vR2mN5xT1wK7pL3sY9dF4hJ6gB0cZ\n", 0600));
+        file_cache_begin(files, &ahead);
+        assert_int_equal(config_fingerprints(NULL, NULL, c, files, &fp3, &st), 0);
+        assert_int_equal(st.n_files_read, 1);
+        assert_memory_not_equal(fp1[0].charon, fp3[0].charon, FINGERPRINT_SIZE);
+        assert_memory_not_equal(fp1[0].psk, fp3[0].psk, FINGERPRINT_SIZE);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_diff_rows),
                 cmocka_unit_test(test_from_nothing_and_renewed_file),
                 cmocka_unit_test(test_keyed_fingerprint),
                 cmocka_unit_test(test_fingerprints_since),
+                cmocka_unit_test(test_fingerprints_file_cache),
                 cmocka_unit_test(test_many_credential_files),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
