@@ -226,12 +226,14 @@ static void nft_record(Guard *g) {
  * tunnel's prefixes. */
 static int nft_held(Guard *g) {
         _cleanup_free_ char *now = NULL;
-        uint32_t gen;
+        uint32_t gen, after;
+        bool have_gen;
         int r;
 
         if (!g->nft_listed)
                 return -ENODATA;
-        if (g->nft_gen_known && nft_genid(&gen) >= 0 && gen == g->nft_gen)
+        have_gen = nft_genid(&gen) >= 0;
+        if (g->nft_gen_known && have_gen && gen == g->nft_gen)
                 return 1;
         r = nft_current(&now);
         if (r == -ENOENT)
@@ -240,8 +242,14 @@ static int nft_held(Guard *g) {
                 return r;
         if (!streq(now, g->nft_listed))
                 return 0;
-        /* Ours as it was; other tables moved the generation. */
-        nft_record(g);
+        /* Ours as it was; other tables moved the generation. This listing
+         * is of gen when nothing moved it meanwhile. (Not listed again: a
+         * table that vanished just after this listing must still be seen
+         * as gone, and logged as restored, by the next check.) */
+        if (have_gen && nft_genid(&after) >= 0 && after == gen) {
+                g->nft_gen = gen;
+                g->nft_gen_known = true;
+        }
         return 1;
 }
 
