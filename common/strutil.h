@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* String helpers for diagnostics, one of each: quoting a value, "did you
@@ -48,3 +49,15 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
  * NULL) and hands *text over to *ret. -ENOMEM when a write failed or nothing
  * was allocated; *text then stays the caller's to free. */
 int memstream_finish(FILE **f, char **text, char **ret);
+
+/* FNV-1a: the start value, one more byte, and a whole string after h. A
+ * cheap hash for tables keyed by path or name. */
+#define FNV1A_INIT 14695981039346656037ULL
+static inline uint64_t fnv1a_byte(uint64_t h, unsigned char c) {
+        return (h ^ c) * 1099511628211ULL;
+}
+static inline uint64_t fnv1a_str(uint64_t h, const char *s) {
+        for (; s && *s; s++)
+                h = fnv1a_byte(h, (unsigned char) *s);
+        return h;
+}

@@ -51,17 +51,9 @@ size_t file_cache_size_for_test(const FileCache *cache) {
         return cache->n;
 }
 
-static size_t path_hash(const char *s) {
-        size_t h = 1469598103934665603ull;
-
-        for (; *s; s++)
-                h = (h ^ (unsigned char) *s) * 1099511628211ull;
-        return h;
-}
-
 /* The slot of path: the one that holds it, or the free one where it goes. */
 static Entry *slot(Entry *v, size_t n_slots, const char *path) {
-        size_t i = path_hash(path) & (n_slots - 1);
+        size_t i = (size_t) fnv1a_str(FNV1A_INIT, path) & (n_slots - 1);
 
         while (v[i].path && !streq(v[i].path, path))
                 i = (i + 1) & (n_slots - 1);

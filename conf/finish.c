@@ -378,11 +378,7 @@ static void verdict_memo_clear(VerdictMemo *m) {
 }
 
 static size_t verdict_hash(VerdictKind kind, const char *path) {
-        size_t h = 14695981039346656037ULL ^ (size_t) kind;
-
-        for (; *path; path++)
-                h = (h ^ (unsigned char) *path) * 1099511628211ULL;
-        return h;
+        return (size_t) fnv1a_str(fnv1a_byte(FNV1A_INIT, (unsigned char) kind), path);
 }
 
 static const Verdict *verdict_find(const VerdictMemo *m, VerdictKind kind, const char *path) {

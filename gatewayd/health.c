@@ -192,16 +192,24 @@ static int configure_tunnel(Health *h, TunnelStatus *t, HealthTunnel *x, const T
         char addr[PREFIX_STRLEN];
         int r;
 
+        /* Cheap when nothing changed (a reload calls it for every tunnel):
+         * nothing is formatted or copied again. */
         x->enabled = ct->enabled;
         x->fail_closed = ct->fail_closed;
-        x->remote = ct->remote_address;
-        free(x->broken);
-        x->broken = NULL;
-        if (ct->broken && !(x->broken = strdup(ct->broken)))
-                return -ENOMEM;
-        r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
-        if (r >= 0)
-                r = status_set_string(&t->profile, ct->profile_name);
+        if (!streq_ptr(x->broken, ct->broken)) {
+                free(x->broken);
+                x->broken = NULL;
+                if (ct->broken && !(x->broken = strdup(ct->broken)))
+                        return -ENOMEM;
+        }
+        if (!t->remote_address || x->remote.family != ct->remote_address.family ||
+            memcmp(x->remote.bytes, ct->remote_address.bytes, sizeof(x->remote.bytes)) != 0) {
+                r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
+                if (r < 0)
+                        return r;
+                x->remote = ct->remote_address;
+        }
+        r = status_set_string(&t->profile, ct->profile_name);
         if (r < 0)
                 return r;
         if (!ct->enabled) {
@@ -229,23 +237,6 @@ static int configure_tunnel(Health *h, TunnelStatus *t, HealthTunnel *x, const T
         return 0;
 }
 
-/* Whether t and x show ct's configuration already: configure_tunnel would
- * change nothing. */
-static bool configured(const TunnelStatus *t, const HealthTunnel *x, const Tunnel *ct) {
-        if (x->enabled != ct->enabled || x->fail_closed != ct->fail_closed || !streq_ptr(x->broken, ct->broken) ||
-            x->remote.family != ct->remote_address.family ||
-            memcmp(x->remote.bytes, ct->remote_address.bytes, sizeof(x->remote.bytes)) != 0 ||
-            !streq_ptr(t->profile, ct->profile_name) || t->shield != shield_of(x, t->state))
-                return false;
-        if (!ct->enabled)
-                return t->state == TUNNEL_STATE_DISABLED && !t->has_ike;
-        if (ct->broken && t->state != TUNNEL_STATE_UP)
-                return t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG &&
-                       streq_ptr(t->last_error_detail, ct->broken);
-        return t->state != TUNNEL_STATE_DISABLED &&
-               !(!ct->broken && t->state == TUNNEL_STATE_DOWN && t->last_error == TUNNEL_ERROR_CONFIG);
-}
-
 static int set_gateway(Health *h, GatewayStatus *s, const Config *c) {
         s->gateway.fips_mode = c->gateway.fips_mode;
         s->gateway.data_plane = c->gateway.data_plane;
@@ -255,8 +246,9 @@ static int set_gateway(Health *h, GatewayStatus *s, const Config *c) {
 }
 
 /* A reload that kept every tunnel name (the common one: a few tunnels
- * changed): only the tunnels whose shown configuration changed are
- * touched, in place. Returns 1 when done, 0 when the names differ. */
+ * changed): the model is updated in place, without building a new one;
+ * configure_tunnel changes nothing of a tunnel whose configuration did not
+ * change. Returns 1 when done, 0 when the names differ. */
 static int update_in_place(Health *h, const Config *c, usec_t now) {
         int r;
 
@@ -268,12 +260,11 @@ static int update_in_place(Health *h, const Config *c, usec_t now) {
         r = set_gateway(h, h->s, c);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < c->n_tunnels; i++)
-                if (!configured(h->s->tunnels[i], &h->x[i], c->tunnels[i])) {
-                        r = configure_tunnel(h, h->s->tunnels[i], &h->x[i], c->tunnels[i], now);
-                        if (r < 0)
-                                return r;
-                }
+        for (size_t i = 0; i < c->n_tunnels; i++) {
+                r = configure_tunnel(h, h->s->tunnels[i], &h->x[i], c->tunnels[i], now);
+                if (r < 0)
+                        return r;
+        }
         return 1;
 }
 

@@ -2,6 +2,7 @@
 #include <limits.h>
 
 #include "ratelimit.h"
+#include "strutil.h"
 
 static bool window_over(const RateLimit *rl, uint64_t now_usec) {
         return rl->n == 0 || now_usec < rl->begin_usec || now_usec - rl->begin_usec >= rl->interval_usec;
@@ -33,12 +34,7 @@ bool ratelimit_below(RateLimit *rl, uint64_t now_usec, unsigned *ret_suppressed)
 
 /* FNV-1a over the kind and the key: a cheap filter before strcmp. */
 static uint64_t key_hash(unsigned kind, const char *key) {
-        uint64_t h = 14695981039346656037ULL;
-
-        h = (h ^ kind) * 1099511628211ULL;
-        for (const unsigned char *p = (const unsigned char *) key; p && *p; p++)
-                h = (h ^ *p) * 1099511628211ULL;
-        return h;
+        return fnv1a_str((FNV1A_INIT ^ kind) * 1099511628211ULL, key);
 }
 
 /* A slot that can be given to another key without losing anything: its

@@ -8,6 +8,7 @@
 #include "ikepolicy.h"
 #include "reload.h"
 #include "settings.h"
+#include "strutil.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
 
@@ -82,17 +83,9 @@ static void file_memo_clear(FileMemo *m) {
         *m = (FileMemo) {};
 }
 
-static size_t path_hash(const char *s) {
-        size_t h = 1469598103934665603ull;
-
-        for (; *s; s++)
-                h = (h ^ (uint8_t) *s) * 1099511628211ull;
-        return h;
-}
-
 /* The slot of path: the one that holds it, or the free one where it goes. */
 static FileHash *file_memo_slot(FileHash *slots, size_t mask, const char *path) {
-        size_t i = path_hash(path) & mask;
+        size_t i = (size_t) fnv1a_str(FNV1A_INIT, path) & mask;
 
         while (slots[i].path && !streq(slots[i].path, path))
                 i = (i + 1) & mask;

@@ -209,6 +209,8 @@ int child_status_add_ts(ChildStatus *c, StatusTsSide side, const char *ts) {
 int status_set_string(char **field, const char *value) {
         char *copy = NULL;
 
+        if (streq_ptr(*field, value))
+                return 0; /* a reload of 5,000 unchanged tunnels allocates nothing */
         if (value) {
                 copy = strdup(value);
                 if (!copy)
@@ -225,7 +227,15 @@ int tunnel_status_set_error(TunnelStatus *t, TunnelError e, const char *detail) 
         if (!t || e < 0 || e >= _TUNNEL_ERROR_MAX)
                 return -EINVAL;
         if (e != TUNNEL_ERROR_NONE && !isempty(detail)) {
-                copy = strndup(detail, utf8_cut(detail, STATUS_MAX_DETAIL));
+                size_t n = utf8_cut(detail, STATUS_MAX_DETAIL);
+
+                /* The same detail again: kept as it is. */
+                if (t->last_error_detail && strlen(t->last_error_detail) == n &&
+                    strncmp(t->last_error_detail, detail, n) == 0) {
+                        t->last_error = e;
+                        return 0;
+                }
+                copy = strndup(detail, n);
                 if (!copy)
                         return -ENOMEM;
         }

@@ -492,7 +492,6 @@ int nft_gatewayd_delta(const char *old_text, const char *new_text, char **ret) {
         return memstream_finish(&dels, &dels_text, ret);
 }
 
-
 int nft_gatewayd_transaction(const char *table_text, char **ret) {
         char *s = NULL;
 
