@@ -161,16 +161,26 @@ SettingsNode *settings_copy(const SettingsNode *n) {
         return TAKE_PTR(c);
 }
 
-int settings_remove(SettingsNode *s, const char *name) {
+SettingsNode *settings_detach(SettingsNode *s, const char *name) {
         for (size_t i = 0; i < s->n_children; i++)
                 if (streq_ptr(s->children[i]->name, name)) {
-                        settings_free(s->children[i]);
+                        SettingsNode *c = s->children[i];
+
                         memmove(s->children + i, s->children + i + 1,
                                 (s->n_children - i - 1) * sizeof(SettingsNode *));
                         s->n_children--;
-                        return 0;
+                        return c;
                 }
-        return -ENOENT;
+        return NULL;
+}
+
+int settings_remove(SettingsNode *s, const char *name) {
+        SettingsNode *c = settings_detach(s, name);
+
+        if (!c)
+                return -ENOENT;
+        settings_free(c);
+        return 0;
 }
 
 bool settings_equal(const SettingsNode *a, const SettingsNode *b) {

@@ -60,6 +60,9 @@ int settings_list_append(SettingsNode *list, const char *item);
 
 /* A deep copy of n (with its name), or NULL on ENOMEM. */
 SettingsNode *settings_copy(const SettingsNode *n);
+/* Removes the direct child called name from s and returns it (the caller
+ * owns it), or NULL if there is none. */
+SettingsNode *settings_detach(SettingsNode *s, const char *name);
 /* Removes and frees the direct child called name; -ENOENT if there is none. */
 int settings_remove(SettingsNode *s, const char *name);
 /* Adds an existing node (taking ownership, also on failure) as a child of s. */

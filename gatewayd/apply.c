@@ -196,8 +196,10 @@ static int on_flush(sd_event_source *s, void *userdata) {
         ApplyContext *a = userdata;
 
         apply_flush(a);
-        a->groups = psk_groups_free(a->groups);
-        a->groups_of = NULL;
+        if (!a->hold_groups) {
+                a->groups = psk_groups_free(a->groups);
+                a->groups_of = NULL;
+        }
         return 0;
 }
 
@@ -215,6 +217,14 @@ static void schedule_flush(ApplyContext *a) {
                 r = sd_event_add_defer(a->event, &a->batch_flush, on_flush, a);
         if (r < 0)
                 apply_flush(a);
+}
+
+void apply_hold_groups(ApplyContext *a, bool hold) {
+        a->hold_groups = hold;
+        if (!hold) {
+                a->groups = psk_groups_free(a->groups);
+                a->groups_of = NULL;
+        }
 }
 
 void apply_flush(ApplyContext *a) {
@@ -254,6 +264,7 @@ void apply_forget_config(ApplyContext *a, const Config *c) {
 }
 
 void apply_drop(ApplyContext *a) {
+        a->hold_groups = false;
         a->groups = psk_groups_free(a->groups);
         a->groups_of = NULL;
         a->batch = settings_free(a->batch);
@@ -575,12 +586,9 @@ static int unset_start_action(SettingsNode *conn) {
 
 int apply_tunnel_load(ApplyContext *a, const Config *c, const Tunnel *t, bool with_creds, bool paced) {
         _cleanup_(settings_freep) SettingsNode *root = NULL, *conn = NULL;
-        _cleanup_free_ char *path = NULL;
-        SettingsNode *local;
+        SettingsNode *conns, *local;
         int r;
 
-        if (asprintf(&path, "connections.%s", t->name) < 0)
-                return -ENOMEM;
         r = render(&c->gateway, t, &root);
         if (r < 0)
                 return r;
@@ -589,9 +597,12 @@ int apply_tunnel_load(ApplyContext *a, const Config *c, const Tunnel *t, bool wi
                 if (r < 0)
                         return r;
         }
-        conn = settings_copy(settings_lookup(root, path));
+        /* The rendered connection itself, taken out of its tree (copying it
+         * cost a seventh of gatewayd's CPU in a start with 1,000 tunnels). */
+        conns = settings_get_mutable(root, "connections");
+        conn = conns ? settings_detach(conns, t->name) : NULL;
         if (!conn)
-                return -ENOMEM;
+                return -EINVAL;
         if (paced) {
                 r = unset_start_action(conn);
                 if (r < 0)

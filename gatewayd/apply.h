@@ -43,6 +43,7 @@ typedef struct ApplyContext {
          * config, dropped by the same defer source). */
         const Config *groups_of;
         PskGroups *groups;
+        bool hold_groups;            /* apply_hold_groups() */
 } ApplyContext;
 
 /* Connections per load-conn: about 40 kB for PSK tunnels, far below VICI's
@@ -55,6 +56,10 @@ void apply_flush(ApplyContext *a);
  * gone; a reconnect applies everything again), the defer source and the
  * PSK group index. */
 void apply_drop(ApplyContext *a);
+/* With hold, the PSK group index outlives the iteration: a load spread
+ * over several iterations (the manager's apply renders a batch per
+ * iteration) sends each group's key once. Released, the index goes now. */
+void apply_hold_groups(ApplyContext *a, bool hold);
 /* c is about to be freed: an index of its groups goes. */
 void apply_forget_config(ApplyContext *a, const Config *c);
 /* The id of the shared key of t's group (PSK tunnels), in *ret. */

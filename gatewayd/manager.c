@@ -55,6 +55,11 @@ struct Manager {
         unsigned apply_failures;      /* commands that failed since the last apply */
         uint64_t apply_start_usec;    /* when the current batch was queued */
         const char *apply_what;       /* "apply" or "reload", for the log */
+        /* apply_all renders APPLY_CONN_BATCH tunnels per event-loop
+         * iteration, from apply_next on, while applying. */
+        sd_event_source *apply_more;
+        size_t apply_next;
+        bool applying;
 
         /* Tunnels whose load charon refused (or that could not be encoded):
          * loaded again after a doubling backoff; their fingerprints are
@@ -289,6 +294,24 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
+/* An apply in progress stops here: the tunnels it has not rendered yet
+ * are not loaded (charon is gone), or were just queued (apply_finish). */
+static void apply_stop(Manager *m) {
+        m->applying = false;
+        if (m->apply_more)
+                (void) sd_event_source_set_enabled(m->apply_more, SD_EVENT_OFF);
+        apply_hold_groups(&m->apply, false);
+}
+
+static int apply_some(Manager *m, size_t n);
+
+/* What a reload or a retry compares with is what charon was given: an
+ * apply in progress queues the rest of its tunnels first. */
+static void apply_finish(Manager *m) {
+        if (m->applying)
+                (void) apply_some(m, SIZE_MAX); /* logged there */
+}
+
 static void batch_begin(Manager *m, const char *what) {
         m->apply_failures = 0;
         m->apply_start_usec = now_usec();
@@ -350,7 +373,7 @@ static void retire_config(Manager *m, Config *old) {
 static void batch_check_done(Manager *m) {
         if (m->apply.pending == 0)
                 (void) owned_save(&m->owned); /* logged */
-        if (m->apply.pending > 0 || !m->apply_what)
+        if (m->apply.pending > 0 || !m->apply_what || m->applying)
                 return;
         log_info("charon %s complete in %.1f ms (%u failed commands)", m->apply_what,
                  (double) (now_usec() - m->apply_start_usec) / 1000.0, m->apply_failures);
@@ -418,9 +441,12 @@ static void load_failed(Manager *m, const char *tunnel, const char *cmd, int err
 
 static int on_load_retry(sd_event_source *s, uint64_t usec, void *userdata) {
         Manager *m = userdata;
-        char **names = TAKE_PTR(m->load_failed);
-        size_t n = m->n_load_failed;
+        char **names;
+        size_t n;
 
+        apply_finish(m); /* before taking the list: it may add to it */
+        names = TAKE_PTR(m->load_failed);
+        n = m->n_load_failed;
         m->load_retry = sd_event_source_disable_unref(m->load_retry);
         m->n_load_failed = 0;
         if (m->vici_up)
@@ -568,34 +594,75 @@ static void on_ipsec_lost(void *userdata, const char *name) {
                 log_error("tunnel '%s': could not queue the rekey", name);
 }
 
-/* Queues everything that puts the whole config into charon. Idempotent:
- * charon keeps a connection whose configuration did not change, SAs and all. */
-static int apply_all(Manager *m) {
+/* Queues up to n more of the tunnels of an apply (apply_all); after the
+ * last, the batch is complete once charon answered. Returns whether some are
+ * left, or -errno (logged) when the apply had to stop. */
+static int apply_some(Manager *m, size_t n) {
         int r;
 
-        batch_begin(m, "apply");
-        for (size_t i = 0; i < m->config->n_tunnels; i++) {
-                const Tunnel *t = m->config->tunnels[i];
+        for (; m->apply_next < m->config->n_tunnels && n > 0; m->apply_next++) {
+                const Tunnel *t = m->config->tunnels[m->apply_next];
 
                 if (t->broken)
                         continue; /* reported; shielded; not loaded */
+                n--;
                 if (!t->enabled) {
                         r = apply_tunnel_unload(&m->apply, m->config, t);
-                        if (r < 0)
+                        if (r < 0) {
+                                apply_stop(m);
                                 return log_error_errno(r, "Failed to queue unload of '%s': %m", t->name);
+                        }
                         continue;
                 }
                 if (!guard_tunnel_shielded(m->guard, t->name))
                         continue; /* held: hold_unshielded() */
                 r = load_tunnel(m, m->config, t, true, true);
-                if (r == -ENOMEM)
+                if (r == -ENOMEM) {
+                        apply_stop(m);
                         return log_oom();
+                }
                 if (r < 0)
                         load_failed(m, t->name, "load-conn", r, NULL); /* the others go on */
         }
+        if (m->apply_next < m->config->n_tunnels)
+                return 1;
+        apply_stop(m);
         apply_flush(&m->apply);
         batch_check_done(m);
         hold_unshielded(m);
+        return 0;
+}
+
+static int on_apply_more(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        if (m->applying && apply_some(m, APPLY_CONN_BATCH) > 0)
+                (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* Queues everything that puts the whole config into charon. Idempotent:
+ * charon keeps a connection whose configuration did not change, SAs and
+ * all. A batch of tunnels per event-loop iteration, the VICI socket first:
+ * charon loads one batch while the next is rendered (1,000 tunnels took
+ * about 45 ms to render, in which charon had nothing to do). */
+static int apply_all(Manager *m) {
+        int r;
+
+        apply_stop(m);
+        batch_begin(m, "apply");
+        m->apply_next = 0;
+        m->applying = true;
+        apply_hold_groups(&m->apply, true); /* a group's key once per apply */
+        r = apply_some(m, APPLY_CONN_BATCH);
+        if (r <= 0)
+                return r;
+        if (!m->apply_more &&
+            (sd_event_add_defer(m->event, &m->apply_more, on_apply_more, m) < 0 ||
+             sd_event_source_set_priority(m->apply_more, SD_EVENT_PRIORITY_NORMAL + 1) < 0))
+                m->apply_more = sd_event_source_disable_unref(m->apply_more);
+        if (!m->apply_more || sd_event_source_set_enabled(m->apply_more, SD_EVENT_ONESHOT) < 0)
+                apply_finish(m); /* all of it now */
         return 0;
 }
 
@@ -852,6 +919,7 @@ static void on_vici_state(VICIClient *c, bool connected, int error, void *userda
                 m->vici_up = false;
                 m->listing = false;
                 pacer_reset(m->pacer);
+                apply_stop(m); /* the reconnect applies everything */
                 apply_drop(&m->apply);
                 m->apply.pending = 0;
                 m->apply_what = NULL;
@@ -1056,6 +1124,7 @@ int manager_reload(Manager *m) {
         int r, q;
 
         (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading the configuration");
+        apply_finish(m);
         r = check_tree(m, &c, &checked_at);
         t_check = now_usec();
         if (r < 0) {
@@ -1429,6 +1498,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_disable_unref(m->reload_timer);
         sd_event_source_disable_unref(m->trim_timer);
         sd_event_source_disable_unref(m->retire_event);
+        sd_event_source_disable_unref(m->apply_more);
         config_free(m->retired);
         retry_list_free(m->retries);
         pacer_free(m->pacer);

@@ -311,13 +311,22 @@ int status_tunnel_to_json(const TunnelStatus *t, char **ret_text, size_t *ret_si
         return emit(emit_tunnel, t, ret_text, ret_size);
 }
 
+static int stream_document(FILE *f, void *userdata) {
+        JsonOut o = { .f = f };
+
+        write_document(&o, userdata);
+        fputc('\n', f);
+        return 0;
+}
+
 int status_write_file(const char *path, const GatewayStatus *s) {
-        _cleanup_free_ char *text = NULL;
-        size_t size;
         int r;
 
-        r = status_to_json(s, &text, &size);
+        r = status_validate(s, NULL);
         if (r < 0)
                 return r;
-        return write_file_atomic(path, text, size, 0644);
+        /* Into the file as it is formatted: the document of 1,000 tunnels
+         * never sits whole in memory (a memory stream that grew to it cost
+         * page faults at every write). */
+        return write_file_atomic_stream(path, 0644, stream_document, (void *) s);
 }

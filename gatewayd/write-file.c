@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <sys/stat.h>
 
 #include "write-file.h"
@@ -29,30 +30,38 @@ static int mkdir_parents(const char *dir, mode_t mode) {
         }
 }
 
-static int write_all(int fd, const void *data, size_t size) {
-        const char *p = data;
+#define WRITE_BUFFER_SIZE (64 * 1024)
 
-        while (size > 0) {
-                ssize_t n = write(fd, p, size);
+typedef struct Buffer {
+        const void *data;
+        size_t size;
+} Buffer;
 
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                size -= (size_t) n;
-        }
+static int write_buffer(FILE *f, void *userdata) {
+        const Buffer *b = userdata;
+
+        if (b->size > 0 && fwrite(b->data, b->size, 1, f) != 1)
+                return errno > 0 ? -errno : -EIO;
         return 0;
 }
 
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode) {
+        Buffer b = { .data = data, .size = size };
+
+        if (!data && size > 0)
+                return -EINVAL;
+        return write_file_atomic_stream(path, mode, write_buffer, &b);
+}
+
+int write_file_atomic_stream(const char *path, mode_t mode, int (*write)(FILE *f, void *userdata), void *userdata) {
         _cleanup_free_ char *copy_dir = NULL, *copy_base = NULL, *tmp = NULL;
+        _cleanup_free_ char *buf = NULL;
         _cleanup_close_ int fd = -EBADF;
+        FILE *f;
         const char *dir, *base;
         int r;
 
-        if (isempty(path) || (!data && size > 0))
+        if (isempty(path) || !write)
                 return -EINVAL;
         copy_dir = strdup(path);
         copy_base = strdup(path);
@@ -78,16 +87,26 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
         }
         if (fd < 0)
                 return -errno;
+        buf = malloc(WRITE_BUFFER_SIZE); /* freed after fclose (declared first) */
 
         /* mkostemp makes 0600; the umask does not apply to fchmod. */
-        r = fchmod(fd, mode);
-        if (r >= 0)
-                r = write_all(fd, data, size);
-        else
+        if (fchmod(fd, mode) < 0)
                 r = -errno;
-        if (r >= 0) {
-                /* close reports late write errors (NFS); do it before the rename. */
-                r = close(TAKE_FD(fd)) < 0 ? -errno : 0;
+        else if (!(f = fdopen(fd, "w")))
+                r = -errno;
+        else {
+                TAKE_FD(fd); /* the stream's now: fclose closes it */
+                /* Fewer, larger writes than st_blksize's 4 KiB (glibc
+                 * takes a size only with a buffer). */
+                if (buf)
+                        (void) setvbuf(f, buf, _IOFBF, WRITE_BUFFER_SIZE);
+                errno = 0;
+                r = write(f, userdata);
+                if (r >= 0 && (fflush(f) != 0 || ferror(f)))
+                        r = errno > 0 ? -errno : -EIO;
+                /* fclose reports late write errors (NFS); do it before the rename. */
+                if (fclose(f) != 0 && r >= 0)
+                        r = errno > 0 ? -errno : -EIO;
         }
         if (r >= 0 && rename(tmp, path) < 0)
                 r = -errno;

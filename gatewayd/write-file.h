@@ -4,6 +4,7 @@
 /* Replacing a file that others read while it changes (the status document,
  * the node_exporter textfile). */
 
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "macro.h"
@@ -23,3 +24,10 @@
  *
  * Returns 0 or -errno (of mkdir, mkostemp, write, fchmod, close, rename). */
 int write_file_atomic(const char *path, const void *data, size_t size, mode_t mode);
+
+/* Like write_file_atomic, with the contents written by write() into a
+ * buffered stream on the temporary file: a large document (the status of
+ * thousands of tunnels) never sits whole in memory. write() returns 0 or
+ * -errno; a failed write to the stream fails the whole with its errno, and
+ * path is left as it was. */
+int write_file_atomic_stream(const char *path, mode_t mode, int (*write)(FILE *f, void *userdata), void *userdata);

@@ -282,7 +282,7 @@ EXTRA_DIST += tests/vm/README.md tests/vm/setup.sh tests/vm/run.sh tests/vm/gues
 	tests/vm/guest/systemd-package.sh
 
 EXTRA_DIST += tests/bench/bench-policy.sh tests/bench/bench-apply.sh tests/bench/bench-shield.sh tests/bench/bench-heal.sh \
-	tests/bench/bench-health.sh tests/bench/bench-pacing.sh
+	tests/bench/bench-health.sh tests/bench/bench-pacing.sh tests/bench/apply-driver.py
 bench: gatewayd/gatewayd gatewayd/gatewayctl
 	$(top_srcdir)/tests/bench/bench-policy.sh $(abs_top_builddir)
 	$(top_srcdir)/tests/bench/bench-apply.sh $(abs_top_builddir)

@@ -68,10 +68,34 @@ static void test_copy_and_remove(void **state) {
         assert_int_equal(settings_remove(local, "nope"), -ENOENT);
 }
 
+static void test_detach(void **state) {
+        _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL), *weu = NULL;
+        _cleanup_free_ char *a = NULL;
+
+        assert_non_null(settings_add_section(root, "first"));
+        assert_non_null(settings_add_section(root, "weu"));
+        assert_int_equal(settings_set(settings_get_mutable(root, "weu"), "version", "2", 0), 0);
+        assert_non_null(settings_add_section(root, "last"));
+
+        /* Taken out whole, children and all; its siblings keep their order. */
+        weu = settings_detach(root, "weu");
+        assert_non_null(weu);
+        assert_string_equal(weu->name, "weu");
+        assert_string_equal(settings_get(weu, "version")->value, "2");
+        assert_null(settings_get(root, "weu"));
+        assert_int_equal(root->n_children, 2);
+        assert_string_equal(root->children[0]->name, "first");
+        assert_string_equal(root->children[1]->name, "last");
+        assert_null(settings_detach(root, "weu"));
+        a = print_tree(root);
+        assert_null(strstr(a, "weu"));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_tree_and_print),
                 cmocka_unit_test(test_copy_and_remove),
+                cmocka_unit_test(test_detach),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

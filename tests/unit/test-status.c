@@ -380,14 +380,25 @@ static void test_round_trip_escaping(void **state) {
                             "</script>");
 }
 
+static char *file_text(const char *path) {
+        const ReadFileOptions o = { .max_size = 1 << 20 };
+        char *text = NULL;
+        size_t size;
+
+        assert_int_equal(read_full_file_at(AT_FDCWD, path, &o, &text, &size, NULL), 0);
+        return text;
+}
+
 static void test_round_trip_file(void **state) {
         _cleanup_(gateway_status_freep) GatewayStatus *s = fixture_full(), *back = NULL;
-        _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *error = NULL;
+        _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *error = NULL, *text = NULL, *want = expected("full.json");
 
         assert_true(asprintf(&path, "%s/run/gatewayd/status.json", dir) > 0);
         assert_int_equal(status_write_file(path, s), 0);
         assert_int_equal(status_read_file(path, &back, &error), 0);
         assert_same_document(s, back);
+        /* Streamed into the file: byte for byte the document status_to_json makes. */
+        assert_string_equal(text = file_text(path), want);
         th_rmtree(dir);
 }
 
@@ -652,14 +663,6 @@ static char *list_dir(const char *dir) {
         return out;
 }
 
-static char *file_text(const char *path) {
-        const ReadFileOptions o = { .max_size = 1 << 20 };
-        char *text = NULL;
-        size_t size;
-
-        assert_int_equal(read_full_file_at(AT_FDCWD, path, &o, &text, &size, NULL), 0);
-        return text;
-}
 
 static void test_write_atomic(void **state) {
         _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *sub = NULL, *names = NULL, *text = NULL;
@@ -770,6 +773,24 @@ static void test_write_atomic_failures(void **state) {
                         assert_string_equal(text = file_text(path), "old\n");
                 th_rmtree(dir);
         }
+}
+
+static int refuse(FILE *f, void *userdata) {
+        fputs("half of a document", f);
+        return -EPROTO;
+}
+
+/* A writer that fails: its error, the old file as it was, no temporary file. */
+static void test_write_stream_failure(void **state) {
+        _cleanup_free_ char *dir = th_mkdtemp(), *path = NULL, *names = NULL, *text = NULL;
+
+        assert_true(asprintf(&path, "%s/status.json", dir) > 0);
+        assert_int_equal(write_file_atomic(path, "old\n", 4, 0644), 0);
+        assert_int_equal(write_file_atomic_stream(path, 0644, refuse, NULL), -EPROTO);
+        assert_string_equal(names = list_dir(dir), "status.json");
+        assert_string_equal(text = file_text(path), "old\n");
+        assert_int_equal(write_file_atomic_stream(path, 0644, NULL, NULL), -EINVAL);
+        th_rmtree(dir);
 }
 
 /* ---- the metrics textfile ---------------------------------------------------- */
@@ -1021,6 +1042,7 @@ int main(void) {
                 cmocka_unit_test(test_parse_damaged),
                 cmocka_unit_test(test_write_atomic),
                 cmocka_unit_test(test_write_atomic_failures),
+                cmocka_unit_test(test_write_stream_failure),
                 cmocka_unit_test(test_metrics),
                 cmocka_unit_test(test_format_duration),
                 cmocka_unit_test(test_format_size),
