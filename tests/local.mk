@@ -245,6 +245,7 @@ INTEGRATION_TESTS = \
 	tests/integration/owned.sh \
 	tests/integration/pacing.sh \
 	tests/integration/psk-group.sh \
+	tests/integration/apply-batches.sh \
 	tests/integration/charon-restart.sh \
 	tests/integration/ipv6-wan.sh \
 	tests/integration/cert-renewal.sh
