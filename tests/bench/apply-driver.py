@@ -14,6 +14,8 @@ import os, re, signal, socket, subprocess, sys, time
 
 path, ns, gatewayd, etc, log, reloads = sys.argv[1:]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+if os.path.exists(path):
+    os.unlink(path)  # the previous tree size's
 s.bind(path)
 s.settimeout(120)
 
