@@ -118,32 +118,6 @@ static void write_metrics(FILE *f, const GatewayStatus *s, const MetricsCounters
         fprintf(f, "gatewayd_shield_drops_total %llu\n", (unsigned long long) (c ? c->shield_drops : 0));
 }
 
-int metrics_to_text(const GatewayStatus *s, const MetricsCounters *c, char **ret_text, size_t *ret_size) {
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f;
-        int r;
-
-        if (!ret_text)
-                return -EINVAL;
-        r = status_validate(s, NULL);
-        if (r < 0)
-                return r;
-        f = open_memstream(&text, &size);
-        if (!f)
-                return -ENOMEM;
-        write_metrics(f, s, c);
-        r = ferror(f) ? -ENOMEM : 0;
-        if (fclose(f) != 0 && r == 0)
-                r = -ENOMEM;
-        if (r < 0)
-                return r;
-        *ret_text = TAKE_PTR(text);
-        if (ret_size)
-                *ret_size = size;
-        return 0;
-}
-
 typedef struct MetricsFile {
         const GatewayStatus *s;
         const MetricsCounters *c;
@@ -154,6 +128,18 @@ static int stream_metrics(FILE *f, void *userdata) {
 
         write_metrics(f, m->s, m->c);
         return 0;
+}
+
+int metrics_to_text(const GatewayStatus *s, const MetricsCounters *c, char **ret_text, size_t *ret_size) {
+        MetricsFile m = { .s = s, .c = c };
+        int r;
+
+        if (!ret_text)
+                return -EINVAL;
+        r = status_validate(s, NULL);
+        if (r < 0)
+                return r;
+        return write_memory(stream_metrics, &m, ret_text, ret_size);
 }
 
 int metrics_write_file(const char *path, const GatewayStatus *s, const MetricsCounters *c) {

@@ -258,35 +258,21 @@ static void write_document(JsonOut *o, const GatewayStatus *s) {
         json_close(o, '}');
 }
 
-/* Runs one writer into a memory stream; the text ends in a newline. */
-static int emit(void (*write)(JsonOut *, const void *), const void *what, char **ret_text, size_t *ret_size) {
-        _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        JsonOut o = {};
-        int r;
+/* The writers: a document, or one tunnel's object, ending in a newline. */
+static int stream_document(FILE *f, void *userdata) {
+        JsonOut o = { .f = f };
 
-        o.f = open_memstream(&text, &size);
-        if (!o.f)
-                return -ENOMEM;
-        write(&o, what);
-        fputc('\n', o.f);
-        r = ferror(o.f) ? -ENOMEM : 0;
-        if (fclose(o.f) != 0 && r == 0)
-                r = -ENOMEM;
-        if (r < 0)
-                return r;
-        *ret_text = TAKE_PTR(text);
-        if (ret_size)
-                *ret_size = size;
+        write_document(&o, userdata);
+        fputc('\n', f);
         return 0;
 }
 
-static void emit_document(JsonOut *o, const void *s) {
-        write_document(o, s);
-}
+static int stream_tunnel(FILE *f, void *userdata) {
+        JsonOut o = { .f = f };
 
-static void emit_tunnel(JsonOut *o, const void *t) {
-        write_tunnel(o, t);
+        write_tunnel(&o, userdata);
+        fputc('\n', f);
+        return 0;
 }
 
 int status_to_json(const GatewayStatus *s, char **ret_text, size_t *ret_size) {
@@ -297,7 +283,7 @@ int status_to_json(const GatewayStatus *s, char **ret_text, size_t *ret_size) {
         r = status_validate(s, NULL);
         if (r < 0)
                 return r;
-        return emit(emit_document, s, ret_text, ret_size);
+        return write_memory(stream_document, (void *) s, ret_text, ret_size);
 }
 
 int status_tunnel_to_json(const TunnelStatus *t, char **ret_text, size_t *ret_size) {
@@ -308,15 +294,7 @@ int status_tunnel_to_json(const TunnelStatus *t, char **ret_text, size_t *ret_si
         r = tunnel_status_validate(t, NULL);
         if (r < 0)
                 return r;
-        return emit(emit_tunnel, t, ret_text, ret_size);
-}
-
-static int stream_document(FILE *f, void *userdata) {
-        JsonOut o = { .f = f };
-
-        write_document(&o, userdata);
-        fputc('\n', f);
-        return 0;
+        return write_memory(stream_tunnel, (void *) t, ret_text, ret_size);
 }
 
 int status_write_file(const char *path, const GatewayStatus *s) {

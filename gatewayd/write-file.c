@@ -116,3 +116,27 @@ int write_file_atomic_stream(const char *path, mode_t mode, int (*write)(FILE *f
         }
         return 0;
 }
+
+int write_memory(int (*write)(FILE *f, void *userdata), void *userdata, char **ret_text, size_t *ret_size) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+        int r;
+
+        if (!write || !ret_text)
+                return -EINVAL;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        r = write(f, userdata);
+        if (r >= 0 && ferror(f))
+                r = -ENOMEM;
+        if (fclose(f) != 0 && r >= 0)
+                r = -ENOMEM;
+        if (r < 0)
+                return r;
+        *ret_text = TAKE_PTR(text);
+        if (ret_size)
+                *ret_size = size;
+        return 0;
+}

@@ -31,3 +31,7 @@ int write_file_atomic(const char *path, const void *data, size_t size, mode_t mo
  * -errno; a failed write to the stream fails the whole with its errno, and
  * path is left as it was. */
 int write_file_atomic_stream(const char *path, mode_t mode, int (*write)(FILE *f, void *userdata), void *userdata);
+
+/* The same writer into memory: *ret_text (NUL-terminated) and *ret_size.
+ * 0, write()'s -errno, or -ENOMEM. */
+int write_memory(int (*write)(FILE *f, void *userdata), void *userdata, char **ret_text, size_t *ret_size);
