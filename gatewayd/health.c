@@ -500,7 +500,7 @@ static TunnelError notify_error(const char *notify) {
         return TUNNEL_ERROR_IKE_FAILED;
 }
 
-static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
+bool health_on_log(Health *h, const SettingsNode *msg, usec_t now) {
         const char *sa = NULL, *notify = NULL, *text = vici_get_string(msg, "msg");
         CharonLogKind k = charon_log_classify(msg, &sa, &notify);
         ssize_t i;
@@ -508,7 +508,7 @@ static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
         HealthTunnel *x;
 
         if (k == CHARON_LOG_OTHER || (i = find(h, sa)) < 0)
-                return;
+                return false;
         t = h->s->tunnels[i];
         x = &h->x[i];
         /* The reason of an ike-updown that came first (see health_on_event). */
@@ -523,7 +523,7 @@ static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
                         (void) tunnel_status_set_error(t, e, text);
                         x->deferred = false;
                         log_transition(h, (size_t) i, x->deferred_from);
-                        return;
+                        return true;
                 }
         }
         switch (k) {
@@ -536,7 +536,7 @@ static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
                                   "the peer refused the child SA rekey (" "NO_PROPOSAL_CHOSEN"
                                   "): check that PfsGroup matches the peer's",
                                   now);
-                        return;
+                        return true;
                 }
                 /* An establishment that failed: said at once (charon may not
                  * raise ike-updown for an SA that never got far), and kept
@@ -544,19 +544,19 @@ static void on_log(Health *h, const SettingsNode *msg, usec_t now) {
                 set_state(h, (size_t) i, TUNNEL_STATE_DOWN, notify_error(notify), text, now);
                 clear_pending(x);
                 set_pending(x, notify_error(notify), text);
-                return;
+                return true;
         case CHARON_LOG_GAVE_UP:
                 set_pending(x, x->ike_up ? TUNNEL_ERROR_DPD_TIMEOUT : TUNNEL_ERROR_UNREACHABLE, text);
-                return;
+                return false; /* a reason kept for the ike-updown to come */
         case CHARON_LOG_PEER_DELETED:
                 set_pending(x, TUNNEL_ERROR_PEER_DELETED, text);
-                return;
+                return false;
         case CHARON_LOG_REKEY_FAILED:
                 set_state(h, (size_t) i, TUNNEL_STATE_DOWN, TUNNEL_ERROR_REKEY_FAILED,
                           "the child SA rekey failed: check that PfsGroup matches the peer's", now);
-                return;
+                return true;
         default:
-                return;
+                return false;
         }
 }
 
@@ -568,7 +568,7 @@ const char *health_on_event(Health *h, const char *event, const SettingsNode *ms
         ssize_t i;
 
         if (streq(event, "log")) {
-                on_log(h, msg, now);
+                (void) health_on_log(h, msg, now);
                 return NULL;
         }
         sa = vici_event_sa(msg);

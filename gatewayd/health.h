@@ -42,6 +42,11 @@ void health_set_charon(Health *h, bool connected, usec_t now);
  * want to test the tunnel's rekey early (PfsGroup). */
 const char *health_on_event(Health *h, const char *event, const SettingsNode *msg, usec_t now);
 
+/* charon's "log" event (also taken by health_on_event): a reason for an SA's
+ * fate. Returns whether the status changed (most lines say nothing that
+ * matters here: every loaded connection is one). */
+bool health_on_log(Health *h, const SettingsNode *msg, usec_t now);
+
 /* A list-sas round: begin, each list-sa event, end. Updates the negotiated
  * algorithms and the counters of every tunnel listed. */
 void health_list_begin(Health *h);

@@ -843,9 +843,11 @@ static void on_vici_event(VICIClient *c, const char *event, const SettingsNode *
         const char *state = sa ? vici_get_string(sa, "state") : NULL;
 
         if (streq(event, "log")) {
-                /* Reasons: the tracker reports them with the SA's fate. */
-                (void) health_on_event(m->health, event, msg, realtime_usec());
-                status_changed(m);
+                /* Reasons: the tracker reports them with the SA's fate. A
+                 * line that changed nothing writes no status: charon logs
+                 * one per connection loaded, 1,000 in a start. */
+                if (health_on_log(m->health, msg, realtime_usec()))
+                        status_changed(m);
                 return;
         }
         if (!name)

@@ -8,8 +8,8 @@
 # SIGHUP to READY=1 after RELOADING=1. Reload I changes one tunnel:
 # RemotePrefixes of ETC/tunnels.d/t(7*I).conf from ::/64 to ::/80.
 # "rss settled ..." and "rss reloaded ..." are gatewayd's memory (kB: VmRSS,
-# VmHWM, RssAnon, RssFile) once it gave its heap back after the apply and
-# after the reloads. Leaves gatewayd running.
+# VmHWM, RssAnon, RssFile, Pss) once it gave its heap back after the apply
+# and after the reloads. Leaves gatewayd running.
 import os, re, signal, socket, subprocess, sys, time
 
 path, ns, gatewayd, etc, log, reloads = sys.argv[1:]
@@ -22,7 +22,10 @@ s.settimeout(120)
 
 def rss(what):
     v = dict(l.split(":", 1) for l in open("/proc/%d/status" % p.pid).read().splitlines() if ":" in l)
-    print("rss", what, *(v[k].split()[0] for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile")), flush=True)
+    # Pss: shared library pages divided among the processes that map them
+    # (charon maps libcrypto, libc and more too).
+    v.update(l.split(":", 1) for l in open("/proc/%d/smaps_rollup" % p.pid).read().splitlines()[1:] if ":" in l)
+    print("rss", what, *(v[k].split()[0] for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "Pss")), flush=True)
 
 
 def wait_for(word):

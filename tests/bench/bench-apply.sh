@@ -17,9 +17,10 @@
 #      accuracy). Then one more reload after 11 s quiet, once gatewayd gave
 #      its freed heap back (its pages come back as faults): an occasional
 #      reload;
-#   4. gatewayd's RSS once the apply settled (with its peak, VmHWM, and the
-#      part that is shared library pages, RssFile) and after the reloads,
-#      both read once gatewayd gave its heap back.
+#   4. gatewayd's RSS once the apply settled (with its peak, VmHWM, the
+#      part that is shared library pages, RssFile, and its proportional
+#      share, Pss, where pages that charon maps too count half) and after
+#      the reloads, both read once gatewayd gave its heap back.
 # 2.-4. are driven by apply-driver.py on a notify socket of its own, as
 # systemd sees gatewayd: nothing polls while anything is measured (a shell
 # loop polling the log took CPU from gatewayd and charon on a 2-core machine
@@ -43,7 +44,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench() {
         local n=$1 what=$2 etc="$IT_DIR/etc-$1-$2" t0 t1 swanctl_ms gw_total_ms gw_apply_ms gpid i k
-        local rss_kb rss2_kb hwm_kb anon_kb file_kb rss_parts wall cold_wall o cold_own cold_vici
+        local rss_kb rss2_kb hwm_kb anon_kb file_kb pss_kb rss_parts wall cold_wall o cold_own cold_vici
         local -a own=() vici=() parsed=() applied=() vicis=()
 
         # ResponderOnly: nothing initiates, so both sides measure configuration alone.
@@ -75,7 +76,7 @@ bench() {
         k=$(it_swanctl gw --list-conns | grep -c ': IKEv2')
         [ "$k" -eq "$n" ] || it_fail "gatewayd loaded $k of $n"
         gw_apply_ms=$(sed -n 's/.*charon apply complete in \([0-9.]*\) ms.*/\1/p' "$IT_DIR/gatewayd.log" | head -n1)
-        read -r _ _ rss_kb hwm_kb anon_kb file_kb < <(grep '^rss settled ' "$IT_DIR/driver.out")
+        read -r _ _ rss_kb hwm_kb anon_kb file_kb pss_kb < <(grep '^rss settled ' "$IT_DIR/driver.out")
         read -r _ _ rss2_kb _ < <(grep '^rss reloaded ' "$IT_DIR/driver.out")
         it_stop_pid "$gpid"
         it_forget_pid "$gpid"
@@ -103,7 +104,7 @@ bench() {
         echo "${applied[$reloads]}"
         wall=$(awk '$1 == "reload" && $2 != "cold" {print $3}' "$IT_DIR/driver.out" | median)
         cold_wall=$(awk '$1 == "reload" && $2 == "cold" {print $3}' "$IT_DIR/driver.out")
-        rss_parts="VmHWM: $hwm_kb KiB, RssAnon: $anon_kb KiB, RssFile: $file_kb KiB"
+        rss_parts="VmHWM: $hwm_kb KiB, RssAnon: $anon_kb KiB, RssFile: $file_kb KiB, Pss: $pss_kb KiB"
 
         awk -v n="$n" -v sw="$swanctl_ms" -v gt="$gw_total_ms" -v ga="$gw_apply_ms" \
             -v own="$(printf '%s\n' "${own[@]}" | median)" -v vici="$(printf '%s\n' "${vici[@]}" | median)" \

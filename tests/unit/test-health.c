@@ -169,6 +169,40 @@ static void test_reasons(void **state) {
         }
 }
 
+/* Which log lines change the status (the manager writes it only then):
+ * not the line of every loaded connection, nor a reason kept for an
+ * ike-updown still to come; a refusal that takes a tunnel down does. */
+static void test_log_changes(void **state) {
+        _cleanup_(config_freep) Config *c = two_tunnels(true);
+        _cleanup_(health_freep) Health *h = health_new();
+        SettingsNode *m;
+
+        assert_int_equal(health_set_config(h, c, NOW), 0);
+        health_set_charon(h, true, NOW);
+        m = logline("a", "added vici connection: a");
+        assert_false(health_on_log(h, m, NOW));
+        settings_free(m);
+        m = logline("nope", "received NO_PROPOSAL_CHOSEN notify error");
+        assert_false(health_on_log(h, m, NOW));
+        settings_free(m);
+        m = logline("a", "giving up after 2 retransmits");
+        assert_false(health_on_log(h, m, NOW));
+        settings_free(m);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_CONNECTING);
+        m = logline("a", "received NO_PROPOSAL_CHOSEN notify error");
+        assert_true(health_on_log(h, m, NOW));
+        settings_free(m);
+        assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
+        assert_int_equal(tunnel(h, "a")->last_error, TUNNEL_ERROR_NO_PROPOSAL_CHOSEN);
+
+        /* Down first, the reason after: the line that names it changes the status. */
+        event(h, "ike-updown", updown("b", false, "4", false), NULL);
+        m = logline("b", "received AUTHENTICATION_FAILED notify error");
+        assert_true(health_on_log(h, m, NOW));
+        settings_free(m);
+        assert_int_equal(tunnel(h, "b")->last_error, TUNNEL_ERROR_AUTH_FAILED);
+}
+
 /* A refused rekey while up: rekey-failed, naming PfsGroup; a rekey that
  * then goes through brings the tunnel back. */
 static void test_rekey_failed(void **state) {
@@ -337,6 +371,7 @@ int main(void) {
                 cmocka_unit_test(test_lifecycle),
                 cmocka_unit_test(test_reasons),
                 cmocka_unit_test(test_rekey_failed),
+                cmocka_unit_test(test_log_changes),
                 cmocka_unit_test(test_list_sas),
                 cmocka_unit_test(test_reload_keeps_state),
                 cmocka_unit_test(test_reload_in_place),
