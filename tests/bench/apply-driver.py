@@ -8,8 +8,8 @@
 # SIGHUP to READY=1 after RELOADING=1. Reload I changes one tunnel:
 # RemotePrefixes of ETC/tunnels.d/t(7*I).conf from ::/64 to ::/80.
 # "rss settled ..." and "rss reloaded ..." are gatewayd's memory (kB: VmRSS,
-# VmHWM, RssAnon, RssFile, Pss) once it gave its heap back after the apply
-# and after the reloads. Leaves gatewayd running.
+# VmHWM, RssAnon, RssFile, Pss) once it gave the apply's heap back, and
+# 11 s after the reloads. Leaves gatewayd running.
 import os, re, signal, socket, subprocess, sys, time
 
 path, ns, gatewayd, etc, log, reloads = sys.argv[1:]
@@ -41,7 +41,8 @@ wait_for("READY=1")
 print("start", p.pid, round((time.monotonic() - t0) * 1000), flush=True)
 
 # Files older than the parse cache's 2 s (as a running gateway's are), and
-# gatewayd's heap given back (10 s quiet), then one unchanged reload to settle.
+# the apply's heap given back (10 s quiet), then one unchanged reload to
+# settle.
 time.sleep(11)
 rss("settled")
 os.kill(p.pid, signal.SIGHUP)
@@ -50,8 +51,8 @@ time.sleep(1.5)
 n = int(reloads)
 for i in range(1, n + 2):
     # Warm: 1.1 s apart (RELOAD_MIN_INTERVAL is 1 s), as a deployment tool
-    # pushing changes makes them. Cold: one more after gatewayd gave its heap
-    # back, as an operator's occasional reload.
+    # pushing changes makes them. Cold: one more after 11 s quiet, as an
+    # operator's occasional reload.
     if i > n:
         time.sleep(11)
     f = os.path.join(etc, "tunnels.d", "t%d.conf" % (i * 7))

@@ -14,13 +14,13 @@
 #      from its "Configuration applied" line) plus charon's answer to the
 #      reload's commands, as a share of the full apply (2.), and the wall
 #      time from SIGHUP to READY=1 (which adds the reload timer's 10 ms
-#      accuracy). Then one more reload after 11 s quiet, once gatewayd gave
-#      its freed heap back (its pages come back as faults): an occasional
-#      reload;
-#   4. gatewayd's RSS once the apply settled (with its peak, VmHWM, the
-#      part that is shared library pages, RssFile, and its proportional
-#      share, Pss, where pages that charon maps too count half) and after
-#      the reloads, both read once gatewayd gave its heap back.
+#      accuracy). Then one more reload after 11 s quiet, past the moment
+#      gatewayd gives freed heap back after a large change (TRIM_IDLE_USEC):
+#      an operator's occasional reload;
+#   4. gatewayd's RSS once the apply settled and gatewayd gave the apply's
+#      heap back (with its peak, VmHWM, the part that is shared library
+#      pages, RssFile, and its proportional share, Pss, where pages that
+#      charon maps too count half), and 11 s after the reloads.
 # 2.-4. are driven by apply-driver.py on a notify socket of its own, as
 # systemd sees gatewayd: nothing polls while anything is measured (a shell
 # loop polling the log took CPU from gatewayd and charon on a 2-core machine
@@ -44,7 +44,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench() {
         local n=$1 what=$2 etc="$IT_DIR/etc-$1-$2" t0 t1 swanctl_ms gw_total_ms gw_apply_ms gpid i k
-        local rss_kb rss2_kb hwm_kb anon_kb file_kb pss_kb rss_parts wall cold_wall o cold_own cold_vici
+        local rss_kb rss2_kb hwm_kb anon_kb file_kb pss_kb anon2_kb pss2_kb rss_parts wall cold_wall o cold_own cold_vici
         local -a own=() vici=() parsed=() applied=() vicis=()
 
         # ResponderOnly: nothing initiates, so both sides measure configuration alone.
@@ -77,7 +77,7 @@ bench() {
         [ "$k" -eq "$n" ] || it_fail "gatewayd loaded $k of $n"
         gw_apply_ms=$(sed -n 's/.*charon apply complete in \([0-9.]*\) ms.*/\1/p' "$IT_DIR/gatewayd.log" | head -n1)
         read -r _ _ rss_kb hwm_kb anon_kb file_kb pss_kb < <(grep '^rss settled ' "$IT_DIR/driver.out")
-        read -r _ _ rss2_kb _ < <(grep '^rss reloaded ' "$IT_DIR/driver.out")
+        read -r _ _ rss2_kb _ anon2_kb _ pss2_kb < <(grep '^rss reloaded ' "$IT_DIR/driver.out")
         it_stop_pid "$gpid"
         it_forget_pid "$gpid"
         it_stop_pid "${IT_CHARON[gw]}"
@@ -110,12 +110,12 @@ bench() {
             -v own="$(printf '%s\n' "${own[@]}" | median)" -v vici="$(printf '%s\n' "${vici[@]}" | median)" \
             -v parsed="$(printf '%s\n' "${parsed[@]}" | median)" -v runs="$reloads" -v wall="$wall" -v cold_wall="$cold_wall" \
             -v cold_own="$cold_own" -v cold_vici="$cold_vici" \
-            -v rss="$rss_kb" -v rss2="$rss2_kb" -v parts="$rss_parts" -v what="$what" 'BEGIN {
+            -v rss="$rss_kb" -v rss2="$rss2_kb" -v parts="$rss_parts" -v parts2="RssAnon: $anon2_kb KiB, Pss: $pss2_kb KiB" -v what="$what" 'BEGIN {
                 if (what == "per-tunnel") n = n " (a PSK file per tunnel)"
                 printf "bench-apply: %s tunnels: swanctl --load-all %d ms; gatewayd start to READY=1 %d ms (VICI batch %.1f ms); ratio gatewayd/swanctl %.2f\n", n, sw, gt, ga, gt / sw
                 printf "bench-apply: %s tunnels: reload with 1 changed (median of %d, 1.1 s apart): %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; SIGHUP to READY=1 %.1f ms; %d tunnel files parsed\n", n, runs, own, vici, own + vici, 100 * (own + vici) / gt, wall, parsed
-                printf "bench-apply: %s tunnels: reload with 1 changed after 11 s quiet (heap given back): %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; SIGHUP to READY=1 %.1f ms\n", n, cold_own, cold_vici, cold_own + cold_vici, 100 * (cold_own + cold_vici) / gt, cold_wall
-                printf "bench-apply: %s tunnels: gatewayd RSS %d KiB after apply (%s), %d KiB after the reloads\n", n, rss, parts, rss2 }'
+                printf "bench-apply: %s tunnels: reload with 1 changed after 11 s quiet: %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; SIGHUP to READY=1 %.1f ms\n", n, cold_own, cold_vici, cold_own + cold_vici, 100 * (cold_own + cold_vici) / gt, cold_wall
+                printf "bench-apply: %s tunnels: gatewayd RSS %d KiB after apply (%s), %d KiB after the reloads (%s)\n", n, rss, parts, rss2, parts2 }'
 }
 
 for n in "${sizes[@]}"; do
