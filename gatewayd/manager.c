@@ -338,7 +338,7 @@ static int on_trim_timer(sd_event_source *s, uint64_t usec, void *userdata) {
  * of the config, which the next reload takes again: given back, it came
  * back as page faults (a reload of 1,000 tunnels after a quiet spell took
  * 15 ms in gatewayd instead of 8 ms on a 2-core virtual machine); kept, it
- * is about 1 MB at 1,000 tunnels. Each reload or batch pushes the trim
+ * is about 2 MB at 1,000 tunnels. Each reload or batch pushes the trim
  * back; one pending at a time. */
 #define TRIM_IDLE_USEC (10 * USEC_PER_SEC)
 
