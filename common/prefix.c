@@ -93,6 +93,10 @@ const char *prefix_to_string(const Prefix *p, char *buf) {
         return buf;
 }
 
+bool address_equal(const Address *a, const Address *b) {
+        return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
+}
+
 bool prefix_equal(const Prefix *a, const Prefix *b) {
         return a->addr.family == b->addr.family && a->len == b->len &&
                memcmp(a->addr.bytes, b->addr.bytes, address_bits(a->addr.family) / 8) == 0;

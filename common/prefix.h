@@ -34,6 +34,8 @@ unsigned address_bits(int family);
 int address_parse(const char *s, Address *ret);
 /* Writes the textual form into buf (at least PREFIX_STRLEN bytes); returns buf. */
 const char *address_to_string(const Address *a, char *buf);
+/* Same family and the same 16 bytes (an unset Address is all zero). */
+bool address_equal(const Address *a, const Address *b);
 
 /* Parses "addr/len". Errors: -EINVAL (syntax or length out of range),
  * -EADDRNOTAVAIL (host bits set below the length: 192.0.2.1/24). A bare address

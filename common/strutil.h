@@ -53,8 +53,9 @@ int memstream_finish(FILE **f, char **text, char **ret);
 /* FNV-1a: the start value, one more byte, and a whole string after h. A
  * cheap hash for tables keyed by path or name. */
 #define FNV1A_INIT 14695981039346656037ULL
+#define FNV1A_PRIME 1099511628211ULL
 static inline uint64_t fnv1a_byte(uint64_t h, unsigned char c) {
-        return (h ^ c) * 1099511628211ULL;
+        return (h ^ c) * FNV1A_PRIME;
 }
 static inline uint64_t fnv1a_str(uint64_t h, const char *s) {
         for (; s && *s; s++)

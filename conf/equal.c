@@ -14,10 +14,6 @@ _Static_assert(sizeof(Profile) == 144, "Profile changed: compare the new field i
 _Static_assert(sizeof(Tunnel) == 360, "Tunnel changed: compare the new field in tunnel_equal, then update this size");
 #endif
 
-static bool address_equal(const Address *a, const Address *b) {
-        return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
-}
-
 static bool prefixes_equal(const PrefixList *a, const PrefixList *b) {
         if (a->n != b->n)
                 return false;

@@ -192,14 +192,18 @@ static void batch_answered(Pending *p, int error, const char *errmsg) {
 
 static PskGroups *psk_groups_free(PskGroups *g);
 
+/* The PSK group index goes (it is rebuilt on first use). */
+static void drop_groups(ApplyContext *a) {
+        a->groups = psk_groups_free(a->groups);
+        a->groups_of = NULL;
+}
+
 static int on_flush(sd_event_source *s, void *userdata) {
         ApplyContext *a = userdata;
 
         apply_flush(a);
-        if (!a->hold_groups) {
-                a->groups = psk_groups_free(a->groups);
-                a->groups_of = NULL;
-        }
+        if (!a->hold_groups)
+                drop_groups(a);
         return 0;
 }
 
@@ -221,10 +225,8 @@ static void schedule_flush(ApplyContext *a) {
 
 void apply_hold_groups(ApplyContext *a, bool hold) {
         a->hold_groups = hold;
-        if (!hold) {
-                a->groups = psk_groups_free(a->groups);
-                a->groups_of = NULL;
-        }
+        if (!hold)
+                drop_groups(a);
 }
 
 void apply_flush(ApplyContext *a) {
@@ -257,16 +259,13 @@ void apply_flush(ApplyContext *a) {
 }
 
 void apply_forget_config(ApplyContext *a, const Config *c) {
-        if (a->groups_of == c) {
-                a->groups = psk_groups_free(a->groups);
-                a->groups_of = NULL;
-        }
+        if (a->groups_of == c)
+                drop_groups(a);
 }
 
 void apply_drop(ApplyContext *a) {
         a->hold_groups = false;
-        a->groups = psk_groups_free(a->groups);
-        a->groups_of = NULL;
+        drop_groups(a);
         a->batch = settings_free(a->batch);
         free_names(a->batch_names, a->n_batch);
         a->batch_names = NULL;
@@ -391,8 +390,7 @@ static int psk_group_find(ApplyContext *a, const Config *c, const Tunnel *t, Psk
         int r;
 
         if (a->groups_of != c || !a->groups) {
-                a->groups = psk_groups_free(a->groups);
-                a->groups_of = NULL;
+                drop_groups(a);
                 r = psk_groups_build(c, &a->groups);
                 if (r < 0)
                         return r;

@@ -202,8 +202,7 @@ static int configure_tunnel(Health *h, TunnelStatus *t, HealthTunnel *x, const T
                 if (ct->broken && !(x->broken = strdup(ct->broken)))
                         return -ENOMEM;
         }
-        if (!t->remote_address || x->remote.family != ct->remote_address.family ||
-            memcmp(x->remote.bytes, ct->remote_address.bytes, sizeof(x->remote.bytes)) != 0) {
+        if (!t->remote_address || !address_equal(&x->remote, &ct->remote_address)) {
                 r = status_set_string(&t->remote_address, address_to_string(&ct->remote_address, addr));
                 if (r < 0)
                         return r;

@@ -34,7 +34,7 @@ bool ratelimit_below(RateLimit *rl, uint64_t now_usec, unsigned *ret_suppressed)
 
 /* FNV-1a over the kind and the key: a cheap filter before strcmp. */
 static uint64_t key_hash(unsigned kind, const char *key) {
-        return fnv1a_str((FNV1A_INIT ^ kind) * 1099511628211ULL, key);
+        return fnv1a_str((FNV1A_INIT ^ kind) * FNV1A_PRIME, key); /* kind is wider than a byte */
 }
 
 /* A slot that can be given to another key without losing anything: its

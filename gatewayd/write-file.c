@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "strutil.h"
 #include "write-file.h"
 
 /* mkdir -p of dir, each new component with mode. */
@@ -129,13 +130,13 @@ int write_memory(int (*write)(FILE *f, void *userdata), void *userdata, char **r
         if (!f)
                 return -ENOMEM;
         r = write(f, userdata);
-        if (r >= 0 && ferror(f))
-                r = -ENOMEM;
-        if (fclose(f) != 0 && r >= 0)
-                r = -ENOMEM;
+        if (r < 0) {
+                fclose(f);
+                return r;
+        }
+        r = memstream_finish(&f, &text, ret_text);
         if (r < 0)
                 return r;
-        *ret_text = TAKE_PTR(text);
         if (ret_size)
                 *ret_size = size;
         return 0;
