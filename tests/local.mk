@@ -4,6 +4,7 @@ UNIT_TESTS = \
 	tests/unit/test-diag \
 	tests/unit/test-strutil \
 	tests/unit/test-prefix \
+	tests/unit/test-sha256 \
 	tests/unit/test-settings \
 	tests/unit/test-ini \
 	tests/unit/test-conf \
@@ -63,6 +64,10 @@ tests_unit_test_strutil_LDADD = $(UNIT_LDADD)
 tests_unit_test_prefix_SOURCES = tests/unit/test-prefix.c
 tests_unit_test_prefix_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_prefix_LDADD = $(UNIT_LDADD)
+
+tests_unit_test_sha256_SOURCES = tests/unit/test-sha256.c
+tests_unit_test_sha256_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_sha256_LDADD = $(UNIT_LDADD)
 tests_unit_test_settings_SOURCES = tests/unit/test-settings.c
 tests_unit_test_settings_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_settings_LDADD = $(UNIT_LDADD)
