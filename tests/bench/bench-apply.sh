@@ -17,13 +17,10 @@
 #      accuracy). Then one more reload after 11 s quiet, past the moment
 #      gatewayd gives freed heap back after a large change (TRIM_IDLE_USEC):
 #      an operator's occasional reload;
-#      And one more after 61 s quiet, once gatewayd gave the reloads' freed
-#      heap back (TRIM_IDLE_SMALL_USEC): the first reload of a quiet day;
 #   4. gatewayd's RSS once the apply settled and gatewayd gave the apply's
 #      heap back (with its peak, VmHWM, the part that is shared library
 #      pages, RssFile, and its proportional share, Pss, where pages that
-#      charon maps too count half), 11 s after the reloads (what they freed
-#      kept for the next reload) and 61 s after (given back).
+#      charon maps too count half), and 11 s after the reloads.
 # 2.-4. are driven by apply-driver.py on a notify socket of its own, as
 # systemd sees gatewayd: nothing polls while anything is measured (a shell
 # loop polling the log took CPU from gatewayd and charon on a 2-core machine
@@ -47,8 +44,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 bench() {
         local n=$1 what=$2 etc="$IT_DIR/etc-$1-$2" t0 t1 swanctl_ms gw_total_ms gw_apply_ms gpid i k
-        local rss_kb rss2_kb hwm_kb anon_kb file_kb pss_kb anon2_kb pss2_kb rss3_kb anon3_kb pss3_kb rss_parts wall cold_wall
-        local idle_wall o cold_own cold_vici idle_own idle_vici
+        local rss_kb rss2_kb hwm_kb anon_kb file_kb pss_kb anon2_kb pss2_kb rss_parts wall cold_wall o cold_own cold_vici
         local -a own=() vici=() parsed=() applied=() vicis=()
 
         # ResponderOnly: nothing initiates, so both sides measure configuration alone.
@@ -82,7 +78,6 @@ bench() {
         gw_apply_ms=$(sed -n 's/.*charon apply complete in \([0-9.]*\) ms.*/\1/p' "$IT_DIR/gatewayd.log" | head -n1)
         read -r _ _ rss_kb hwm_kb anon_kb file_kb pss_kb < <(grep '^rss settled ' "$IT_DIR/driver.out")
         read -r _ _ rss2_kb _ anon2_kb _ pss2_kb < <(grep '^rss reloaded ' "$IT_DIR/driver.out")
-        read -r _ _ rss3_kb _ anon3_kb _ pss3_kb < <(grep '^rss idle ' "$IT_DIR/driver.out")
         it_stop_pid "$gpid"
         it_forget_pid "$gpid"
         it_stop_pid "${IT_CHARON[gw]}"
@@ -93,8 +88,8 @@ bench() {
         # charon's answer to its commands.
         mapfile -t applied < <(grep 'Configuration applied' "$IT_DIR/gatewayd.log" | tail -n +2)
         mapfile -t vicis < <(sed -n 's/.*charon reload complete in \([0-9.]*\) ms.*/\1/p' "$IT_DIR/gatewayd.log" | tail -n +2)
-        [ "${#applied[@]}" -eq $((reloads + 2)) ] || it_fail "${#applied[@]} reloads logged, want $((reloads + 2))"
-        for i in $(seq 0 $((reloads + 1))); do
+        [ "${#applied[@]}" -eq $((reloads + 1)) ] || it_fail "${#applied[@]} reloads logged, want $((reloads + 1))"
+        for i in $(seq 0 "$reloads"); do
                 [[ ${applied[$i]} == *"1 changed, 0 removed"* ]] || it_fail "reload $((i + 1)): ${applied[$i]}"
                 o=$(echo "${applied[$i]}" | sed -n 's/.*(check \([0-9.]*\) ms, diff \([0-9.]*\) ms, shield and queueing \([0-9.]*\) ms[;)].*/\1 \2 \3/p' |
                         awk '{print $1 + $2 + $3}')
@@ -102,30 +97,25 @@ bench() {
                         own+=("$o")
                         vici+=("${vicis[$i]}")
                         parsed+=("$(echo "${applied[$i]}" | sed -n 's/.* \([0-9]*\) of [0-9]* tunnel files parsed.*/\1/p')")
-                elif [ "$i" -eq "$reloads" ]; then
-                        cold_own=$o cold_vici=${vicis[$i]}
                 else
-                        idle_own=$o idle_vici=${vicis[$i]}
+                        cold_own=$o cold_vici=${vicis[$i]}
                 fi
         done
         echo "${applied[$reloads]}"
         wall=$(awk '$1 == "reload" && $2 != "cold" {print $3}' "$IT_DIR/driver.out" | median)
         cold_wall=$(awk '$1 == "reload" && $2 == "cold" {print $3}' "$IT_DIR/driver.out")
-        idle_wall=$(awk '$1 == "reload" && $2 == "idle" {print $3}' "$IT_DIR/driver.out")
         rss_parts="VmHWM: $hwm_kb KiB, RssAnon: $anon_kb KiB, RssFile: $file_kb KiB, Pss: $pss_kb KiB"
 
         awk -v n="$n" -v sw="$swanctl_ms" -v gt="$gw_total_ms" -v ga="$gw_apply_ms" \
             -v own="$(printf '%s\n' "${own[@]}" | median)" -v vici="$(printf '%s\n' "${vici[@]}" | median)" \
             -v parsed="$(printf '%s\n' "${parsed[@]}" | median)" -v runs="$reloads" -v wall="$wall" -v cold_wall="$cold_wall" \
-            -v cold_own="$cold_own" -v cold_vici="$cold_vici" -v idle_own="$idle_own" -v idle_vici="$idle_vici" -v idle_wall="$idle_wall" \
-            -v rss="$rss_kb" -v rss2="$rss2_kb" -v rss3="$rss3_kb" -v parts="$rss_parts" -v parts2="RssAnon: $anon2_kb KiB, Pss: $pss2_kb KiB" \
-            -v parts3="RssAnon: $anon3_kb KiB, Pss: $pss3_kb KiB" -v what="$what" 'BEGIN {
+            -v cold_own="$cold_own" -v cold_vici="$cold_vici" \
+            -v rss="$rss_kb" -v rss2="$rss2_kb" -v parts="$rss_parts" -v parts2="RssAnon: $anon2_kb KiB, Pss: $pss2_kb KiB" -v what="$what" 'BEGIN {
                 if (what == "per-tunnel") n = n " (a PSK file per tunnel)"
                 printf "bench-apply: %s tunnels: swanctl --load-all %d ms; gatewayd start to READY=1 %d ms (VICI batch %.1f ms); ratio gatewayd/swanctl %.2f\n", n, sw, gt, ga, gt / sw
                 printf "bench-apply: %s tunnels: reload with 1 changed (median of %d, 1.1 s apart): %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; SIGHUP to READY=1 %.1f ms; %d tunnel files parsed\n", n, runs, own, vici, own + vici, 100 * (own + vici) / gt, wall, parsed
                 printf "bench-apply: %s tunnels: reload with 1 changed after 11 s quiet: %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; SIGHUP to READY=1 %.1f ms\n", n, cold_own, cold_vici, cold_own + cold_vici, 100 * (cold_own + cold_vici) / gt, cold_wall
-                printf "bench-apply: %s tunnels: reload with 1 changed after 61 s quiet (freed heap given back): %.1f ms in gatewayd + %.1f ms of VICI = %.1f ms, %.1f%% of the full apply; SIGHUP to READY=1 %.1f ms\n", n, idle_own, idle_vici, idle_own + idle_vici, 100 * (idle_own + idle_vici) / gt, idle_wall
-                printf "bench-apply: %s tunnels: gatewayd RSS %d KiB after apply (%s); %d KiB 11 s after the reloads (%s), what they freed kept for the next; %d KiB 61 s after (%s)\n", n, rss, parts, rss2, parts2, rss3, parts3 }'
+                printf "bench-apply: %s tunnels: gatewayd RSS %d KiB after apply (%s), %d KiB after the reloads (%s)\n", n, rss, parts, rss2, parts2 }'
 }
 
 for n in "${sizes[@]}"; do
