@@ -49,18 +49,21 @@ EOT
 done
 
 n_up() { it_swanctl gw --list-sas 2>/dev/null | grep -c 'INSTALLED' || true; }
-# The time stamp (epoch ms) of the line of gw's charon log where the $1-th
-# tunnel's first CHILD_SA was established: charon's own clock. Followed by
-# one process reading the log as it grows, within 60 s: a shell loop that
-# forked awk, sleep and date every 100 ms took CPU from both charons and
-# gatewayd while they were being timed.
-up_at() {
-        python3 - "$IT_DIR/gw/charon.log" "$1" <<'EOF'
+# The time stamp (epoch ms) of the line of gw's charon log where the N-th
+# tunnel's first CHILD_SA was established (charon's own clock), in
+# $IT_DIR/up_at, within 90 s. One process follows the log as it grows (a
+# shell loop that forked awk, sleep and date every 100 ms took CPU from both
+# charons and gatewayd while they were being timed), and it is started, and
+# has opened the log, before gatewayd starts: starting Python (on some
+# machines through a pyenv shim, itself a bash script) while the tunnels
+# came up took a fifth of the CPU of the timed second.
+python3 - "$IT_DIR/gw/charon.log" "$n" "$IT_DIR/up_at" <<'EOF' &
 import re, sys, time
-path, want = sys.argv[1], int(sys.argv[2])
+path, want, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 pat = re.compile(r"^(\d+\.\d+) .*CHILD_SA (t\d+)\{\d+\} established")
-seen, buf, deadline = set(), "", time.monotonic() + 60
+seen, buf, deadline = set(), "", time.monotonic() + 90
 with open(path) as f:
+    open(out + ".ready", "w").close()
     while time.monotonic() < deadline:
         chunk = f.read()
         if not chunk:
@@ -73,14 +76,20 @@ with open(path) as f:
             if m and m.group(2) not in seen:
                 seen.add(m.group(2))
                 if len(seen) == want:
-                    print(round(float(m.group(1)) * 1000))
+                    open(out, "w").write("%d\n" % round(float(m.group(1)) * 1000))
                     sys.exit(0)
 sys.exit("%d of %d tunnels up" % (len(seen), want))
 EOF
-}
+follower=$!
+IT_PIDS+=("$follower")
+it_wait_for 30 test -e "$IT_DIR/up_at.ready" || it_fail "the log follower did not start"
 t0=$(it_ms)
 it_start_gatewayd "$etc"
-t1=$(up_at "$n") || { it_log "$(n_up) of $n up"; it_fail "not every tunnel came up"; }
+rc=0
+wait "$follower" || rc=$?
+it_forget_pid "$follower"
+[ "$rc" -eq 0 ] || { it_log "$(n_up) of $n up"; it_fail "not every tunnel came up"; }
+t1=$(cat "$IT_DIR/up_at")
 it_wait_for 10 sh -c "[ \$(swanctl --list-sas --uri unix://$IT_DIR/gw/charon.vici 2>/dev/null | grep -c INSTALLED) -ge $n ]" ||
         { it_log "$(n_up) of $n up"; it_fail "charon does not hold every tunnel's child SA"; }
 echo "pacing: $n tunnels to one peer up in $((t1 - t0)) ms (MaxHalfOpenPerPeer ${PACING_LIMIT:-default})"
