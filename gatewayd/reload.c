@@ -188,8 +188,8 @@ static int psk_mac(const char *path, FileMemo *memo, uint8_t ret[FINGERPRINT_SIZ
         return 0;
 }
 
-/* Hashes "path\0", then the file's MAC (when it could be read) and its
- * error code; through memo when given. */
+/* Hashes "path\0", then the error code reading the file met and, when it
+ * could be read, its MAC; through memo when given. */
 static int hash_file(Sha256 *md, const char *path, FileMemo *memo) {
         FileHash local = {};
         const FileHash *h;
@@ -203,7 +203,8 @@ static int hash_file(Sha256 *md, const char *path, FileMemo *memo) {
         r = file_hash_get(path, memo, &local, &h);
         if (r < 0)
                 return r;
-        /* The error code first: a MAC and an error never feed the same bytes. */
+        /* The error code first, always: a MAC and an error never feed the
+         * same bytes. */
         sha256_update(md, &h->err, sizeof(h->err));
         if (h->err == 0)
                 sha256_update(md, h->mac, sizeof(h->mac));
