@@ -82,6 +82,8 @@ void sha256_init(Sha256 *s) {
 void sha256_update(Sha256 *s, const void *data, size_t size) {
         const uint8_t *p = data;
 
+        if (size == 0)
+                return; /* data may be NULL */
         s->length += size;
         if (s->n_block > 0) {
                 size_t k = SHA256_BLOCK - s->n_block < size ? SHA256_BLOCK - s->n_block : size;

@@ -566,10 +566,6 @@ const char *health_on_event(Health *h, const char *event, const SettingsNode *ms
         HealthTunnel *x;
         ssize_t i;
 
-        if (streq(event, "log")) {
-                (void) health_on_log(h, msg, now);
-                return NULL;
-        }
         sa = vici_event_sa(msg);
         if (!sa || (i = find(h, sa->name)) < 0)
                 return NULL;

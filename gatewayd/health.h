@@ -36,14 +36,13 @@ void health_set_error(Health *h, const char *name, TunnelError e, const char *de
  * disabled is down (charon-gone); came back: they are connecting again. */
 void health_set_charon(Health *h, bool connected, usec_t now);
 
-/* A VICI event (ike-updown, child-updown, ike-rekey, child-rekey, log).
+/* An SA's VICI event (ike-updown, child-updown, ike-rekey, child-rekey).
  * Returns the name of a tunnel that just came up for the first time with
  * this IKE_SA (a new establishment, not a rekey), or NULL: the caller may
  * want to test the tunnel's rekey early (PfsGroup). */
 const char *health_on_event(Health *h, const char *event, const SettingsNode *msg, usec_t now);
 
-/* charon's "log" event (also taken by health_on_event): a reason for an SA's
- * fate. Returns whether the status changed (most lines say nothing that
+/* charon's "log" event: a reason for an SA's fate. Returns whether the status changed (most lines say nothing that
  * matters here: every loaded connection is one). */
 bool health_on_log(Health *h, const SettingsNode *msg, usec_t now);
 

@@ -77,6 +77,12 @@ static void event(Health *h, const char *ev, SettingsNode *m, const char *want_f
         settings_free(m);
 }
 
+/* Feeds charon's log line m (whether it changed the status: test_log_changes). */
+static void log_line(Health *h, SettingsNode *m) {
+        (void) health_on_log(h, m, NOW);
+        settings_free(m);
+}
+
 static void test_lifecycle(void **state) {
         _cleanup_(config_freep) Config *c = two_tunnels(false);
         _cleanup_(health_freep) Health *h = health_new();
@@ -115,7 +121,7 @@ static void test_lifecycle(void **state) {
         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
 
         /* DPD: charon gives up, then the IKE SA goes. */
-        event(h, "log", logline("a", "giving up after 2 retransmits"), NULL);
+        log_line(h, logline("a", "giving up after 2 retransmits"));
         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_UP);
         event(h, "ike-updown", updown("a", false, "7", false), NULL);
         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
@@ -155,10 +161,10 @@ static void test_reasons(void **state) {
                         /* Down, with the vague reason until the line (or the
                          * flush) comes. */
                         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
-                        event(h, "log", logline("a", rows[i].line), NULL);
+                        log_line(h, logline("a", rows[i].line));
                         health_flush(h);
                 } else {
-                        event(h, "log", logline("a", rows[i].line), NULL);
+                        log_line(h, logline("a", rows[i].line));
                         event(h, "ike-updown", updown("a", false, "3", false), NULL);
                 }
                 print_message("row %zu\n", i);
@@ -213,7 +219,7 @@ static void test_rekey_failed(void **state) {
         health_set_charon(h, true, NOW);
         event(h, "ike-updown", updown("a", true, "9", false), NULL);
         event(h, "child-updown", updown("a", true, "9", true), "a");
-        event(h, "log", logline("a", "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"), NULL);
+        log_line(h, logline("a", "received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built"));
         assert_int_equal(tunnel(h, "a")->state, TUNNEL_STATE_DOWN);
         assert_int_equal(tunnel(h, "a")->last_error, TUNNEL_ERROR_REKEY_FAILED);
         assert_non_null(strstr(tunnel(h, "a")->last_error_detail, "PfsGroup"));
