@@ -123,6 +123,7 @@ sh_phase_end p-xfrm-flush-peer-delete
 r0=$(restored_count)
 sh_phase_begin d-xfrm-deleteall-charon-kill
 t0=$(it_ms)
+d_at=$t0
 sh_gw ip xfrm policy deleteall
 d_ms=$(heal_wait "$t0" shield_back) || { sh_dump_state; it_fail "d: the shield was not back ${d_ms} ms after ip xfrm policy deleteall"; }
 it_log "d: shield policies back ${d_ms} ms after ip xfrm policy deleteall"
@@ -131,6 +132,14 @@ charon_kill_restart d
 sh_phase_end d-xfrm-deleteall-charon-kill 1
 
 # --- n: nft flush ruleset, then the tunnel drops ---------------------------
+# deleteall removes our policies again while it walks the list, so d is
+# repaired several times, each a shield-restored entry; with x and p that
+# can use up the journal's rate limit (EVENT_RATELIMIT_BURST, 10 entries of
+# an event per EVENT_RATELIMIT_INTERVAL_USEC, 30 s: gatewayd/journal.h), and
+# the entries n, s and e wait for would be held back on a machine fast
+# enough to get there within the 30 s. So they begin once d's window is over.
+sleep_ms=$(( d_at + 31000 - $(it_ms) ))
+[ "$sleep_ms" -le 0 ] || sleep "$(awk -v ms="$sleep_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
 NFT0=$(sh_nft)
 grep -q 'ip6 daddr @shield6' <<<"$NFT0" || it_fail "n: no IPv6 shield rule in table inet gatewayd"
 r0=$(restored_count)
